@@ -1,0 +1,158 @@
+// The whole data model on one screen. Times are Unix milliseconds; ids are integers.
+// `…Key` columns hold a name folded by JavaScript's toLowerCase (SQLite's lower() folds ASCII
+// only), so "Général" and "GÉNÉRAL" are the same channel name, as the spec compares them.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = (column = "created_at") =>
+  integer(column, { mode: "number" })
+    .notNull()
+    .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`);
+
+export const workspaces = sqliteTable(
+  "workspaces",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    nameKey: text("name_key").notNull(),
+    // The owner is set in the same transaction that creates the first user.
+    ownerId: integer("owner_id"),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("workspaces_name_unique").on(table.nameKey)],
+);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    fullname: text("fullname").notNull(),
+    email: text("email").notNull(),
+    emailKey: text("email_key").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("users_email_unique").on(table.emailKey),
+    index("users_workspace").on(table.workspaceId),
+  ],
+);
+
+export const invites = sqliteTable("invites", {
+  code: text("code").primaryKey(),
+  workspaceId: integer("workspace_id")
+    .notNull()
+    .references(() => workspaces.id),
+  createdBy: integer("created_by")
+    .notNull()
+    .references(() => users.id),
+  expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  createdAt: createdAt(),
+});
+
+export const chats = sqliteTable(
+  "chats",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    type: text("type", {
+      enum: ["single", "group", "private_channel", "public_channel"],
+    }).notNull(),
+    name: text("name"),
+    nameKey: text("name_key"),
+    ownerId: integer("owner_id")
+      .notNull()
+      .references(() => users.id),
+    // "smallerId:largerId" for a single chat, so a pair can have only one; null otherwise.
+    pairKey: text("pair_key"),
+    lastMessageId: integer("last_message_id"),
+    // The newer of creation and the last message: the order of a user's chat list.
+    lastActivityAt: integer("last_activity_at", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("chats_channel_name_unique")
+      .on(table.workspaceId, table.nameKey)
+      .where(sql`${table.type} in ('private_channel', 'public_channel')`),
+    uniqueIndex("chats_pair_unique").on(table.workspaceId, table.pairKey),
+    index("chats_workspace_type").on(table.workspaceId, table.type),
+  ],
+);
+
+// One row per period of membership. A member who leaves keeps the row with `untilEventId` set,
+// so a resuming client is replayed exactly the chat events of the periods it was a member.
+export const chatMembers = sqliteTable(
+  "chat_members",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    chatId: integer("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    // The chat.created event that began this membership, and the chat.removed that ended it.
+    sinceEventId: integer("since_event_id").notNull(),
+    untilEventId: integer("until_event_id"),
+    joinedAt: createdAt("joined_at"),
+  },
+  (table) => [
+    uniqueIndex("chat_members_current")
+      .on(table.chatId, table.userId)
+      .where(sql`${table.untilEventId} is null`),
+    index("chat_members_user").on(table.userId, table.untilEventId),
+  ],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    chatId: integer("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    senderId: integer("sender_id")
+      .notNull()
+      .references(() => users.id),
+    content: text("content").notNull(),
+    files: text("files", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    clientId: text("client_id"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("messages_chat_id").on(table.chatId, table.id),
+    // A retried send can never be stored twice, however the retries race.
+    uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
+  ],
+);
+
+// The event log, written in the transaction of the change it records. A chat event (userId
+// null) is for the chat's members at that moment; a user event is for that user alone.
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", {
+      enum: ["message.created", "chat.created", "chat.updated", "chat.removed"],
+    }).notNull(),
+    chatId: integer("chat_id").notNull(),
+    userId: integer("user_id"),
+    data: text("data").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("events_chat").on(table.chatId, table.id),
+    index("events_user").on(table.userId, table.id),
+  ],
+);
+
+// Server-wide settings the server generates and keeps, such as the token secret.
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

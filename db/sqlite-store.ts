@@ -1,0 +1,597 @@
+// The Store on embedded SQLite (bun:sqlite through drizzle). Each write verb is one synchronous
+// transaction, so nothing else runs between its reads and its writes.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { conflict, notFound } from "../src/errors.ts";
+import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { Chat } from "../src/features/chats/model.ts";
+import type { Message } from "../src/features/messages/model.ts";
+import { type EventType, eventJson, type StoredEvent } from "../src/features/realtime/events.ts";
+import { migrateSqlite } from "./migrate.ts";
+import {
+  chatMembers,
+  chats,
+  events,
+  invites,
+  messages,
+  settings,
+  users,
+  workspaces,
+} from "./schema.ts";
+import type {
+  ChatAccess,
+  ChatChange,
+  NewChat,
+  NewMessage,
+  NewUser,
+  Store,
+  UserRecord,
+  Written,
+} from "./store.ts";
+
+type Db = BunSQLiteDatabase<Record<string, never>>;
+type ChatRow = typeof chats.$inferSelect;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const foldCase = (text: string) => text.toLowerCase();
+const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+export type SqliteOptions = { synchronous: "NORMAL" | "FULL" };
+
+/** `sqlite://./data/chat.db`, `sqlite:///var/lib/chat/chat.db` or `sqlite://:memory:`. */
+export function sqlitePath(url: string): string {
+  const path = url.replace(/^sqlite:\/\//, "");
+  if (!path) throw new Error(`database.url "${url}" names no file`);
+  return path;
+}
+
+export function openSqliteStore(url: string, options: SqliteOptions): SqliteStore {
+  const path = sqlitePath(url);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path, { create: true, strict: true });
+  sqlite.run("pragma journal_mode = wal");
+  // bun:sqlite leaves FULL even in WAL mode; NORMAL in WAL survives any process crash.
+  sqlite.run(`pragma synchronous = ${options.synchronous}`);
+  sqlite.run("pragma foreign_keys = on");
+  sqlite.run("pragma busy_timeout = 5000");
+  sqlite.run("pragma cache_size = -32000");
+  migrateSqlite(sqlite);
+  return new SqliteStore(sqlite);
+}
+
+/** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
+function explainConflict(error: unknown): never {
+  const text = String((error as { cause?: unknown }).cause ?? error);
+  if (text.includes("UNIQUE constraint failed")) {
+    if (text.includes("users.email_key")) throw conflict("that email is already registered");
+    if (text.includes("workspaces.name_key")) throw conflict("that workspace name is taken");
+    if (text.includes("chats.workspace_id, chats.name_key")) {
+      throw conflict("a channel of that name already exists in this workspace");
+    }
+    if (text.includes("chats.workspace_id, chats.pair_key")) {
+      throw conflict("a direct message between these two people already exists");
+    }
+  }
+  throw error;
+}
+
+export class SqliteStore implements Store {
+  readonly dialect = "sqlite";
+  readonly db: Db;
+
+  constructor(readonly sqlite: Database) {
+    this.db = drizzle({ client: sqlite });
+  }
+
+  async keepSetting(key: string, value: string): Promise<string> {
+    this.db.insert(settings).values({ key, value }).onConflictDoNothing().run();
+    const row = this.db.select().from(settings).where(eq(settings.key, key)).get();
+    return row?.value ?? value;
+  }
+
+  async findUser(id: number): Promise<User | undefined> {
+    const row = this.db.select().from(users).where(eq(users.id, id)).get();
+    return row && toUser(row);
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const row = this.db
+      .select()
+      .from(users)
+      .where(eq(users.emailKey, foldCase(email)))
+      .get();
+    return row && { ...toUser(row), passwordHash: row.passwordHash };
+  }
+
+  async findWorkspace(id: number): Promise<Workspace | undefined> {
+    const row = this.db.select().from(workspaces).where(eq(workspaces.id, id)).get();
+    return row && toWorkspace(row);
+  }
+
+  async findWorkspaceByName(name: string): Promise<Workspace | undefined> {
+    const row = this.db
+      .select()
+      .from(workspaces)
+      .where(eq(workspaces.nameKey, foldCase(name)))
+      .get();
+    return row && toWorkspace(row);
+  }
+
+  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
+    try {
+      return this.db.transaction((tx) => {
+        const now = Date.now();
+        let workspace =
+          "id" in input.workspace
+            ? tx.select().from(workspaces).where(eq(workspaces.id, input.workspace.id)).get()
+            : tx
+                .insert(workspaces)
+                .values({
+                  name: input.workspace.name,
+                  nameKey: foldCase(input.workspace.name),
+                  createdAt: now,
+                })
+                .returning()
+                .get();
+        if (!workspace) throw notFound("no such workspace");
+        const user = tx
+          .insert(users)
+          .values({
+            workspaceId: workspace.id,
+            fullname: input.fullname,
+            email: input.email,
+            emailKey: foldCase(input.email),
+            passwordHash: input.passwordHash,
+            createdAt: now,
+          })
+          .returning()
+          .get();
+        if (workspace.ownerId === null) {
+          workspace = tx
+            .update(workspaces)
+            .set({ ownerId: user.id })
+            .where(eq(workspaces.id, workspace.id))
+            .returning()
+            .get();
+        }
+        return { user: toUser(user), workspace: toWorkspace(workspace) };
+      });
+    } catch (error) {
+      explainConflict(error);
+    }
+  }
+
+  async listUsers(workspaceId: number): Promise<User[]> {
+    return this.db
+      .select()
+      .from(users)
+      .where(eq(users.workspaceId, workspaceId))
+      .orderBy(asc(users.id))
+      .all()
+      .map(toUser);
+  }
+
+  async countUsersIn(workspaceId: number, userIds: number[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const row = this.db
+      .select({ count: sql<number>`count(*)` })
+      .from(users)
+      .where(and(eq(users.workspaceId, workspaceId), inArray(users.id, userIds)))
+      .get();
+    return row?.count ?? 0;
+  }
+
+  async createInvite(invite: {
+    code: string;
+    workspaceId: number;
+    createdBy: number;
+    expiresAt: number;
+  }): Promise<void> {
+    this.db
+      .insert(invites)
+      .values({ ...invite, createdAt: Date.now() })
+      .run();
+  }
+
+  async findInvite(code: string) {
+    return this.db
+      .select({ workspaceId: invites.workspaceId, expiresAt: invites.expiresAt })
+      .from(invites)
+      .where(eq(invites.code, code))
+      .get();
+  }
+
+  async findChat(id: number): Promise<Chat | undefined> {
+    const row = this.db.select().from(chats).where(eq(chats.id, id)).get();
+    return row && this.toChats([row])[0];
+  }
+
+  async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
+    const row = this.db
+      .select({
+        id: chats.id,
+        workspaceId: chats.workspaceId,
+        type: chats.type,
+        ownerId: chats.ownerId,
+        isMember: sql<number>`exists (select 1 from ${chatMembers} where ${chatMembers.chatId} = ${chats.id} and ${chatMembers.userId} = ${userId} and ${chatMembers.untilEventId} is null)`,
+      })
+      .from(chats)
+      .where(eq(chats.id, chatId))
+      .get();
+    return row && { ...row, isMember: row.isMember === 1 };
+  }
+
+  async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
+    const row = this.db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.pairKey, pairKey(userIds))))
+      .get();
+    return row && this.toChats([row])[0];
+  }
+
+  async listMembersByJoinOrder(chatId: number): Promise<number[]> {
+    return currentMembers(this.db, chatId);
+  }
+
+  async listChatsOf(userId: number): Promise<Chat[]> {
+    const rows = this.db
+      .select({ chat: chats })
+      .from(chatMembers)
+      .innerJoin(chats, eq(chats.id, chatMembers.chatId))
+      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
+      .orderBy(desc(chats.lastActivityAt), desc(chats.id))
+      .all();
+    return this.toChats(rows.map((row) => row.chat));
+  }
+
+  async listPublicChannels(workspaceId: number): Promise<Chat[]> {
+    const rows = this.db
+      .select()
+      .from(chats)
+      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.type, "public_channel")))
+      .orderBy(asc(chats.nameKey))
+      .all();
+    return this.toChats(rows);
+  }
+
+  async createChat(input: NewChat): Promise<Written<Chat>> {
+    try {
+      return this.db.transaction((tx) => {
+        const now = Date.now();
+        const row = tx
+          .insert(chats)
+          .values({
+            workspaceId: input.workspaceId,
+            type: input.type,
+            name: input.name,
+            nameKey: input.name === null ? null : foldCase(input.name),
+            ownerId: input.ownerId,
+            pairKey: input.type === "single" ? pairKey(input.memberIds as [number, number]) : null,
+            lastActivityAt: now,
+            createdAt: now,
+          })
+          .returning()
+          .get();
+        const chat = toChat(
+          row,
+          [...input.memberIds].sort((a, b) => a - b),
+        );
+        const data = JSON.stringify(chat);
+        const written = input.memberIds.map((userId) => {
+          const event = appendEvent(tx, "chat.created", chat.id, userId, data);
+          tx.insert(chatMembers)
+            .values({ chatId: chat.id, userId, sinceEventId: event.id, joinedAt: now })
+            .run();
+          return event;
+        });
+        return { value: chat, events: written };
+      });
+    } catch (error) {
+      explainConflict(error);
+    }
+  }
+
+  async changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>> {
+    try {
+      return this.db.transaction((tx) => {
+        const written: StoredEvent[] = [];
+        const current = currentMembers(tx, chatId);
+        const remove = (change.remove ?? []).filter((id) => current.includes(id));
+        const add = [...new Set(change.add ?? [])].filter((id) => !current.includes(id));
+
+        for (const userId of remove) {
+          const event = appendEvent(
+            tx,
+            "chat.removed",
+            chatId,
+            userId,
+            JSON.stringify({ id: chatId }),
+          );
+          tx.update(chatMembers)
+            .set({ untilEventId: event.id })
+            .where(
+              and(
+                eq(chatMembers.chatId, chatId),
+                eq(chatMembers.userId, userId),
+                isNull(chatMembers.untilEventId),
+              ),
+            )
+            .run();
+          written.push(event);
+        }
+
+        const before = tx.select().from(chats).where(eq(chats.id, chatId)).get();
+        if (!before) throw notFound("no such chat");
+        const renamed = change.name !== undefined && change.name !== before.name;
+        const reowned = change.ownerId !== undefined && change.ownerId !== before.ownerId;
+        const row =
+          renamed || reowned
+            ? tx
+                .update(chats)
+                .set({
+                  ...(renamed && {
+                    name: change.name,
+                    nameKey: change.name == null ? null : foldCase(change.name),
+                  }),
+                  ...(reowned && { ownerId: change.ownerId }),
+                })
+                .where(eq(chats.id, chatId))
+                .returning()
+                .get()
+            : before;
+
+        const remaining = current.filter((id) => !remove.includes(id));
+        const chat = toChat(
+          row,
+          [...remaining, ...add].sort((a, b) => a - b),
+        );
+        const data = JSON.stringify(chat);
+        const changed = renamed || reowned || remove.length > 0 || add.length > 0;
+        if (changed && remaining.length > 0) {
+          written.push(appendEvent(tx, "chat.updated", chatId, null, data));
+        }
+        const now = Date.now();
+        for (const userId of add) {
+          const event = appendEvent(tx, "chat.created", chatId, userId, data);
+          tx.insert(chatMembers)
+            .values({ chatId, userId, sinceEventId: event.id, joinedAt: now })
+            .run();
+          written.push(event);
+        }
+        return { value: chat, events: written };
+      });
+    } catch (error) {
+      explainConflict(error);
+    }
+  }
+
+  async deleteChat(chatId: number): Promise<Written<void>> {
+    return this.db.transaction((tx) => {
+      const data = JSON.stringify({ id: chatId });
+      const written = currentMembers(tx, chatId).map((userId) =>
+        appendEvent(tx, "chat.removed", chatId, userId, data),
+      );
+      tx.delete(chats).where(eq(chats.id, chatId)).run();
+      return { value: undefined, events: written };
+    });
+  }
+
+  async insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }> {
+    return this.db.transaction((tx) => {
+      if (input.clientId !== null) {
+        const existing = tx
+          .select()
+          .from(messages)
+          .where(
+            and(
+              eq(messages.chatId, input.chatId),
+              eq(messages.senderId, input.senderId),
+              eq(messages.clientId, input.clientId),
+            ),
+          )
+          .get();
+        if (existing) return { value: toMessage(existing), events: [], created: false };
+      }
+      const now = Date.now();
+      const row = tx
+        .insert(messages)
+        .values({ ...input, createdAt: now })
+        .returning()
+        .get();
+      tx.update(chats)
+        .set({ lastMessageId: row.id, lastActivityAt: now })
+        .where(eq(chats.id, input.chatId))
+        .run();
+      const message = toMessage(row);
+      const event = appendEvent(tx, "message.created", input.chatId, null, JSON.stringify(message));
+      return { value: message, events: [event], created: true };
+    });
+  }
+
+  async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
+    return this.db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.chatId, chatId),
+          page.before === undefined ? undefined : lt(messages.id, page.before),
+        ),
+      )
+      .orderBy(desc(messages.id))
+      .limit(page.limit)
+      .all()
+      .map(toMessage);
+  }
+
+  async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {
+    // A user's own events, and the chat events of every period the user was a member.
+    const rows = this.sqlite
+      .query<EventRow, { after: number; user: number; limit: number }>(
+        `select e.id, e.type, e.chat_id as chatId, e.user_id as userId, e.data
+           from events e
+          where e.user_id = $user and e.id > $after
+         union all
+         select e.id, e.type, e.chat_id, e.user_id, e.data
+           from chat_members m
+           join events e on e.chat_id = m.chat_id
+          where m.user_id = $user and e.user_id is null and e.id > $after
+            and e.id > m.since_event_id and (m.until_event_id is null or e.id < m.until_event_id)
+         order by 1
+         limit $limit`,
+      )
+      .all({ after: afterId, user: userId, limit });
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      chatId: row.chatId,
+      userId: row.userId,
+      json: eventJson(row.id, row.type, row.chatId, row.data),
+    }));
+  }
+
+  async latestEventId(): Promise<number> {
+    // The sequence, not max(id): ids are never reused, even after old events are pruned.
+    const row = this.sqlite
+      .query<{ seq: number }, []>("select seq from sqlite_sequence where name = 'events'")
+      .get();
+    return row?.seq ?? 0;
+  }
+
+  async oldestEventId(): Promise<number | undefined> {
+    const row = this.sqlite
+      .query<{ id: number | null }, []>("select min(id) as id from events")
+      .get();
+    return row?.id ?? undefined;
+  }
+
+  async pruneEvents(olderThan: number): Promise<number> {
+    return this.db.transaction((tx) => {
+      const pruned = tx
+        .delete(events)
+        .where(lt(events.createdAt, olderThan))
+        .returning({ id: events.id })
+        .all().length;
+      const oldest = tx
+        .select({ id: sql<number | null>`min(${events.id})` })
+        .from(events)
+        .get();
+      // Ended memberships matter only to replays of events still kept.
+      tx.delete(chatMembers)
+        .where(lt(chatMembers.untilEventId, oldest?.id ?? Number.MAX_SAFE_INTEGER))
+        .run();
+      return pruned;
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.sqlite.query("select 1").get();
+  }
+
+  async close(): Promise<void> {
+    this.sqlite.close();
+  }
+
+  /** Chat rows with their current members, in two queries whatever the number of chats. */
+  private toChats(rows: ChatRow[]): Chat[] {
+    if (rows.length === 0) return [];
+    const membersByChat = new Map<number, number[]>();
+    const memberRows = this.db
+      .select({ chatId: chatMembers.chatId, userId: chatMembers.userId })
+      .from(chatMembers)
+      .where(
+        and(
+          inArray(
+            chatMembers.chatId,
+            rows.map((row) => row.id),
+          ),
+          isNull(chatMembers.untilEventId),
+        ),
+      )
+      .orderBy(asc(chatMembers.userId))
+      .all();
+    for (const { chatId, userId } of memberRows) {
+      const list = membersByChat.get(chatId) ?? [];
+      list.push(userId);
+      membersByChat.set(chatId, list);
+    }
+    return rows.map((row) => toChat(row, membersByChat.get(row.id) ?? []));
+  }
+}
+
+type EventRow = {
+  id: number;
+  type: EventType;
+  chatId: number;
+  userId: number | null;
+  data: string;
+};
+type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+function currentMembers(tx: Tx | Db, chatId: number): number[] {
+  return tx
+    .select({ userId: chatMembers.userId })
+    .from(chatMembers)
+    .where(and(eq(chatMembers.chatId, chatId), isNull(chatMembers.untilEventId)))
+    .orderBy(asc(chatMembers.id))
+    .all()
+    .map((row) => row.userId);
+}
+
+function appendEvent(
+  tx: Tx,
+  type: EventType,
+  chatId: number,
+  userId: number | null,
+  data: string,
+): StoredEvent {
+  const { id } = tx
+    .insert(events)
+    .values({ type, chatId, userId, data, createdAt: Date.now() })
+    .returning({ id: events.id })
+    .get();
+  return { id, type, chatId, userId, json: eventJson(id, type, chatId, data) };
+}
+
+function toUser(row: typeof users.$inferSelect): User {
+  return {
+    id: row.id,
+    fullname: row.fullname,
+    email: row.email,
+    workspaceId: row.workspaceId,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+function toWorkspace(row: typeof workspaces.$inferSelect): Workspace {
+  return { id: row.id, name: row.name, ownerId: row.ownerId ?? 0, createdAt: iso(row.createdAt) };
+}
+
+function toChat(row: ChatRow, members: number[]): Chat {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    type: row.type,
+    name: row.name,
+    ownerId: row.ownerId,
+    members,
+    createdAt: iso(row.createdAt),
+    lastMessageId: row.lastMessageId,
+  };
+}
+
+function toMessage(row: typeof messages.$inferSelect): Message {
+  return {
+    id: row.id,
+    chatId: row.chatId,
+    senderId: row.senderId,
+    content: row.content,
+    files: row.files,
+    clientId: row.clientId,
+    createdAt: iso(row.createdAt),
+  };
+}

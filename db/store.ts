@@ -1,0 +1,108 @@
+// The storage port the services are written against. Every write verb is one transaction that
+// also appends the events it causes, and returns them so the caller publishes after commit.
+// SQLite implements it today (sqlite-store.ts); PostgreSQL implements the same verbs for scale-out.
+import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { Chat, ChatType } from "../src/features/chats/model.ts";
+import type { Message } from "../src/features/messages/model.ts";
+import type { StoredEvent } from "../src/features/realtime/events.ts";
+
+export interface UserRecord extends User {
+  passwordHash: string;
+}
+
+export type NewUser = {
+  fullname: string;
+  email: string;
+  passwordHash: string;
+  /** `{ name }` creates the workspace with this user as owner; `{ id }` joins an existing one. */
+  workspace: { name: string } | { id: number };
+};
+
+export type NewChat = {
+  workspaceId: number;
+  type: ChatType;
+  name: string | null;
+  ownerId: number;
+  /** Everyone in the chat, the owner included, in the order they count as having joined. */
+  memberIds: number[];
+};
+
+/** A change to a chat, decided by the service; the store applies it and records its events. */
+export type ChatChange = {
+  name?: string | null;
+  ownerId?: number;
+  add?: number[];
+  remove?: number[];
+};
+
+export type NewMessage = {
+  chatId: number;
+  senderId: number;
+  content: string;
+  files: string[];
+  clientId: string | null;
+};
+
+/** What a caller needs to decide access to a chat, without loading its member list. */
+export type ChatAccess = {
+  id: number;
+  workspaceId: number;
+  type: ChatType;
+  ownerId: number;
+  isMember: boolean;
+};
+
+export type Written<T> = { value: T; events: StoredEvent[] };
+
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+
+  /** Returns the value kept under `key`, storing `value` first if there was none. */
+  keepSetting(key: string, value: string): Promise<string>;
+
+  findUser(id: number): Promise<User | undefined>;
+  findUserByEmail(email: string): Promise<UserRecord | undefined>;
+  findWorkspace(id: number): Promise<Workspace | undefined>;
+  findWorkspaceByName(name: string): Promise<Workspace | undefined>;
+  /** Throws `conflict` when the email (or a new workspace's name) is taken. */
+  createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }>;
+  listUsers(workspaceId: number): Promise<User[]>;
+  /** How many of `userIds` are users of the workspace. */
+  countUsersIn(workspaceId: number, userIds: number[]): Promise<number>;
+  createInvite(invite: {
+    code: string;
+    workspaceId: number;
+    createdBy: number;
+    expiresAt: number;
+  }): Promise<void>;
+  findInvite(code: string): Promise<{ workspaceId: number; expiresAt: number } | undefined>;
+
+  findChat(id: number): Promise<Chat | undefined>;
+  findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined>;
+  findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined>;
+  /** Current members in the order they joined: the creator first, then by join time. */
+  listMembersByJoinOrder(chatId: number): Promise<number[]>;
+  /** The user's chats, latest activity first. */
+  listChatsOf(userId: number): Promise<Chat[]>;
+  listPublicChannels(workspaceId: number): Promise<Chat[]>;
+  /** Throws `conflict` when a channel name or a single chat's pair is taken. */
+  createChat(input: NewChat): Promise<Written<Chat>>;
+  /** Removes, renames, re-owns, then adds, in that order of events. Throws `conflict` on a name. */
+  changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>>;
+  deleteChat(chatId: number): Promise<Written<void>>;
+
+  /** Stores a message, or returns the one already stored under its clientId (created: false). */
+  insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }>;
+  listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+
+  /** Events after `afterId` that the user may see, in id order. */
+  eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]>;
+  /** The newest event id, 0 when there is none. */
+  latestEventId(): Promise<number>;
+  /** The oldest event id still kept, or undefined when the log is empty. */
+  oldestEventId(): Promise<number | undefined>;
+  pruneEvents(olderThan: number): Promise<number>;
+
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+// Request bodies: JSON whatever the declared type (as GitHub's API reads it), at most 256 KiB,
+// and a refusal recorded rather than thrown, so that a bad token still answers 401 first.
+import { Elysia } from "elysia";
+import { badRequest, payloadTooLarge, refuseBody } from "./errors.ts";
+
+export const maxJsonBytes = 256 * 1024;
+
+/** Reads at most `limit` bytes; undefined when the body is larger. Never buffers past it. */
+export async function readLimited(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > limit) return undefined;
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function parseJson(bytes: Uint8Array): unknown {
+  const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  if (text.trim() === "") return undefined;
+  return JSON.parse(text);
+}
+
+export const jsonBodies = () =>
+  new Elysia({ name: "json-bodies" }).onParse(
+    { as: "global" },
+    async ({ request, contentType }) => {
+      if (contentType?.startsWith("multipart/form-data")) return;
+      const bytes = await readLimited(request, maxJsonBytes);
+      if (!bytes) {
+        refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));
+        return {};
+      }
+      try {
+        return parseJson(bytes) ?? {};
+      } catch {
+        refuseBody(request, badRequest("the request body is not valid JSON"));
+        return {};
+      }
+    },
+  );

@@ -1,0 +1,215 @@
+// The one reader of configuration: a YAML file, a few environment overrides, built-in defaults.
+// Every key is declared here once, with its default and what it means.
+import { existsSync, readFileSync } from "node:fs";
+import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parse as parseYaml } from "yaml";
+
+const Duration = (defaultValue: string, description: string) =>
+  T.String({ pattern: "^[0-9]+(ms|s|m|h|d)$", default: defaultValue, description });
+
+const Limit = (defaultValue: number, description: string) =>
+  T.Integer({ minimum: 0, default: defaultValue, description });
+
+const section = <P extends Record<string, TSchema>>(properties: P, description: string) =>
+  T.Object(properties, { additionalProperties: false, default: {}, description });
+
+export const ConfigSchema = T.Object(
+  {
+    server: section(
+      {
+        host: T.String({ default: "0.0.0.0", description: "Address to listen on" }),
+        port: T.Integer({ minimum: 0, maximum: 65535, default: 6688, description: "TCP port" }),
+        trustedProxies: T.Array(T.String(), {
+          default: [],
+          description: "Peer addresses whose X-Forwarded-For is believed (for per-IP limits)",
+        }),
+        shutdownTimeout: Duration("10s", "How long a graceful shutdown waits for work in flight"),
+      },
+      "HTTP server",
+    ),
+    database: section(
+      {
+        url: T.String({
+          default: "sqlite://./data/chat.db",
+          description: "sqlite://PATH (sqlite://:memory: for a throwaway database)",
+        }),
+        synchronous: T.Union([T.Literal("NORMAL"), T.Literal("FULL")], {
+          default: "NORMAL",
+          description: "SQLite durability: NORMAL survives process crashes, FULL also power loss",
+        }),
+      },
+      "Storage",
+    ),
+    files: section(
+      {
+        dir: T.String({ default: "./data/files", description: "Where uploaded files are kept" }),
+        maxSize: T.Integer({
+          minimum: 0,
+          default: 26_214_400,
+          description: "Bytes per uploaded file",
+        }),
+      },
+      "Uploaded files",
+    ),
+    auth: section(
+      {
+        secret: T.String({
+          default: "",
+          description: "Token signing secret; empty: generated once and kept in the database",
+        }),
+        tokenTtl: Duration("7d", "How long a token stays valid"),
+      },
+      "Authentication",
+    ),
+    limits: section(
+      {
+        signin: Limit(10, "Sign-ins per sliding minute, per IP and per account"),
+        signup: Limit(10, "Sign-ups per sliding minute, per IP"),
+        messages: Limit(600, "Messages per sliding minute, per user"),
+        uploads: Limit(60, "Upload requests per sliding minute, per user"),
+        connects: Limit(120, "Real-time connections per sliding minute, per IP"),
+      },
+      "Requests per sliding minute; 0 turns a limit off",
+    ),
+    realtime: section(
+      {
+        eventRetention: Duration("7d", "How long events are kept for resuming clients"),
+        maxPayloadLength: T.Integer({
+          minimum: 1024,
+          default: 65_536,
+          description: "Largest WebSocket frame a client may send, in bytes",
+        }),
+        idleTimeout: T.Integer({
+          minimum: 0,
+          maximum: 960,
+          default: 120,
+          description: "Seconds without traffic before a WebSocket is closed",
+        }),
+        backpressureLimit: T.Integer({
+          minimum: 1024,
+          default: 1_048_576,
+          description: "Bytes queued for a slow connection before it is closed",
+        }),
+        perMessageDeflate: T.Boolean({ default: false, description: "WebSocket compression" }),
+      },
+      "Live delivery",
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Environment variables an operator sets most often, each overriding one key. */
+const environmentOverrides: Record<string, { key: [string, string]; type: "string" | "integer" }> =
+  {
+    CHAT_HOST: { key: ["server", "host"], type: "string" },
+    CHAT_PORT: { key: ["server", "port"], type: "integer" },
+    CHAT_DATABASE_URL: { key: ["database", "url"], type: "string" },
+    CHAT_FILES_DIR: { key: ["files", "dir"], type: "string" },
+    CHAT_SECRET: { key: ["auth", "secret"], type: "string" },
+  };
+
+/** Validates raw settings (from YAML or a test) and fills in every default. */
+export function parseConfig(raw: unknown): Config {
+  const input = raw ?? {};
+  const errors = [...Value.Errors(ConfigSchema, Value.Default(ConfigSchema, Value.Clone(input)))];
+  if (errors.length > 0) {
+    const lines = errors.slice(0, 5).map((error) => {
+      const key = error.path.replace(/^\//, "").replaceAll("/", ".") || "(root)";
+      const unknown = error.message.includes("Unexpected property");
+      return unknown ? `unknown key "${key}"` : `key "${key}": ${error.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  return Value.Default(ConfigSchema, Value.Clone(input)) as Config;
+}
+
+/** The file the spec names: CHAT_CONFIG, else ./app.yml, else /etc/config/app.yml, else none. */
+export function findConfigFile(env: Record<string, string | undefined>): string | undefined {
+  if (env.CHAT_CONFIG) {
+    if (!existsSync(env.CHAT_CONFIG))
+      throw new ConfigError(`CHAT_CONFIG: no file ${env.CHAT_CONFIG}`);
+    return env.CHAT_CONFIG;
+  }
+  return ["./app.yml", "/etc/config/app.yml"].find((path) => existsSync(path));
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): {
+  config: Config;
+  source: string;
+} {
+  const file = findConfigFile(env);
+  let raw: Record<string, Record<string, unknown>> = {};
+  if (file) {
+    try {
+      raw = parseYaml(readFileSync(file, "utf8")) ?? {};
+    } catch (error) {
+      throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message}`);
+    }
+    if (typeof raw !== "object" || Array.isArray(raw)) {
+      throw new ConfigError(`${file}: the top level must be a mapping of sections`);
+    }
+  }
+  for (const [name, { key, type }] of Object.entries(environmentOverrides)) {
+    const value = env[name];
+    if (value === undefined || value === "") continue;
+    const [sectionName, keyName] = key;
+    const target = raw[sectionName] ?? {};
+    if (typeof target !== "object" || target === null) continue;
+    target[keyName] = type === "integer" && /^[0-9]+$/.test(value) ? Number(value) : value;
+    raw[sectionName] = target;
+  }
+  try {
+    return { config: parseConfig(raw), source: file ?? "built-in defaults" };
+  } catch (error) {
+    if (error instanceof ConfigError && file) throw new ConfigError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+const durationUnits = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "7d" → milliseconds. The schema's pattern has already checked the form. */
+export function durationMs(duration: string): number {
+  const match = /^([0-9]+)(ms|s|m|h|d)$/.exec(duration);
+  if (!match) throw new ConfigError(`not a duration: ${duration}`);
+  return Number(match[1]) * durationUnits[match[2] as keyof typeof durationUnits];
+}
+
+/** The configuration tests start from: in-memory database, fixed secret, limits off. */
+export function testConfig(overrides: DeepPartial<Config> = {}): Config {
+  const base = {
+    server: { port: 0, host: "127.0.0.1" },
+    database: { url: "sqlite://:memory:" },
+    auth: { secret: "test-secret-that-is-long-enough-for-hs256" },
+    limits: { signin: 0, signup: 0, messages: 0, uploads: 0, connects: 0 },
+  };
+  return parseConfig(mergeDeep(base, overrides));
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] =
+      value && typeof value === "object" && !Array.isArray(value) && current
+        ? mergeDeep(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+/** The effective configuration with secrets masked, for `chat config` and logs. */
+export function maskSecrets(config: Config): Config {
+  return {
+    ...config,
+    auth: { ...config.auth, secret: config.auth.secret ? "********" : "" },
+    database: { ...config.database, url: config.database.url.replace(/\/\/[^@/]*@/, "//***@") },
+  };
+}

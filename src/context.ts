@@ -1,0 +1,14 @@
+// What every service verb is given: explicit dependencies, never the web framework's context.
+import type { Store } from "../db/store.ts";
+import type { Config } from "./config.ts";
+import type { User } from "./features/accounts/model.ts";
+import type { Hub } from "./features/realtime/hub.ts";
+
+export type Deps = {
+  db: Store;
+  hub: Hub;
+  config: Config;
+};
+
+/** Deps plus the authenticated caller. */
+export type Ctx = Deps & { user: User };

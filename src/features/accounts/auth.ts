@@ -1,0 +1,59 @@
+// Tokens: HS256 JWTs with an expiry, verified with the algorithm pinned, then resolved to a user
+// who must still exist. Answers 401 before the body is even looked at.
+import { jwt } from "@elysiajs/jwt";
+import { Elysia } from "elysia";
+import { durationMs } from "../../config.ts";
+import type { Deps } from "../../context.ts";
+import { unauthorized } from "../../errors.ts";
+import type { User } from "./model.ts";
+
+export type AuthDeps = Deps & { secret: string };
+
+export const tokens = (deps: AuthDeps) =>
+  new Elysia({ name: "tokens" }).use(jwt({ name: "jwt", secret: deps.secret, alg: "HS256" }));
+
+type Signer = { sign(payload: Record<string, string | number>): Promise<string> };
+type Verifier = {
+  verify(token?: string, options?: object): Promise<false | Record<string, unknown>>;
+};
+
+export function issueToken(deps: AuthDeps, signer: Signer, user: User): Promise<string> {
+  const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
+  return signer.sign({ sub: String(user.id), exp: Math.floor(Date.now() / 1000) + ttlSeconds });
+}
+
+export async function userForToken(
+  deps: Deps,
+  verifier: Verifier,
+  token: string | undefined,
+): Promise<User> {
+  if (!token) throw unauthorized();
+  const claims = await verifier.verify(token, {
+    algorithms: ["HS256"],
+    requiredClaims: ["exp", "sub"],
+  });
+  const id = claims && typeof claims.sub === "string" ? Number(claims.sub) : Number.NaN;
+  if (!Number.isSafeInteger(id) || id < 1) throw unauthorized("the token is invalid or expired");
+  const user = await deps.db.findUser(id);
+  if (!user) throw unauthorized("the token's user no longer exists");
+  return user;
+}
+
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1] : undefined;
+}
+
+/**
+ * Routes after this plugin see `user`. With `queryToken`, `?token=` is accepted too: for the
+ * WebSocket, the event stream and file downloads, which a browser opens without headers.
+ */
+export const authenticated = (deps: AuthDeps, options: { queryToken?: boolean } = {}) =>
+  new Elysia({ name: "authenticated", seed: options })
+    .use(tokens(deps))
+    .derive({ as: "scoped" }, async ({ headers, query, jwt }) => {
+      const token =
+        bearerToken(headers.authorization) ??
+        (options.queryToken ? (query as Record<string, string | undefined>).token : undefined);
+      return { user: await userForToken(deps, jwt, token) };
+    });

@@ -1,0 +1,73 @@
+// Wire models of accounts and workspaces, as the API contract writes them.
+import { t } from "elysia";
+
+/** Visible text: at least one character that is not white space. */
+export const Name = (max: number, description: string) =>
+  t.String({ minLength: 1, maxLength: max, pattern: "\\S", description });
+
+export const Email = t.String({
+  format: "email",
+  maxLength: 254,
+  description: "Unique server-wide, compared case-insensitively",
+  examples: ["alice@acme.test"],
+});
+
+export const User = t.Object(
+  {
+    id: t.Integer({ minimum: 1 }),
+    fullname: t.String(),
+    email: t.String(),
+    workspaceId: t.Integer({ minimum: 1 }),
+    createdAt: t.String({ format: "date-time" }),
+  },
+  { $id: "#/components/schemas/User" },
+);
+export type User = typeof User.static;
+
+export const Workspace = t.Object(
+  {
+    id: t.Integer({ minimum: 1 }),
+    name: t.String(),
+    ownerId: t.Integer({ minimum: 1 }),
+    createdAt: t.String({ format: "date-time" }),
+  },
+  { $id: "#/components/schemas/Workspace" },
+);
+export type Workspace = typeof Workspace.static;
+
+export const SignupBody = t.Object({
+  fullname: Name(64, "Shown to others"),
+  email: Email,
+  password: t.String({ minLength: 8, maxLength: 128 }),
+  workspace: Name(64, "A new name creates the workspace; an existing one needs an invite"),
+  invite: t.Optional(t.String({ maxLength: 128, description: "Code from POST /api/invites" })),
+});
+export type SignupBody = typeof SignupBody.static;
+
+export const SigninBody = t.Object({
+  email: t.String({ maxLength: 254 }),
+  password: t.String({ maxLength: 1024 }),
+});
+export type SigninBody = typeof SigninBody.static;
+
+export const Session = t.Object(
+  {
+    token: t.String({ description: "Send as Authorization: Bearer <token>" }),
+    user: User,
+    workspace: Workspace,
+  },
+  { $id: "#/components/schemas/Session" },
+);
+export type Session = typeof Session.static;
+
+export const Me = t.Object({ user: User, workspace: Workspace });
+export type Me = typeof Me.static;
+
+export const Invite = t.Object(
+  {
+    code: t.String({ description: "Opens the workspace to whoever signs up with it" }),
+    expiresAt: t.String({ format: "date-time" }),
+  },
+  { $id: "#/components/schemas/Invite" },
+);
+export type Invite = typeof Invite.static;

@@ -1,0 +1,51 @@
+// Wire models of chats, as the API contract writes them.
+import { t } from "elysia";
+import { Name } from "../accounts/model.ts";
+
+export const chatTypes = ["single", "group", "private_channel", "public_channel"] as const;
+export type ChatType = (typeof chatTypes)[number];
+
+export const ChatType = t.UnionEnum(chatTypes, {
+  description:
+    "single: two people; group: three or more; private_channel: named, by invitation; public_channel: named, anyone in the workspace may join",
+});
+
+export const Chat = t.Object(
+  {
+    id: t.Integer({ minimum: 1 }),
+    workspaceId: t.Integer({ minimum: 1 }),
+    type: ChatType,
+    name: t.Nullable(t.String(), { description: "null for single chats" }),
+    ownerId: t.Integer({ minimum: 1 }),
+    members: t.Array(t.Integer({ minimum: 1 }), { description: "Sorted user ids" }),
+    createdAt: t.String({ format: "date-time" }),
+    lastMessageId: t.Nullable(t.Integer({ minimum: 1 })),
+  },
+  { $id: "#/components/schemas/Chat" },
+);
+export type Chat = typeof Chat.static;
+
+const MemberIds = t.Array(t.Integer({ minimum: 1 }), {
+  maxItems: 10_000,
+  description: "User ids of the caller's workspace",
+});
+
+export const ChatName = Name(64, "Required for channels, optional for groups, absent for single");
+
+export const CreateChatBody = t.Object({
+  type: t.Optional(ChatType),
+  name: t.Optional(t.Nullable(ChatName)),
+  members: MemberIds,
+});
+export type CreateChatBody = typeof CreateChatBody.static;
+
+export const UpdateChatBody = t.Object({
+  name: t.Optional(t.Nullable(ChatName)),
+  members: t.Optional(MemberIds),
+});
+export type UpdateChatBody = typeof UpdateChatBody.static;
+
+/** A path id: anything but a positive integer names nothing (404). */
+export const IdParams = t.Object({
+  id: t.String({ pattern: "^[1-9][0-9]{0,14}$", description: "A positive integer id" }),
+});

@@ -1,0 +1,100 @@
+import { Elysia, t } from "elysia";
+import { ErrorBody, errorResponses } from "../../errors.ts";
+import { type AuthDeps, authenticated } from "../accounts/auth.ts";
+import { Chat, CreateChatBody, IdParams, UpdateChatBody } from "./model.ts";
+import {
+  createChat,
+  deleteChat,
+  getChat,
+  joinChat,
+  leaveChat,
+  listChannels,
+  listChats,
+  updateChat,
+} from "./service.ts";
+
+const withChat = { params: IdParams } as const;
+const ownerErrors = { 403: ErrorBody, 409: ErrorBody, ...errorResponses } as const;
+
+export const chatRoutes = (deps: AuthDeps) =>
+  new Elysia({ name: "chats", prefix: "/api", detail: { tags: ["Chats"] } })
+    .use(authenticated(deps))
+    .get("/chat", ({ user }) => listChats({ ...deps, user }), {
+      response: { 200: t.Array(Chat), ...errorResponses },
+      detail: { summary: "The caller's chats, latest activity first" },
+    })
+    .post(
+      "/chat",
+      async ({ user, body, set }) => {
+        const { chat, created } = await createChat({ ...deps, user }, body);
+        set.status = created ? 201 : 200;
+        return chat;
+      },
+      {
+        body: CreateChatBody,
+        response: { 200: Chat, 201: Chat, ...ownerErrors },
+        detail: {
+          summary: "Create a chat",
+          description:
+            "Without `type`: a name gives a private channel, two members in all a single chat, more a group. A repeated single chat answers 200 with the existing one.",
+        },
+      },
+    )
+    .get("/chat/:id", ({ user, params }) => getChat({ ...deps, user }, Number(params.id)), {
+      ...withChat,
+      response: { 200: Chat, ...errorResponses },
+      detail: { summary: "A chat the caller can see" },
+    })
+    .patch(
+      "/chat/:id",
+      ({ user, params, body }) => updateChat({ ...deps, user }, Number(params.id), body),
+      {
+        ...withChat,
+        body: UpdateChatBody,
+        response: { 200: Chat, ...ownerErrors },
+        detail: {
+          summary: "Rename a chat or replace its members (owner only)",
+          description: "`members` replaces the member list; the owner always stays.",
+        },
+      },
+    )
+    .delete(
+      "/chat/:id",
+      async ({ user, params, set }) => {
+        await deleteChat({ ...deps, user }, Number(params.id));
+        set.status = 204;
+      },
+      {
+        ...withChat,
+        response: { 204: t.Void(), 403: ErrorBody, ...errorResponses },
+        detail: { summary: "Delete a chat and its messages (owner only)" },
+      },
+    )
+    .post("/chat/:id/join", ({ user, params }) => joinChat({ ...deps, user }, Number(params.id)), {
+      ...withChat,
+      response: { 200: Chat, ...errorResponses },
+      detail: {
+        summary: "Join a public channel",
+        description: "Joining a chat you are already in is 200 and changes nothing.",
+      },
+    })
+    .post(
+      "/chat/:id/leave",
+      async ({ user, params, set }) => {
+        await leaveChat({ ...deps, user }, Number(params.id));
+        set.status = 204;
+      },
+      {
+        ...withChat,
+        response: { 204: t.Void(), ...errorResponses },
+        detail: {
+          summary: "Leave a chat",
+          description:
+            "The earliest-joined member becomes owner when the owner leaves; the last member to leave deletes the chat. A single chat cannot be left (422).",
+        },
+      },
+    )
+    .get("/channels", ({ user }) => listChannels({ ...deps, user }), {
+      response: { 200: t.Array(Chat), ...errorResponses },
+      detail: { summary: "Every public channel of the workspace, joined or not" },
+    });

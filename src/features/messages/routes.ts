@@ -1,0 +1,41 @@
+import { Elysia, t } from "elysia";
+import { ErrorBody, errorResponses } from "../../errors.ts";
+import { type AuthDeps, authenticated } from "../accounts/auth.ts";
+import { IdParams } from "../chats/model.ts";
+import { HistoryQuery, Message, SendMessageBody } from "./model.ts";
+import { listMessages, sendMessage } from "./service.ts";
+
+export const messageRoutes = (deps: AuthDeps) =>
+  new Elysia({ name: "messages", prefix: "/api", detail: { tags: ["Messages"] } })
+    .use(authenticated(deps))
+    .post(
+      "/chat/:id",
+      async ({ user, params, body, set }) => {
+        const { message, created } = await sendMessage({ ...deps, user }, Number(params.id), body);
+        set.status = created ? 201 : 200;
+        return message;
+      },
+      {
+        params: IdParams,
+        body: SendMessageBody,
+        response: { 200: Message, 201: Message, 403: ErrorBody, ...errorResponses },
+        detail: {
+          summary: "Send a message",
+          description:
+            "Members only (403 in a public channel not joined). A repeated `clientId` from the same sender in the same chat answers 200 with the original message.",
+        },
+      },
+    )
+    .get(
+      "/chat/:id/messages",
+      ({ user, params, query }) => listMessages({ ...deps, user }, Number(params.id), query),
+      {
+        params: IdParams,
+        query: HistoryQuery,
+        response: { 200: t.Array(Message), ...errorResponses },
+        detail: {
+          summary: "Message history, newest first",
+          description: "Page backwards with `before` (a message id, exclusive); `limit` 1–100.",
+        },
+      },
+    );

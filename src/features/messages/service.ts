@@ -1,0 +1,43 @@
+// Messages: sending (idempotent on clientId) and reading history, newest first.
+import type { Ctx } from "../../context.ts";
+import { invalid } from "../../errors.ts";
+import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
+import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
+
+/** Sends a message; a repeated clientId returns the original with `created: false`. */
+export async function sendMessage(
+  ctx: Ctx,
+  chatId: number,
+  input: SendMessageBody,
+): Promise<{ message: Message; created: boolean }> {
+  const access = await getVisibleChatAccess(ctx, chatId);
+  requireMember(access, "send messages");
+  const files = input.files ?? [];
+  if (input.content.length === 0 && files.length === 0) {
+    throw invalid("a message needs content or files");
+  }
+  await requireUploadedFiles(ctx, files);
+  const { value, events, created } = await ctx.db.insertMessage({
+    chatId: access.id,
+    senderId: ctx.user.id,
+    content: input.content,
+    files,
+    clientId: input.clientId ?? null,
+  });
+  ctx.hub.publish(events);
+  return { message: value, created };
+}
+
+export async function listMessages(
+  ctx: Ctx,
+  chatId: number,
+  query: HistoryQuery,
+): Promise<Message[]> {
+  const access = await getVisibleChatAccess(ctx, chatId);
+  return ctx.db.listMessages(access.id, { before: query.before, limit: query.limit ?? 50 });
+}
+
+/** Files must be uploads of the caller's workspace. Until uploads exist, none can be. */
+async function requireUploadedFiles(_ctx: Ctx, files: string[]): Promise<void> {
+  if (files.length > 0) throw invalid("files must be URLs returned by POST /api/upload");
+}

@@ -1,0 +1,40 @@
+// The events of the log and the frames of the live connections, as the contract writes them.
+import { t } from "elysia";
+import { Chat } from "../chats/model.ts";
+import { Message } from "../messages/model.ts";
+
+export const eventTypes = [
+  "message.created",
+  "chat.created",
+  "chat.updated",
+  "chat.removed",
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const Event = t.Object(
+  {
+    id: t.Integer({ minimum: 1, description: "Grows with time; resume with since=<id>" }),
+    type: t.UnionEnum(eventTypes),
+    chatId: t.Integer({ minimum: 1 }),
+    data: t.Union([Message, Chat, t.Object({ id: t.Integer({ minimum: 1 }) })]),
+  },
+  { $id: "#/components/schemas/Event" },
+);
+export type Event = typeof Event.static;
+
+/**
+ * An event as stored: `userId` set means it is for that user alone (chat.created, chat.removed);
+ * null means it is for whoever is a member of the chat at that moment. `json` is the exact text
+ * sent to clients, serialized once when the event is written.
+ */
+export interface StoredEvent {
+  id: number;
+  type: EventType;
+  chatId: number;
+  userId: number | null;
+  json: string;
+}
+
+/** The event's wire text, built by concatenation around data that was serialized once. */
+export const eventJson = (id: number, type: EventType, chatId: number, data: string) =>
+  `{"id":${id},"type":"${type}","chatId":${chatId},"data":${data}}`;
