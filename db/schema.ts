@@ -71,8 +71,9 @@ export const chats = sqliteTable(
     // "smallerId:largerId" for a single chat, so a pair can have only one; null otherwise.
     pairKey: text("pair_key"),
     lastMessageId: integer("last_message_id"),
-    // The newer of creation and the last message: the order of a user's chat list.
-    lastActivityAt: integer("last_activity_at", { mode: "number" }).notNull(),
+    // The event of the latest activity, creation or last message: orders a user's chat list.
+    // An event id rather than a time, so two activities in the same millisecond still order.
+    activityEventId: integer("activity_event_id").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [

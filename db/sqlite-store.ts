@@ -82,8 +82,24 @@ export class SqliteStore implements Store {
   readonly dialect = "sqlite";
   readonly db: Db;
 
+  /** Raw statements for hot paths, prepared once. */
+  private readonly statements;
+
   constructor(readonly sqlite: Database) {
     this.db = drizzle({ client: sqlite });
+    this.statements = {
+      chatAccess: sqlite.query<
+        Omit<ChatAccess, "isMember"> & { isMember: number },
+        { chat: number; user: number }
+      >(
+        `select c.id, c.workspace_id as workspaceId, c.type, c.owner_id as ownerId,
+                exists (select 1 from chat_members m
+                         where m.chat_id = c.id and m.user_id = $user
+                           and m.until_event_id is null) as isMember
+           from chats c
+          where c.id = $chat`,
+      ),
+    };
   }
 
   async keepSetting(key: string, value: string): Promise<string> {
@@ -210,18 +226,8 @@ export class SqliteStore implements Store {
   }
 
   async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
-    const row = this.db
-      .select({
-        id: chats.id,
-        workspaceId: chats.workspaceId,
-        type: chats.type,
-        ownerId: chats.ownerId,
-        isMember: sql<number>`exists (select 1 from ${chatMembers} where ${chatMembers.chatId} = ${chats.id} and ${chatMembers.userId} = ${userId} and ${chatMembers.untilEventId} is null)`,
-      })
-      .from(chats)
-      .where(eq(chats.id, chatId))
-      .get();
-    return row && { ...row, isMember: row.isMember === 1 };
+    const row = this.statements.chatAccess.get({ chat: chatId, user: userId });
+    return row ? { ...row, isMember: row.isMember === 1 } : undefined;
   }
 
   async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
@@ -243,7 +249,7 @@ export class SqliteStore implements Store {
       .from(chatMembers)
       .innerJoin(chats, eq(chats.id, chatMembers.chatId))
       .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
-      .orderBy(desc(chats.lastActivityAt), desc(chats.id))
+      .orderBy(desc(chats.activityEventId), desc(chats.id))
       .all();
     return this.toChats(rows.map((row) => row.chat));
   }
@@ -271,7 +277,6 @@ export class SqliteStore implements Store {
             nameKey: input.name === null ? null : foldCase(input.name),
             ownerId: input.ownerId,
             pairKey: input.type === "single" ? pairKey(input.memberIds as [number, number]) : null,
-            lastActivityAt: now,
             createdAt: now,
           })
           .returning()
@@ -288,6 +293,10 @@ export class SqliteStore implements Store {
             .run();
           return event;
         });
+        tx.update(chats)
+          .set({ activityEventId: written[0]?.id ?? 0 })
+          .where(eq(chats.id, chat.id))
+          .run();
         return { value: chat, events: written };
       });
     } catch (error) {
@@ -396,18 +405,17 @@ export class SqliteStore implements Store {
           .get();
         if (existing) return { value: toMessage(existing), events: [], created: false };
       }
-      const now = Date.now();
       const row = tx
         .insert(messages)
-        .values({ ...input, createdAt: now })
+        .values({ ...input, createdAt: Date.now() })
         .returning()
         .get();
-      tx.update(chats)
-        .set({ lastMessageId: row.id, lastActivityAt: now })
-        .where(eq(chats.id, input.chatId))
-        .run();
       const message = toMessage(row);
       const event = appendEvent(tx, "message.created", input.chatId, null, JSON.stringify(message));
+      tx.update(chats)
+        .set({ lastMessageId: row.id, activityEventId: event.id })
+        .where(eq(chats.id, input.chatId))
+        .run();
       return { value: message, events: [event], created: true };
     });
   }

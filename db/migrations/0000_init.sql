@@ -20,7 +20,7 @@ CREATE TABLE `chats` (
 	`owner_id` integer NOT NULL,
 	`pair_key` text,
 	`last_message_id` integer,
-	`last_activity_at` integer NOT NULL,
+	`activity_event_id` integer DEFAULT 0 NOT NULL,
 	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`workspace_id`) REFERENCES `workspaces`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`owner_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action

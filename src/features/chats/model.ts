@@ -5,10 +5,19 @@ import { Name } from "../accounts/model.ts";
 export const chatTypes = ["single", "group", "private_channel", "public_channel"] as const;
 export type ChatType = (typeof chatTypes)[number];
 
-export const ChatType = t.UnionEnum(chatTypes, {
-  description:
-    "single: two people; group: three or more; private_channel: named, by invitation; public_channel: named, anyone in the workspace may join",
-});
+// Not t.UnionEnum: it defaults to its first value, which would make a missing type "single".
+export const ChatType = t.Union(
+  [
+    t.Literal("single"),
+    t.Literal("group"),
+    t.Literal("private_channel"),
+    t.Literal("public_channel"),
+  ],
+  {
+    description:
+      "single: two people; group: three or more; private_channel: named, by invitation; public_channel: named, anyone in the workspace may join",
+  },
+);
 
 export const Chat = t.Object(
   {

@@ -14,7 +14,12 @@ export type EventType = (typeof eventTypes)[number];
 export const Event = t.Object(
   {
     id: t.Integer({ minimum: 1, description: "Grows with time; resume with since=<id>" }),
-    type: t.UnionEnum(eventTypes),
+    type: t.Union([
+      t.Literal("message.created"),
+      t.Literal("chat.created"),
+      t.Literal("chat.updated"),
+      t.Literal("chat.removed"),
+    ]),
     chatId: t.Integer({ minimum: 1 }),
     data: t.Union([Message, Chat, t.Object({ id: t.Integer({ minimum: 1 }) })]),
   },

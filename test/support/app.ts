@@ -1,0 +1,56 @@
+// Starts the real app on a real socket (port 0) over a fresh in-memory database.
+import { afterAll } from "bun:test";
+import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { createApp } from "../../src/app.ts";
+import type { Config } from "../../src/config.ts";
+import { LocalHub } from "../../src/features/realtime/hub.ts";
+import { type DeepPartial, testConfig } from "./config.ts";
+
+export type Reply<T = any> = { status: number; body: T; headers: Headers };
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+export async function startTestApp(overrides: DeepPartial<Config> = {}) {
+  const config = testConfig(overrides);
+  const db = openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
+  const hub = new LocalHub();
+  const errors: unknown[] = [];
+  const app = createApp({
+    config,
+    db,
+    hub,
+    secret: config.auth.secret,
+    log: (error) => errors.push(error),
+  }).listen({ hostname: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${app.server?.port}`;
+
+  /** One HTTP request; `body` is sent as JSON unless it is already a string or FormData. */
+  async function request<T = any>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: RequestInit["body"];
+    if (typeof options.body === "string" || options.body instanceof FormData) body = options.body;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await fetch(url + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  const stop = async () => {
+    await app.stop(true);
+    await db.close();
+  };
+  afterAll(stop);
+  return { app, url, config, db, hub, request, stop, errors };
+}
