@@ -91,7 +91,10 @@ export function toAppError(error: unknown, code: string | number, request?: Requ
       const validation = error as {
         type?: string;
         valueError?: { path?: string; message?: string };
+        customError?: unknown;
       };
+      // Query fields are checked one by one without their names: their schemas carry `error`.
+      if (typeof validation.customError === "string") return invalid(validation.customError);
       // A path id that is not a positive integer names nothing: 404, as for a missing id.
       if (validation.type === "params") return notFound();
       const detail = validation.valueError;

@@ -43,8 +43,19 @@ export type SendMessageBody = typeof SendMessageBody.static;
 
 export const HistoryQuery = t.Object({
   before: t.Optional(
-    t.Integer({ minimum: 1, description: "A message id (exclusive): page backwards from it" }),
+    t.Integer({
+      minimum: 1,
+      description: "A message id (exclusive): page backwards from it",
+      error: "query field before: must be a message id (a positive integer)",
+    }),
   ),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  limit: t.Optional(
+    t.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+      error: "query field limit: must be an integer from 1 to 100",
+    }),
+  ),
 });
 export type HistoryQuery = typeof HistoryQuery.static;

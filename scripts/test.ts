@@ -1,0 +1,54 @@
+// The one test command (`npm test`): format and lint, type check, then every test file, and a
+// closing line "N passed, N failed" counted from the JUnit report, which CI reads.
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const report = ".test-results/junit.xml";
+const bin = "node_modules/.bin";
+
+function run(label: string, command: string[]): boolean {
+  console.log(`\n▶ ${label}`);
+  const result = Bun.spawnSync(command, { stdout: "inherit", stderr: "inherit" });
+  return result.exitCode === 0;
+}
+
+function finish(passed: number, failed: number, skipped = 0): never {
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+for (const [label, command] of [
+  ["format and lint (biome)", [`${bin}/biome`, "check", "."]],
+  ["type check (tsc)", [`${bin}/tsc`, "--noEmit", "-p", "."]],
+] as const) {
+  if (!run(label, [...command])) {
+    console.error(`\n${label} failed: no tests were run`);
+    finish(0, 1);
+  }
+}
+
+rmSync(".test-results", { recursive: true, force: true });
+mkdirSync(".test-results", { recursive: true });
+const testsOk = run("tests (bun test)", [
+  process.execPath,
+  "test",
+  "--timeout",
+  "60000",
+  "--reporter=junit",
+  `--reporter-outfile=${report}`,
+  ...process.argv.slice(2),
+]);
+
+let xml = "";
+try {
+  xml = readFileSync(report, "utf8");
+} catch {
+  console.error("the test run wrote no report");
+  finish(0, 1);
+}
+const totals = /<testsuites[^>]*>/.exec(xml)?.[0] ?? "";
+const count = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
+const tests = count("tests");
+const failed = count("failures") + count("errors");
+const skipped = count("skipped");
+// A run that broke outside any test (an error between tests) must not read as green.
+finish(tests - failed - skipped, failed + (testsOk || failed > 0 ? 0 : 1), skipped);

@@ -1,0 +1,107 @@
+// The real server process, configured by a file named in CHAT_CONFIG, driven over HTTP.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type ServerProcess, startServerProcess } from "../support/process.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+let server: ServerProcess | undefined;
+afterAll(() => server?.child.kill("SIGKILL"));
+
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+) {
+  const response = await fetch(`${server?.url}${path}`, {
+    method,
+    headers: {
+      "content-type": "application/json",
+      ...(options.token && { authorization: `Bearer ${options.token}` }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+test("the server starts on the port and database path of CHAT_CONFIG and serves a whole story", async () => {
+  server = await startServerProcess([process.execPath, main]);
+  expect(existsSync(join(server.dir, "store/chat.db"))).toBe(true);
+
+  const alice = await call("POST", "/api/signup", {
+    body: {
+      fullname: "Alice",
+      email: "alice@acme.test",
+      password: "alice-password",
+      workspace: "Acme",
+    },
+  });
+  expect(alice.status).toBe(201);
+  const invite = await call("POST", "/api/invites", { token: alice.body.token, body: {} });
+  const bob = await call("POST", "/api/signup", {
+    body: {
+      fullname: "Bob",
+      email: "bob@acme.test",
+      password: "bob-password",
+      workspace: "acme",
+      invite: invite.body.code,
+    },
+  });
+  expect(bob.status).toBe(201);
+
+  const chat = await call("POST", "/api/chat", {
+    token: bob.body.token,
+    body: { members: [alice.body.user.id] },
+  });
+  expect(chat.body.type).toBe("single");
+  const sent = await call("POST", `/api/chat/${chat.body.id}`, {
+    token: alice.body.token,
+    body: { content: "hello bob", clientId: "a-1" },
+  });
+  expect(sent.status).toBe(201);
+  const history = await call("GET", `/api/chat/${chat.body.id}/messages`, {
+    token: bob.body.token,
+  });
+  expect(history.body).toEqual([sent.body]);
+});
+
+test("SIGTERM stops the server with exit status 0, and what was acknowledged is on disk", async () => {
+  server = await startServerProcess([process.execPath, main]);
+  const alice = await call("POST", "/api/signup", {
+    body: {
+      fullname: "Alice",
+      email: "alice@acme.test",
+      password: "alice-password",
+      workspace: "Acme",
+    },
+  });
+  const chat = await call("POST", "/api/chat", {
+    token: alice.body.token,
+    body: { type: "private_channel", name: "notes", members: [] },
+  });
+  const sent = await call("POST", `/api/chat/${chat.body.id}`, {
+    token: alice.body.token,
+    body: { content: "remember me" },
+  });
+  expect(sent.status).toBe(201);
+
+  server.child.kill("SIGTERM");
+  expect(await server.child.exited).toBe(0);
+  const { dir } = server;
+  server = await startServerProcess([process.execPath, main], {
+    yaml: (_, port) =>
+      `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/store/chat.db\n`,
+  });
+  const history = await call("GET", `/api/chat/${chat.body.id}/messages`, {
+    token: alice.body.token,
+  });
+  expect(history.body).toEqual([sent.body]);
+});
+
+test("a configuration with an unknown key stops the start, naming the key, with a non-zero status", async () => {
+  const failed = startServerProcess([process.execPath, main], {
+    yaml: (_, port) => `server:\n  port: ${port}\n  colour: blue\n`,
+  });
+  expect(failed).rejects.toThrow(/server\.colour/);
+});

@@ -1,0 +1,101 @@
+import { describe, expect, test } from "bun:test";
+import { startTestApp } from "./support/app.ts";
+import { people } from "./support/fixtures.ts";
+
+const app = await startTestApp();
+const { alice } = await people(app);
+const chat = (
+  await app.request("POST", "/api/chat", {
+    token: alice.token,
+    body: { members: [], type: "private_channel", name: "c" },
+  })
+).body;
+
+describe("the error envelope", () => {
+  test("malformed JSON is 400 bad_request, whatever the route", async () => {
+    for (const [method, path] of [
+      ["POST", "/api/signup"],
+      ["POST", "/api/chat"],
+      ["PATCH", `/api/chat/${chat.id}`],
+      ["POST", `/api/chat/${chat.id}`],
+    ] as const) {
+      const reply = await app.request(method, path, {
+        token: alice.token,
+        body: '{"content": "unterminated',
+        headers: { "content-type": "application/json" },
+      });
+      expect({ path, status: reply.status }).toEqual({ path, status: 400 });
+      expect(reply.body.error.code).toBe("bad_request");
+    }
+  });
+
+  test("a missing or bad token is 401 before a malformed body", async () => {
+    for (const token of [undefined, "garbage"]) {
+      const reply = await app.request("POST", "/api/chat", { token, body: "{nope" });
+      expect(reply.status).toBe(401);
+    }
+  });
+
+  test("a malformed body is 400 before 404, 403 or 422", async () => {
+    const missing = await app.request("PATCH", "/api/chat/999999", {
+      token: alice.token,
+      body: "{nope",
+    });
+    expect(missing.status).toBe(400);
+  });
+
+  test("JSON sent without a JSON content type is still read as JSON", async () => {
+    const reply = await app.request("POST", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: JSON.stringify({ content: "curl -d style" }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(reply.status).toBe(201);
+  });
+
+  test("a JSON body over 256 KiB is 413, and at the limit it is read", async () => {
+    const padding = (size: number) => JSON.stringify({ content: "x", pad: "p".repeat(size) });
+    const over = await app.request("POST", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: padding(256 * 1024),
+      headers: { "content-type": "application/json" },
+    });
+    expect(over.status).toBe(413);
+    expect(over.body.error.code).toBe("payload_too_large");
+    const under = await app.request("POST", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: padding(256 * 1024 - 40),
+      headers: { "content-type": "application/json" },
+    });
+    expect(under.status).toBe(201);
+  });
+
+  test("an unknown route is a 404 in the envelope", async () => {
+    const reply = await app.request("GET", "/api/nothing-here", { token: alice.token });
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+  });
+
+  test("validation messages name the field", async () => {
+    const reply = await app.request("GET", `/api/chat/${chat.id}/messages?limit=500`, {
+      token: alice.token,
+    });
+    expect(reply.body.error.message).toContain("limit");
+  });
+});
+
+describe("a failure on our side", () => {
+  test("is 500 internal with a plain message: no stack, no SQL; health turns 503", async () => {
+    const broken = await startTestApp();
+    const { alice: someone } = await people(broken);
+    broken.db.sqlite.close();
+    const reply = await broken.request("GET", "/api/chat", { token: someone.token });
+    expect(reply.status).toBe(500);
+    expect(reply.body).toEqual({ error: { code: "internal", message: expect.any(String) } });
+    expect(reply.body.error.message).not.toMatch(/select|sqlite|at |\.ts/i);
+    expect(broken.errors.length).toBeGreaterThan(0);
+    const health = await broken.request("GET", "/healthz");
+    expect(health.status).toBe(503);
+    expect(health.body).toEqual({ status: "error" });
+  });
+});
