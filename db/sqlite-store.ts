@@ -239,6 +239,15 @@ export class SqliteStore implements Store {
     return row && this.toChats([row])[0];
   }
 
+  async listChatIdsOf(userId: number): Promise<number[]> {
+    return this.db
+      .select({ chatId: chatMembers.chatId })
+      .from(chatMembers)
+      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
+      .all()
+      .map((row) => row.chatId);
+  }
+
   async listMembersByJoinOrder(chatId: number): Promise<number[]> {
     return currentMembers(this.db, chatId);
   }

@@ -80,6 +80,8 @@ export interface Store {
   findChat(id: number): Promise<Chat | undefined>;
   findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined>;
   findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined>;
+  /** Ids of the chats the user is a member of now. */
+  listChatIdsOf(userId: number): Promise<number[]>;
   /** Current members in the order they joined: the creator first, then by join time. */
   listMembersByJoinOrder(chatId: number): Promise<number[]>;
   /** The user's chats, latest activity first. */

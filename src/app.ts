@@ -6,10 +6,14 @@ import { errorHandler } from "./errors.ts";
 import { accountRoutes } from "./features/accounts/routes.ts";
 import { chatRoutes } from "./features/chats/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
+import type { LocalHub } from "./features/realtime/hub.ts";
+import { eventStreamRoutes } from "./features/realtime/sse.ts";
+import { websocketRoutes } from "./features/realtime/ws.ts";
 import { health } from "./ops/health.ts";
 import { openapiDocs } from "./ops/openapi.ts";
 
 export type AppDeps = Deps & {
+  hub: LocalHub;
   /** The token signing secret, resolved from config or the database before the app is built. */
   secret: string;
   log?: (error: unknown) => void;
@@ -17,14 +21,31 @@ export type AppDeps = Deps & {
 
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? ((error: unknown) => console.error(error));
-  return new Elysia()
+  const { realtime } = deps.config;
+  return new Elysia({
+    websocket: {
+      maxPayloadLength: realtime.maxPayloadLength,
+      idleTimeout: realtime.idleTimeout,
+      perMessageDeflate: realtime.perMessageDeflate,
+      // The hub closes a slow socket with 1013 at the configured limit; Bun's own limit is only
+      // a backstop (it closes with 1006), set higher so that it never drops a frame first.
+      backpressureLimit: realtime.backpressureLimit * 4,
+      closeOnBackpressureLimit: true,
+    },
+  })
+    // WebSocket topics are published on Bun's server, which exists once the app listens.
+    .onStart(({ server }) => {
+      if (server) deps.hub.useServer(server);
+    })
     .use(errorHandler(log))
     .use(jsonBodies())
     .use(openapiDocs())
     .use(health(deps))
     .use(accountRoutes(deps))
     .use(chatRoutes(deps))
-    .use(messageRoutes(deps));
+    .use(messageRoutes(deps))
+    .use(websocketRoutes(deps))
+    .use(eventStreamRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

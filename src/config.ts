@@ -92,6 +92,7 @@ export const ConfigSchema = T.Object(
           description: "Bytes queued for a slow connection before it is closed",
         }),
         perMessageDeflate: T.Boolean({ default: false, description: "WebSocket compression" }),
+        sseKeepAlive: Duration("15s", "How often an idle event stream gets a comment line"),
       },
       "Live delivery",
     ),

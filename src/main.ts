@@ -13,7 +13,7 @@ async function main() {
       "auth.secret",
       Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
     ));
-  const hub = new LocalHub();
+  const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
   const app = createApp({ config, db, hub, secret }).listen({
     hostname: config.server.host,
     port: config.server.port,

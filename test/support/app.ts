@@ -13,7 +13,7 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   const config = testConfig(overrides);
   const db = openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
-  const hub = new LocalHub();
+  const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
   const errors: unknown[] = [];
   const app = createApp({
     config,

@@ -1,7 +1,7 @@
 // The events of the log and the frames of the live connections, as the contract writes them.
 import { t } from "elysia";
 import { Chat } from "../chats/model.ts";
-import { Message } from "../messages/model.ts";
+import { Message, SendMessageBody } from "../messages/model.ts";
 
 export const eventTypes = [
   "message.created",
@@ -43,3 +43,35 @@ export interface StoredEvent {
 /** The event's wire text, built by concatenation around data that was serialized once. */
 export const eventJson = (id: number, type: EventType, chatId: number, data: string) =>
   `{"id":${id},"type":"${type}","chatId":${chatId},"data":${data}}`;
+
+/** What a client may send on the WebSocket. */
+export const SendFrame = t.Object({
+  type: t.Literal("send"),
+  chatId: t.Integer({ minimum: 1 }),
+  content: SendMessageBody.properties.content,
+  files: SendMessageBody.properties.files,
+  clientId: SendMessageBody.properties.clientId,
+});
+export type SendFrame = typeof SendFrame.static;
+
+export const TypingFrame = t.Object({
+  type: t.Literal("typing"),
+  chatId: t.Integer({ minimum: 1 }),
+});
+export type TypingFrame = typeof TypingFrame.static;
+
+export const PingFrame = t.Object({ type: t.Literal("ping") });
+
+/** A frame for one connection: a stored event carries its id (SSE writes it as `id:`). */
+export type Frame = { type: string; json: string; id?: number };
+
+export const frame = (type: string, body: Record<string, unknown> = {}): Frame => ({
+  type,
+  json: JSON.stringify({ type, ...body }),
+});
+
+export const eventFrame = (event: StoredEvent): Frame => ({
+  type: event.type,
+  json: event.json,
+  id: event.id,
+});

@@ -1,16 +1,265 @@
-// The hub delivers committed events to live connections: one topic per chat, one per user.
-import type { StoredEvent } from "./events.ts";
+// The hub delivers committed events to live connections: one topic per chat, one per user, one
+// per workspace (presence). WebSockets use Bun's native pub/sub, so a message is published once
+// and Bun fans it out; event streams (SSE) are kept in the hub's own topic table.
+import type { User } from "../accounts/model.ts";
+import { eventFrame, type Frame, frame, type StoredEvent } from "./events.ts";
 
 export interface Hub {
   /** Delivers events that are already committed, in id order. Never throws to the caller. */
   publish(events: StoredEvent[]): void;
 }
 
-/** In-process delivery. Knows no connection until the real-time transports are attached. */
+/** Bun's server, as far as the hub needs it: publishing one frame to a WebSocket topic. */
+export interface TopicServer {
+  publish(topic: string, data: string): number;
+}
+
+/** A WebSocket or an event stream, as the hub sees it. */
+export interface Transport {
+  readonly kind: "ws" | "sse";
+  send(frame: Frame): void;
+  /** WebSocket transports subscribe natively; event streams are left to the hub's table. */
+  subscribe?(topic: string): void;
+  unsubscribe?(topic: string): void;
+  bufferedBytes(): number;
+  close(code: number, reason: string): void;
+}
+
+export const chatTopic = (chatId: number) => `chat:${chatId}`;
+export const userTopic = (userId: number) => `user:${userId}`;
+export const workspaceTopic = (workspaceId: number) => `workspace:${workspaceId}`;
+
+/**
+ * One client connection. It starts catching up: it is subscribed to nothing, and the hub keeps
+ * every event published meanwhile in `buffer`; `goLive` replays what the buffer holds past the
+ * replay's last id and subscribes it, in one synchronous step, so there is no gap and no
+ * duplicate at the seam.
+ */
+export class Connection {
+  state: "catching-up" | "live" | "closed" = "catching-up";
+  buffer: StoredEvent[] = [];
+  /** The chats this connection receives: kept in step with its user's chat.created/removed. */
+  readonly chats = new Set<number>();
+  private readonly topics = new Set<string>();
+
+  constructor(
+    readonly user: User,
+    readonly transport: Transport,
+  ) {}
+
+  send(frame: Frame): void {
+    if (this.state !== "closed") this.transport.send(frame);
+  }
+
+  /** Sends a stored event and follows the membership change it records, if it is one. */
+  sendEvent(event: StoredEvent): void {
+    this.send(eventFrame(event));
+    this.followMembership(event);
+  }
+
+  followMembership(event: StoredEvent): void {
+    if (event.userId !== this.user.id) return;
+    if (event.type === "chat.created") this.chats.add(event.chatId);
+    if (event.type === "chat.removed") this.chats.delete(event.chatId);
+  }
+
+  /** Whether this connection may see the event: its own user event, or a chat it is in. */
+  receives(event: StoredEvent): boolean {
+    return event.userId === null ? this.chats.has(event.chatId) : event.userId === this.user.id;
+  }
+
+  subscribe(topic: string, hubTable: Map<string, Set<Connection>>): void {
+    if (this.topics.has(topic)) return;
+    this.topics.add(topic);
+    if (this.transport.subscribe) this.transport.subscribe(topic);
+    else addTo(hubTable, topic, this);
+  }
+
+  unsubscribe(topic: string, hubTable: Map<string, Set<Connection>>): void {
+    if (!this.topics.delete(topic)) return;
+    if (this.transport.unsubscribe) this.transport.unsubscribe(topic);
+    else removeFrom(hubTable, topic, this);
+  }
+
+  unsubscribeAll(hubTable: Map<string, Set<Connection>>): void {
+    for (const topic of [...this.topics]) this.unsubscribe(topic, hubTable);
+  }
+}
+
+export type HubOptions = {
+  /** Bytes queued for one connection before it is closed as too slow (1013). */
+  backpressureLimit: number;
+  /** How often queued bytes are checked. */
+  sweepIntervalMs?: number;
+};
+
+/** In-process delivery for one server. */
 export class LocalHub implements Hub {
   lastPublishedId = 0;
+  private server: TopicServer | undefined;
+  private readonly byUser = new Map<number, Set<Connection>>();
+  private readonly catchingUp = new Set<Connection>();
+  /** Topic → event-stream connections (WebSocket subscriptions live inside Bun). */
+  private readonly streamTopics = new Map<string, Set<Connection>>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {}
+
+  /** The Bun server that WebSocket topics are published on, known once one socket opens. */
+  useServer(server: TopicServer): void {
+    this.server = server;
+  }
 
   publish(events: StoredEvent[]): void {
-    for (const event of events) this.lastPublishedId = event.id;
+    for (const event of events) {
+      this.lastPublishedId = Math.max(this.lastPublishedId, event.id);
+      for (const connection of this.catchingUp) connection.buffer.push(event);
+      if (event.userId === null) {
+        this.publishTo(chatTopic(event.chatId), eventFrame(event));
+        continue;
+      }
+      // A user event: membership starts before its chat.created is sent, and ends after its
+      // chat.removed, so the user's live connections follow the chat without reconnecting.
+      const live = [...(this.byUser.get(event.userId) ?? [])].filter((c) => c.state === "live");
+      if (event.type === "chat.created") {
+        for (const connection of live) this.follow(connection, event.chatId);
+      }
+      this.publishTo(userTopic(event.userId), eventFrame(event));
+      if (event.type === "chat.removed") {
+        for (const connection of live) this.unfollow(connection, event.chatId);
+      }
+    }
   }
+
+  /** Registers a connection, catching up. Returns whether it is its user's first. */
+  attach(connection: Connection): boolean {
+    const mine = this.byUser.get(connection.user.id) ?? new Set();
+    this.byUser.set(connection.user.id, mine);
+    mine.add(connection);
+    this.catchingUp.add(connection);
+    this.startSweeping();
+    return mine.size === 1;
+  }
+
+  /** Presence: subscribes the connection to its workspace, announcing the user if first. */
+  joinWorkspace(connection: Connection, isFirst: boolean): void {
+    connection.subscribe(workspaceTopic(connection.user.workspaceId), this.streamTopics);
+    if (isFirst) this.announce(connection.user, "online");
+  }
+
+  /**
+   * Ends the catch-up: sends what was published meanwhile past `replayedUpTo` that this
+   * connection may see, then subscribes it to its topics. Synchronous, so nothing slips between.
+   */
+  goLive(connection: Connection, replayedUpTo: number): void {
+    if (connection.state !== "catching-up") return;
+    this.catchingUp.delete(connection);
+    const buffered = connection.buffer;
+    connection.buffer = [];
+    for (const event of buffered) {
+      if (event.id <= replayedUpTo) continue;
+      // A membership change is followed even when the event is not sent (it always is: user
+      // events of this user are always received).
+      if (connection.receives(event)) connection.sendEvent(event);
+    }
+    connection.state = "live";
+    connection.subscribe(userTopic(connection.user.id), this.streamTopics);
+    for (const chatId of connection.chats) this.follow(connection, chatId);
+  }
+
+  /** Forgets a closed connection; the user's last one going announces them offline. */
+  detach(connection: Connection): void {
+    if (connection.state === "closed") return;
+    connection.state = "closed";
+    this.catchingUp.delete(connection);
+    connection.unsubscribeAll(this.streamTopics);
+    const mine = this.byUser.get(connection.user.id);
+    mine?.delete(connection);
+    if (mine && mine.size === 0) {
+      this.byUser.delete(connection.user.id);
+      this.announce(connection.user, "offline");
+    }
+    if (this.byUser.size === 0) this.stopSweeping();
+  }
+
+  /** Typing goes to the other members' connections, never back to the typist's own. */
+  typing(from: User, chatId: number, memberIds: number[]): void {
+    const typing = frame("typing", { chatId, data: { chatId, userId: from.id } });
+    for (const memberId of memberIds) {
+      if (memberId !== from.id) this.publishTo(userTopic(memberId), typing);
+    }
+  }
+
+  isOnline(userId: number): boolean {
+    return this.byUser.has(userId);
+  }
+
+  /** Closes every connection (graceful shutdown: 1001, clients resume elsewhere). */
+  closeAll(code: number, reason: string): void {
+    for (const connections of [...this.byUser.values()]) {
+      for (const connection of [...connections]) connection.transport.close(code, reason);
+    }
+  }
+
+  get connectionCount(): number {
+    let count = 0;
+    for (const connections of this.byUser.values()) count += connections.size;
+    return count;
+  }
+
+  private follow(connection: Connection, chatId: number): void {
+    connection.chats.add(chatId);
+    connection.subscribe(chatTopic(chatId), this.streamTopics);
+  }
+
+  private unfollow(connection: Connection, chatId: number): void {
+    connection.chats.delete(chatId);
+    connection.unsubscribe(chatTopic(chatId), this.streamTopics);
+  }
+
+  private announce(user: User, status: "online" | "offline"): void {
+    this.publishTo(
+      workspaceTopic(user.workspaceId),
+      frame("presence", { data: { userId: user.id, status } }),
+    );
+  }
+
+  /** One serialized frame per topic: Bun fans it out to sockets, the table to streams. */
+  private publishTo(topic: string, message: Frame): void {
+    this.server?.publish(topic, message.json);
+    const streams = this.streamTopics.get(topic);
+    if (streams) for (const connection of streams) connection.send(message);
+  }
+
+  /** A connection that cannot keep up is closed rather than allowed to grow memory. */
+  private startSweeping(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      for (const connections of this.byUser.values()) {
+        for (const connection of connections) {
+          if (connection.transport.bufferedBytes() > this.options.backpressureLimit) {
+            connection.transport.close(1013, "too slow: resume with since");
+          }
+        }
+      }
+    }, this.options.sweepIntervalMs ?? 100);
+    this.sweeper.unref?.();
+  }
+
+  private stopSweeping(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}
+
+function addTo(table: Map<string, Set<Connection>>, topic: string, connection: Connection): void {
+  const set = table.get(topic) ?? new Set();
+  table.set(topic, set);
+  set.add(connection);
+}
+
+function removeFrom(table: Map<string, Set<Connection>>, topic: string, connection: Connection) {
+  const set = table.get(topic);
+  set?.delete(connection);
+  if (set?.size === 0) table.delete(topic);
 }

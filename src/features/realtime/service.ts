@@ -1,0 +1,109 @@
+// The real-time protocol, the same for WebSocket and event stream: ready, replay, live; and the
+// frames a WebSocket client may send (send, typing, ping).
+import { Value } from "@sinclair/typebox/value";
+import type { Ctx, Deps } from "../../context.ts";
+import { AppError, badRequest, notFound } from "../../errors.ts";
+import { sendMessage } from "../messages/service.ts";
+import { frame, PingFrame, SendFrame, TypingFrame } from "./events.ts";
+import type { Connection, LocalHub } from "./hub.ts";
+
+export type RealtimeDeps = Deps & { hub: LocalHub };
+export type RealtimeCtx = Ctx & { hub: LocalHub };
+
+const replayPage = 500;
+
+/** `since` as a client sent it: a non-negative integer, or anything else (not honoured). */
+export function parseSince(since: string | null | undefined): number | null | undefined {
+  if (since === undefined || since === null || since === "") return undefined;
+  return /^[0-9]{1,15}$/.test(since) ? Number(since) : null;
+}
+
+/**
+ * Opens a connection: `ready` first, with the id from which this connection is complete; then
+ * `reset` if `since` cannot be honoured; then every stored event the user may see after that id,
+ * in order; then live. The hub buffers what is published meanwhile, so nothing is lost between.
+ */
+export async function openConnection(
+  ctx: RealtimeCtx,
+  connection: Connection,
+  since: number | null | undefined,
+): Promise<void> {
+  const isFirst = ctx.hub.attach(connection);
+  const latest = await ctx.db.latestEventId();
+  const oldest = await ctx.db.oldestEventId();
+  // Resumable: from just before the oldest event kept (or the newest, when none is) up to now.
+  const honoured =
+    typeof since === "number" && since <= latest && since >= (oldest ?? latest + 1) - 1;
+  let cursor = honoured ? since : latest;
+  connection.send(frame("ready", { lastEventId: cursor }));
+  if (since !== undefined && !honoured) connection.send(frame("reset"));
+  ctx.hub.joinWorkspace(connection, isFirst);
+
+  for (const chatId of await ctx.db.listChatIdsOf(connection.user.id)) connection.chats.add(chatId);
+  // Replayed events also move membership on, so the chats set ends up as of the last one.
+  while (connection.state === "catching-up") {
+    const page = await ctx.db.eventsSince(connection.user.id, cursor, replayPage);
+    for (const event of page) {
+      connection.sendEvent(event);
+      cursor = event.id;
+    }
+    if (page.length < replayPage) break;
+  }
+  ctx.hub.goLive(connection, cursor);
+}
+
+export function closeConnection(hub: LocalHub, connection: Connection): void {
+  hub.detach(connection);
+}
+
+/** One frame from a WebSocket client. Bad frames get an error frame; the socket stays open. */
+export async function handleFrame(
+  ctx: RealtimeCtx,
+  connection: Connection,
+  message: unknown,
+): Promise<void> {
+  const type = isObject(message) ? message.type : undefined;
+  const clientId =
+    isObject(message) && typeof message.clientId === "string" ? message.clientId : undefined;
+  try {
+    if (type === "ping" && Value.Check(PingFrame, message)) {
+      connection.send(frame("pong"));
+    } else if (type === "send") {
+      if (!Value.Check(SendFrame, message)) throw invalidFrame(SendFrame, message);
+      const { chatId, type: _, ...input } = message;
+      const { message: stored } = await sendMessage(ctx, chatId, input);
+      connection.send(frame("ack", { clientId: stored.clientId, data: stored }));
+    } else if (type === "typing") {
+      if (!Value.Check(TypingFrame, message)) throw invalidFrame(TypingFrame, message);
+      await sendTyping(ctx, connection, message.chatId);
+    } else {
+      throw badRequest(
+        isObject(message)
+          ? `unknown frame type ${JSON.stringify(type)}: expected send, typing or ping`
+          : "frames are JSON objects with a type",
+      );
+    }
+  } catch (error) {
+    const appError =
+      error instanceof AppError ? error : new AppError("internal", "something went wrong");
+    if (appError.code === "internal") console.error(error);
+    connection.send(
+      frame("error", { ...(clientId !== undefined && { clientId }), ...appError.toBody() }),
+    );
+  }
+}
+
+async function sendTyping(ctx: RealtimeCtx, connection: Connection, chatId: number) {
+  const members = await ctx.db.listMembersByJoinOrder(chatId);
+  if (!members.includes(connection.user.id)) throw notFound("no such chat");
+  ctx.hub.typing(connection.user, chatId, members);
+}
+
+function invalidFrame(schema: Parameters<typeof Value.Errors>[0], message: unknown): AppError {
+  const first = Value.Errors(schema, message).First();
+  const field = first?.path.replace(/^\//, "") || "frame";
+  return new AppError("validation_failed", `${field}: ${first?.message ?? "is invalid"}`);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
