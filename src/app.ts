@@ -22,30 +22,32 @@ export type AppDeps = Deps & {
 export function createApp(deps: AppDeps) {
   const log = deps.log ?? ((error: unknown) => console.error(error));
   const { realtime } = deps.config;
-  return new Elysia({
-    websocket: {
-      maxPayloadLength: realtime.maxPayloadLength,
-      idleTimeout: realtime.idleTimeout,
-      perMessageDeflate: realtime.perMessageDeflate,
-      // The hub closes a slow socket with 1013 at the configured limit; Bun's own limit is only
-      // a backstop (it closes with 1006), set higher so that it never drops a frame first.
-      backpressureLimit: realtime.backpressureLimit * 4,
-      closeOnBackpressureLimit: true,
-    },
-  })
-    // WebSocket topics are published on Bun's server, which exists once the app listens.
-    .onStart(({ server }) => {
-      if (server) deps.hub.useServer(server);
+  return (
+    new Elysia({
+      websocket: {
+        maxPayloadLength: realtime.maxPayloadLength,
+        idleTimeout: realtime.idleTimeout,
+        perMessageDeflate: realtime.perMessageDeflate,
+        // The hub closes a slow socket with 1013 at the configured limit; Bun's own limit is only
+        // a backstop (it closes with 1006), set higher so that it never drops a frame first.
+        backpressureLimit: realtime.backpressureLimit * 4,
+        closeOnBackpressureLimit: true,
+      },
     })
-    .use(errorHandler(log))
-    .use(jsonBodies())
-    .use(openapiDocs())
-    .use(health(deps))
-    .use(accountRoutes(deps))
-    .use(chatRoutes(deps))
-    .use(messageRoutes(deps))
-    .use(websocketRoutes(deps))
-    .use(eventStreamRoutes(deps));
+      // WebSocket topics are published on Bun's server, which exists once the app listens.
+      .onStart(({ server }) => {
+        if (server) deps.hub.useServer(server);
+      })
+      .use(errorHandler(log))
+      .use(jsonBodies())
+      .use(openapiDocs())
+      .use(health(deps))
+      .use(accountRoutes(deps))
+      .use(chatRoutes(deps))
+      .use(messageRoutes(deps))
+      .use(websocketRoutes(deps))
+      .use(eventStreamRoutes(deps))
+  );
 }
 
 export type App = ReturnType<typeof createApp>;

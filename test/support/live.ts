@@ -30,7 +30,8 @@ class FrameQueue {
       }
       if (this.ended) throw new Error("the connection ended while a frame was awaited");
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame within the timeout; had ${JSON.stringify(this.all)}`);
+      if (left <= 0)
+        throw new Error(`no frame within the timeout; had ${JSON.stringify(this.all)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {
@@ -43,10 +44,13 @@ class FrameQueue {
   }
 
   /** Frames up to and including the first that matches. */
-  async takeUntil(match: (frame: LiveFrame) => boolean, timeoutMs = 5000): Promise<LiveFrame[]> {
+  async takeUntil(
+    match: (frame: LiveFrame) => boolean,
+    options: { timeoutMs?: number; presence?: boolean } = {},
+  ): Promise<LiveFrame[]> {
     const taken: LiveFrame[] = [];
     while (true) {
-      const frame = await this.take({ timeoutMs });
+      const frame = await this.take(options);
       taken.push(frame);
       if (match(frame)) return taken;
     }
@@ -108,7 +112,8 @@ export async function openEventStream(
   const abort = new AbortController();
   const response = await fetch(url, {
     signal: abort.signal,
-    headers: options.lastEventId === undefined ? {} : { "last-event-id": String(options.lastEventId) },
+    headers:
+      options.lastEventId === undefined ? {} : { "last-event-id": String(options.lastEventId) },
   });
   const frames = new FrameQueue();
   const raw: string[] = [];

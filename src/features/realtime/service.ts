@@ -48,6 +48,9 @@ export async function openConnection(
       cursor = event.id;
     }
     if (page.length < replayPage) break;
+    // A long replay yields between pages so that other requests are not held up behind it;
+    // the hub buffers whatever they publish meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   ctx.hub.goLive(connection, cursor);
 }

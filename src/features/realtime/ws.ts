@@ -34,7 +34,7 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
           "Token in `?token=`. The first frame is `ready`; resume with `since=<event id>`. Clients may send `send`, `typing` and `ping` frames.",
       },
       open(ws) {
-          // Elysia types `raw` with an older ServerWebSocket; it is Bun's own socket.
+        // Elysia types `raw` with an older ServerWebSocket; it is Bun's own socket.
         const socket = ws.raw as unknown as ServerWebSocket<unknown>;
         const connection = new Connection(ws.data.user, socketTransport(socket));
         connections.set(ws.raw, connection);

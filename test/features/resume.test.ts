@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { startTestApp } from "../support/app.ts";
+import { type Person, people } from "../support/fixtures.ts";
+import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
+
+const app = await startTestApp();
+const { alice, bob, carol } = (await people(app, ["Carol"])) as Awaited<
+  ReturnType<typeof people>
+> & {
+  carol: Person;
+};
+
+const open: LiveWebSocket[] = [];
+async function connect(person: Person, since?: number | string) {
+  const socket = await openWebSocket(app.url, person.token, since);
+  open.push(socket);
+  return socket;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((socket) => socket.close()));
+});
+
+const post = (by: Person, path: string, body?: unknown) =>
+  app.request("POST", path, { token: by.token, body });
+const send = async (by: Person, chatId: number, content: string) =>
+  (await post(by, `/api/chat/${chatId}`, { content })).body;
+let channels = 0;
+const channel = async (by: Person, members: Person[]) =>
+  (
+    await post(by, "/api/chat", {
+      type: "private_channel",
+      name: `resume-${++channels}`,
+      members: members.map((p) => p.user.id),
+    })
+  ).body;
+const latestEventId = () => app.db.latestEventId();
+const ids = (frames: LiveFrame[]) => frames.map((frame) => frame.id);
+
+describe("resuming with since", () => {
+  test("ready carries since, then every event missed while away, in order, then live", async () => {
+    const chat = await channel(alice, [bob]);
+    const first = await connect(bob);
+    const ready = await first.take();
+    await first.close();
+
+    const missed = [await send(alice, chat.id, "one"), await send(alice, chat.id, "two")];
+    const resumed = await connect(bob, ready.lastEventId);
+    expect(await resumed.take()).toEqual({ type: "ready", lastEventId: ready.lastEventId });
+    const replayed = [await resumed.take(), await resumed.take()];
+    expect(replayed.map((frame) => frame.data)).toEqual(missed);
+    expect(replayed[1]?.id).toBeGreaterThan(replayed[0]?.id as number);
+    const fresh = await send(alice, chat.id, "three");
+    expect((await resumed.take()).data).toEqual(fresh);
+  });
+
+  test("every event exactly once and in order, even while messages are sent during the replay", async () => {
+    const chat = await channel(alice, [bob]);
+    const since = await latestEventId();
+    for (let i = 0; i < 1200; i++) await send(alice, chat.id, `before ${i}`);
+
+    // One sender keeps going while bob connects and is replayed, so sends commit before, during
+    // and after the replay's reads (it yields between pages).
+    const during: { id: number }[] = [];
+    const sender = (async () => {
+      for (let i = 0; i < 400; i++) during.push(await send(alice, chat.id, `during ${i}`));
+    })();
+    while (during.length < 20) await Bun.sleep(1);
+    const resumed = await connect(bob, since);
+    await sender;
+    const lastId = during.at(-1)?.id;
+    const frames = await resumed.takeUntil(
+      (frame) => frame.type === "message.created" && frame.data.id === lastId,
+      { timeoutMs: 20_000 },
+    );
+    expect(frames[0]).toEqual({ type: "ready", lastEventId: since });
+    const eventIds = ids(frames.slice(1)) as number[];
+    expect(eventIds).toHaveLength(1600);
+    expect(new Set(eventIds).size).toBe(1600);
+    expect(eventIds).toEqual([...eventIds].sort((a, b) => a - b));
+    expect(await resumed.barrier()).toEqual([]);
+  });
+
+  test("a user added while away is replayed chat.created and what followed, nothing from before", async () => {
+    const chat = await channel(alice, [bob]);
+    await send(alice, chat.id, "before carol");
+    const since = await latestEventId();
+    await send(alice, chat.id, "still before carol");
+    await app.request("PATCH", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: { members: [bob.user.id, carol.user.id] },
+    });
+    const welcome = await send(alice, chat.id, "welcome carol");
+
+    const resumed = await connect(carol, since);
+    await resumed.take();
+    const created = await resumed.take();
+    expect(created).toMatchObject({ type: "chat.created", chatId: chat.id });
+    expect(await resumed.take()).toMatchObject({ type: "message.created", data: welcome });
+    expect(await resumed.barrier()).toEqual([]);
+  });
+
+  test("a user removed while away is replayed what came before, then chat.removed, nothing after", async () => {
+    const chat = await channel(alice, [bob, carol]);
+    const since = await latestEventId();
+    const last = await send(alice, chat.id, "last words for carol");
+    await app.request("PATCH", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: { members: [bob.user.id] },
+    });
+    await send(alice, chat.id, "carol is gone");
+
+    const resumed = await connect(carol, since);
+    await resumed.take();
+    expect(await resumed.take()).toMatchObject({ type: "message.created", data: last });
+    expect(await resumed.take()).toMatchObject({ type: "chat.removed", data: { id: chat.id } });
+    expect(await resumed.barrier()).toEqual([]);
+  });
+
+  test("a since newer than the newest event, or not a number, gives ready then reset", async () => {
+    const latest = await latestEventId();
+    for (const since of [latest + 1000, "yesterday", -1]) {
+      const socket = await connect(bob, since);
+      expect(await socket.take()).toEqual({ type: "ready", lastEventId: latest });
+      expect(await socket.take()).toEqual({ type: "reset" });
+      await socket.close();
+    }
+  });
+
+  test("a since older than the events kept gives reset; since at the edge is honoured", async () => {
+    const chat = await channel(alice, [bob]);
+    const before = await latestEventId();
+    await send(alice, chat.id, "old");
+    const kept = await send(alice, chat.id, "kept");
+    app.db.sqlite.run("update events set created_at = 0 where id <= ?", [before + 1]);
+    await app.db.pruneEvents(Date.now() - 60_000);
+    const oldest = (await app.db.oldestEventId()) as number;
+    expect(oldest).toBe(before + 2);
+
+    const tooOld = await connect(bob, oldest - 2);
+    expect((await tooOld.take()).type).toBe("ready");
+    expect(await tooOld.take()).toEqual({ type: "reset" });
+
+    const edge = await connect(bob, oldest - 1);
+    expect(await edge.take()).toEqual({ type: "ready", lastEventId: oldest - 1 });
+    expect(await edge.take()).toMatchObject({ type: "message.created", data: kept });
+  });
+});
