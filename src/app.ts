@@ -28,9 +28,10 @@ export function createApp(deps: AppDeps) {
         maxPayloadLength: realtime.maxPayloadLength,
         idleTimeout: realtime.idleTimeout,
         perMessageDeflate: realtime.perMessageDeflate,
-        // The hub closes a slow socket with 1013 at the configured limit; Bun's own limit is only
-        // a backstop (it closes with 1006), set higher so that it never drops a frame first.
-        backpressureLimit: realtime.backpressureLimit * 4,
+        // The hub closes a slow socket with 1013 at the configured limit, checking as soon as a
+        // publish reports backpressure. Bun's limit is only a backstop far above it: past it Bun
+        // drops frames, and its own close (closeOnBackpressureLimit) sends 1006 with no reason.
+        backpressureLimit: realtime.backpressureLimit * 2 + 16 * 1024 * 1024,
         closeOnBackpressureLimit: true,
       },
     })

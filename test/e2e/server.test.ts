@@ -2,6 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { openWebSocket } from "../support/live.ts";
 import { type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
@@ -104,4 +105,21 @@ test("a configuration with an unknown key stops the start, naming the key, with 
     yaml: (_, port) => `server:\n  port: ${port}\n  colour: blue\n`,
   });
   expect(failed).rejects.toThrow(/server\.colour/);
+});
+
+test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere", async () => {
+  server = await startServerProcess([process.execPath, main]);
+  const alice = await call("POST", "/api/signup", {
+    body: {
+      fullname: "Alice",
+      email: "alice@acme.test",
+      password: "alice-password",
+      workspace: "Acme",
+    },
+  });
+  const socket = await openWebSocket(server.url, alice.body.token);
+  expect((await socket.take()).type).toBe("ready");
+  server.child.kill("SIGTERM");
+  expect((await socket.closed).code).toBe(1001);
+  expect(await server.child.exited).toBe(0);
 });

@@ -102,6 +102,7 @@ export class LocalHub implements Hub {
   /** Topic → event-stream connections (WebSocket subscriptions live inside Bun). */
   private readonly streamTopics = new Map<string, Set<Connection>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  private lastSweep = 0;
 
   constructor(private readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {}
 
@@ -226,7 +227,9 @@ export class LocalHub implements Hub {
 
   /** One serialized frame per topic: Bun fans it out to sockets, the table to streams. */
   private publishTo(topic: string, message: Frame): void {
-    this.server?.publish(topic, message.json);
+    // -1: some subscriber is backing up. Never resend (healthy ones already have it); look for
+    // connections over the limit now rather than at the next tick.
+    if (this.server?.publish(topic, message.json) === -1) this.sweepSoon();
     const streams = this.streamTopics.get(topic);
     if (streams) for (const connection of streams) connection.send(message);
   }
@@ -234,16 +237,23 @@ export class LocalHub implements Hub {
   /** A connection that cannot keep up is closed rather than allowed to grow memory. */
   private startSweeping(): void {
     if (this.sweeper) return;
-    this.sweeper = setInterval(() => {
-      for (const connections of this.byUser.values()) {
-        for (const connection of connections) {
-          if (connection.transport.bufferedBytes() > this.options.backpressureLimit) {
-            connection.transport.close(1013, "too slow: resume with since");
-          }
+    this.sweeper = setInterval(() => this.sweep(), this.options.sweepIntervalMs ?? 100);
+    this.sweeper.unref?.();
+  }
+
+  private sweepSoon(): void {
+    if (performance.now() - this.lastSweep >= 5) this.sweep();
+  }
+
+  private sweep(): void {
+    this.lastSweep = performance.now();
+    for (const connections of this.byUser.values()) {
+      for (const connection of connections) {
+        if (connection.transport.bufferedBytes() > this.options.backpressureLimit) {
+          connection.transport.close(1013, "too slow: resume with since");
         }
       }
-    }, this.options.sweepIntervalMs ?? 100);
-    this.sweeper.unref?.();
+    }
   }
 
   private stopSweeping(): void {
