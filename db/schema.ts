@@ -157,3 +157,38 @@ export const settings = sqliteTable("settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+// Uploaded bytes, stored once per workspace under their SHA-256: the first upload decides the
+// extension (and so the URL) and the type.
+export const files = sqliteTable(
+  "files",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    hash: text("hash").notNull(),
+    ext: text("ext").notNull(),
+    type: text("type").notNull(),
+    size: integer("size").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("files_workspace_hash").on(table.workspaceId, table.hash)],
+);
+
+// Every upload, with its own name and uploader, so cleanup never has to scan the disk.
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    fileId: integer("file_id")
+      .notNull()
+      .references(() => files.id),
+    name: text("name").notNull(),
+    uploadedBy: integer("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (table) => [index("uploads_file").on(table.fileId)],
+);

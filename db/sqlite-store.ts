@@ -15,9 +15,11 @@ import {
   chatMembers,
   chats,
   events,
+  files,
   invites,
   messages,
   settings,
+  uploads,
   users,
   workspaces,
 } from "./schema.ts";
@@ -26,6 +28,7 @@ import type {
   ChatChange,
   NewChat,
   NewMessage,
+  NewUpload,
   NewUser,
   Store,
   UserRecord,
@@ -443,6 +446,45 @@ export class SqliteStore implements Store {
       .limit(page.limit)
       .all()
       .map(toMessage);
+  }
+
+  async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
+    return this.db.transaction((tx) => {
+      const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
+      tx.insert(files)
+        .values({ workspaceId, hash, ext, type, size, createdAt: Date.now() })
+        .onConflictDoNothing()
+        .run();
+      const file = tx
+        .select()
+        .from(files)
+        .where(and(eq(files.workspaceId, workspaceId), eq(files.hash, hash)))
+        .get();
+      if (!file) throw new Error("the file row vanished inside its own transaction");
+      tx.insert(uploads).values({ fileId: file.id, name, uploadedBy, createdAt: Date.now() }).run();
+      return { ext: file.ext, type: file.type };
+    });
+  }
+
+  async findFile(workspaceId: number, hash: string) {
+    const row = this.sqlite
+      .query<{ ext: string; type: string; size: number; name: string }, [number, string]>(
+        `select f.ext, f.type, f.size,
+                (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
+           from files f
+          where f.workspace_id = ? and f.hash = ?`,
+      )
+      .get(workspaceId, hash);
+    return row ?? undefined;
+  }
+
+  async findFileKeys(workspaceId: number, hashes: string[]) {
+    if (hashes.length === 0) return [];
+    return this.db
+      .select({ hash: files.hash, ext: files.ext })
+      .from(files)
+      .where(and(eq(files.workspaceId, workspaceId), inArray(files.hash, hashes)))
+      .all();
   }
 
   async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {

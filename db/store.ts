@@ -43,6 +43,16 @@ export type NewMessage = {
   clientId: string | null;
 };
 
+export type NewUpload = {
+  workspaceId: number;
+  hash: string;
+  ext: string;
+  type: string;
+  size: number;
+  name: string;
+  uploadedBy: number;
+};
+
 /** What a caller needs to decide access to a chat, without loading its member list. */
 export type ChatAccess = {
   id: number;
@@ -96,6 +106,18 @@ export interface Store {
   /** Stores a message, or returns the one already stored under its clientId (created: false). */
   insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }>;
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+
+  /**
+   * Records an upload; the first upload of these bytes in the workspace decides the file's
+   * extension and type, which are returned.
+   */
+  recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }>;
+  /** A stored file with the name of its first upload. */
+  findFile(
+    workspaceId: number,
+    hash: string,
+  ): Promise<{ ext: string; type: string; size: number; name: string } | undefined>;
+  findFileKeys(workspaceId: number, hashes: string[]): Promise<{ hash: string; ext: string }[]>;
 
   /** Events after `afterId` that the user may see, in id order. */
   eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]>;

@@ -5,6 +5,9 @@ import type { Deps } from "./context.ts";
 import { errorHandler } from "./errors.ts";
 import { accountRoutes } from "./features/accounts/routes.ts";
 import { chatRoutes } from "./features/chats/routes.ts";
+import { maxFilesPerUpload } from "./features/files/model.ts";
+import { maxUploadBytes } from "./features/files/multipart.ts";
+import { fileRoutes } from "./features/files/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import type { LocalHub } from "./features/realtime/hub.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
@@ -24,6 +27,13 @@ export function createApp(deps: AppDeps) {
   const { realtime } = deps.config;
   return (
     new Elysia({
+      // Bun refuses bodies past this before any handler runs; uploads are the largest.
+      serve: {
+        maxRequestBodySize: maxUploadBytes({
+          maxSize: deps.config.files.maxSize,
+          maxFiles: maxFilesPerUpload,
+        }),
+      },
       websocket: {
         maxPayloadLength: realtime.maxPayloadLength,
         idleTimeout: realtime.idleTimeout,
@@ -46,6 +56,7 @@ export function createApp(deps: AppDeps) {
       .use(accountRoutes(deps))
       .use(chatRoutes(deps))
       .use(messageRoutes(deps))
+      .use(fileRoutes(deps))
       .use(websocketRoutes(deps))
       .use(eventStreamRoutes(deps))
   );

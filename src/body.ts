@@ -33,7 +33,8 @@ export const jsonBodies = () =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
     async ({ request, contentType }) => {
-      if (contentType?.startsWith("multipart/form-data")) return;
+      // Multipart is streamed by the upload route itself, never buffered here.
+      if (contentType?.startsWith("multipart/form-data")) return {};
       const bytes = await readLimited(request, maxJsonBytes);
       if (!bytes) {
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));

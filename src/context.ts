@@ -2,12 +2,14 @@
 import type { Store } from "../db/store.ts";
 import type { Config } from "./config.ts";
 import type { User } from "./features/accounts/model.ts";
+import type { FileStorage } from "./features/files/storage.ts";
 import type { Hub } from "./features/realtime/hub.ts";
 
 export type Deps = {
   db: Store;
   hub: Hub;
   config: Config;
+  files: FileStorage;
 };
 
 /** Deps plus the authenticated caller. */

@@ -2,6 +2,7 @@
 import { openSqliteStore } from "../db/sqlite-store.ts";
 import { createApp } from "./app.ts";
 import { ConfigError, durationMs, loadConfig } from "./config.ts";
+import { FileStorage } from "./features/files/storage.ts";
 import { LocalHub } from "./features/realtime/hub.ts";
 
 const hourMs = 3_600_000;
@@ -15,8 +16,10 @@ async function main() {
       "auth.secret",
       Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
     ));
+  const files = new FileStorage(config.files.dir);
+  await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
-  const app = createApp({ config, db, hub, secret }).listen({
+  const app = createApp({ config, db, hub, files, secret }).listen({
     hostname: config.server.host,
     port: config.server.port,
   });

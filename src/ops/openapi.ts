@@ -45,6 +45,8 @@ export const openapiDocs = () =>
             { name: "Accounts", description: "Sign-up, sign-in, invites, people" },
             { name: "Chats", description: "Direct messages, groups and channels" },
             { name: "Messages", description: "Sending and history" },
+            { name: "Files", description: "Uploads and downloads" },
+            { name: "Real time", description: "WebSocket and Server-Sent Events" },
             { name: "Operations", description: "Health and metrics" },
           ],
           components: {

@@ -3,6 +3,7 @@ import { afterAll } from "bun:test";
 import { openSqliteStore } from "../../db/sqlite-store.ts";
 import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
+import { FileStorage } from "../../src/features/files/storage.ts";
 import { LocalHub } from "../../src/features/realtime/hub.ts";
 import { type DeepPartial, testConfig } from "./config.ts";
 
@@ -13,12 +14,15 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   const config = testConfig(overrides);
   const db = openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
+  const files = new FileStorage(config.files.dir);
+  await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
   const errors: unknown[] = [];
   const app = createApp({
     config,
     db,
     hub,
+    files,
     secret: config.auth.secret,
     log: (error) => errors.push(error),
   }).listen({ hostname: "127.0.0.1", port: 0 });
@@ -52,5 +56,5 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     await db.close();
   };
   afterAll(stop);
-  return { app, url, config, db, hub, request, stop, errors };
+  return { app, url, config, db, hub, files, request, stop, errors };
 }

@@ -1,12 +1,16 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Config, parseConfig } from "../../src/config.ts";
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** The configuration tests start from: in-memory database, fixed secret, limits off. */
+/** The configuration tests start from: in-memory database, own files dir, fixed secret, limits off. */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   const base = {
     server: { port: 0, host: "127.0.0.1" },
     database: { url: "sqlite://:memory:" },
+    files: { dir: mkdtempSync(join(tmpdir(), "chat-files-")) },
     auth: { secret: "test-secret-that-is-long-enough-for-hs256" },
     limits: { signin: 0, signup: 0, messages: 0, uploads: 0, connects: 0 },
   };

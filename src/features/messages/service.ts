@@ -2,6 +2,7 @@
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
 import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
+import { requireUploadedFiles } from "../files/service.ts";
 import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
 
 /** Sends a message; a repeated clientId returns the original with `created: false`. */
@@ -35,9 +36,4 @@ export async function listMessages(
 ): Promise<Message[]> {
   const access = await getVisibleChatAccess(ctx, chatId);
   return ctx.db.listMessages(access.id, { before: query.before, limit: query.limit ?? 50 });
-}
-
-/** Files must be uploads of the caller's workspace. Until uploads exist, none can be. */
-async function requireUploadedFiles(_ctx: Ctx, files: string[]): Promise<void> {
-  if (files.length > 0) throw invalid("files must be URLs returned by POST /api/upload");
 }

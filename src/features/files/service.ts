@@ -1,0 +1,64 @@
+// Files: storing uploads once per workspace by content, and finding them for download.
+import type { Ctx } from "../../context.ts";
+import { invalid, notFound } from "../../errors.ts";
+import { type FileInfo, fileUrl, parseFileUrl } from "./model.ts";
+import type { StagedFile } from "./storage.ts";
+
+/** The extension a name gives a file's URL: lower-case letters and digits, else "bin". */
+export function extensionOf(name: string): string {
+  const match = /\.([A-Za-z0-9]{1,10})$/.exec(name);
+  return match ? (match[1] as string).toLowerCase() : "bin";
+}
+
+/** Moves staged files into place and records them; the same bytes get the same URL. */
+export async function storeUploads(ctx: Ctx, staged: StagedFile[]): Promise<FileInfo[]> {
+  const infos: FileInfo[] = [];
+  for (const file of staged) {
+    await ctx.files.commit(file, ctx.user.workspaceId);
+    const ext = extensionOf(file.name);
+    const stored = await ctx.db.recordUpload({
+      workspaceId: ctx.user.workspaceId,
+      hash: file.hash,
+      ext,
+      type: Bun.file(`upload.${ext}`).type,
+      size: file.size,
+      name: file.name,
+      uploadedBy: ctx.user.id,
+    });
+    infos.push({
+      url: fileUrl({ workspaceId: ctx.user.workspaceId, hash: file.hash, ext: stored.ext }),
+      name: file.name,
+      size: file.size,
+      type: stored.type,
+    });
+  }
+  return infos;
+}
+
+export type Download = { path: string; hash: string; type: string; size: number; name: string };
+
+/** A file of the caller's workspace; anything else, or any path that is not a file URL, is 404. */
+export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
+  const key = parseFileUrl(url);
+  if (!key || key.workspaceId !== ctx.user.workspaceId) throw notFound("no such file");
+  const file = await ctx.db.findFile(key.workspaceId, key.hash);
+  if (!file || file.ext !== key.ext) throw notFound("no such file");
+  const path = await ctx.files.pathForRead(key.workspaceId, key.hash);
+  if (!path) throw notFound("no such file");
+  return { path, hash: key.hash, type: file.type, size: file.size, name: file.name };
+}
+
+/** Message attachments must be files uploaded in the caller's workspace. */
+export async function requireUploadedFiles(ctx: Ctx, urls: string[]): Promise<void> {
+  const keys = urls.map(parseFileUrl);
+  if (keys.some((key) => !key || key.workspaceId !== ctx.user.workspaceId)) {
+    throw invalid("files must be URLs returned by POST /api/upload in your workspace");
+  }
+  const hashes = [...new Set(keys.map((key) => key?.hash as string))];
+  const found = new Map(
+    (await ctx.db.findFileKeys(ctx.user.workspaceId, hashes)).map((f) => [f.hash, f.ext]),
+  );
+  if (keys.some((key) => found.get(key?.hash as string) !== key?.ext)) {
+    throw invalid("files must be URLs returned by POST /api/upload in your workspace");
+  }
+}
