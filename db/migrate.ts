@@ -3,12 +3,16 @@
 import type { Database } from "bun:sqlite";
 import init from "./migrations/0000_init.sql" with { type: "text" };
 import files from "./migrations/0001_files.sql" with { type: "text" };
+import membershipOutlivesChat from "./migrations/0002_membership_outlives_chat.sql" with {
+  type: "text",
+};
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
 export const sqliteMigrations: Record<string, string> = {
   "0000_init": init,
   "0001_files": files,
+  "0002_membership_outlives_chat": membershipOutlivesChat,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);

@@ -91,9 +91,9 @@ export const chatMembers = sqliteTable(
   "chat_members",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    chatId: integer("chat_id")
-      .notNull()
-      .references(() => chats.id, { onDelete: "cascade" }),
+    // No foreign key: periods outlive a deleted chat, so that a client resuming across the
+    // deletion is replayed what it received live, then chat.removed.
+    chatId: integer("chat_id").notNull(),
     userId: integer("user_id")
       .notNull()
       .references(() => users.id),

@@ -61,8 +61,10 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   sqlite.run("pragma foreign_keys = on");
   sqlite.run("pragma busy_timeout = 5000");
   sqlite.run("pragma cache_size = -32000");
-  migrateSqlite(sqlite);
-  return new SqliteStore(sqlite);
+  const applied = migrateSqlite(sqlite);
+  const store = new SqliteStore(sqlite);
+  store.appliedMigrations = applied;
+  return store;
 }
 
 /** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
@@ -83,6 +85,8 @@ function explainConflict(error: unknown): never {
 
 export class SqliteStore implements Store {
   readonly dialect = "sqlite";
+  /** The migrations this open applied, for `chat migrate`. */
+  appliedMigrations: string[] = [];
   readonly db: Db;
 
   /** Raw statements for hot paths, prepared once. */
@@ -332,16 +336,7 @@ export class SqliteStore implements Store {
             userId,
             JSON.stringify({ id: chatId }),
           );
-          tx.update(chatMembers)
-            .set({ untilEventId: event.id })
-            .where(
-              and(
-                eq(chatMembers.chatId, chatId),
-                eq(chatMembers.userId, userId),
-                isNull(chatMembers.untilEventId),
-              ),
-            )
-            .run();
+          endMembership(tx, chatId, userId, event.id);
           written.push(event);
         }
 
@@ -393,9 +388,11 @@ export class SqliteStore implements Store {
   async deleteChat(chatId: number): Promise<Written<void>> {
     return this.db.transaction((tx) => {
       const data = JSON.stringify({ id: chatId });
-      const written = currentMembers(tx, chatId).map((userId) =>
-        appendEvent(tx, "chat.removed", chatId, userId, data),
-      );
+      const written = currentMembers(tx, chatId).map((userId) => {
+        const event = appendEvent(tx, "chat.removed", chatId, userId, data);
+        endMembership(tx, chatId, userId, event.id);
+        return event;
+      });
       tx.delete(chats).where(eq(chats.id, chatId)).run();
       return { value: undefined, events: written };
     });
@@ -551,6 +548,20 @@ export class SqliteStore implements Store {
     this.sqlite.query("select 1").get();
   }
 
+  async backup(path: string): Promise<void> {
+    // VACUUM INTO reads one snapshot: writers go on, and the copy is a valid database.
+    this.sqlite.run("vacuum into ?", [path]);
+  }
+
+  async sizeBytes(): Promise<number> {
+    const row = this.sqlite
+      .query<{ size: number }, []>(
+        "select page_count * page_size as size from pragma_page_count(), pragma_page_size()",
+      )
+      .get();
+    return row?.size ?? 0;
+  }
+
   async close(): Promise<void> {
     this.sqlite.close();
   }
@@ -599,6 +610,19 @@ function currentMembers(tx: Tx | Db, chatId: number): number[] {
     .orderBy(asc(chatMembers.id))
     .all()
     .map((row) => row.userId);
+}
+
+function endMembership(tx: Tx, chatId: number, userId: number, removedEventId: number): void {
+  tx.update(chatMembers)
+    .set({ untilEventId: removedEventId })
+    .where(
+      and(
+        eq(chatMembers.chatId, chatId),
+        eq(chatMembers.userId, userId),
+        isNull(chatMembers.untilEventId),
+      ),
+    )
+    .run();
 }
 
 function appendEvent(

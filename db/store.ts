@@ -128,5 +128,9 @@ export interface Store {
   pruneEvents(olderThan: number): Promise<number>;
 
   ping(): Promise<void>;
+  /** A consistent copy of the whole database at `path`, taken while the server runs. */
+  backup(path: string): Promise<void>;
+  /** Bytes the database takes, for metrics. */
+  sizeBytes(): Promise<number>;
   close(): Promise<void>;
 }

@@ -13,53 +13,70 @@ import type { LocalHub } from "./features/realtime/hub.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
 import { websocketRoutes } from "./features/realtime/ws.ts";
 import { health } from "./ops/health.ts";
-import { openapiDocs } from "./ops/openapi.ts";
+import { consoleLogger, type Logger, requestLog } from "./ops/logging.ts";
+import { Metrics, metricsRoute } from "./ops/metrics.ts";
+import { type DocumentedApp, openapiDocs } from "./ops/openapi.ts";
 
 export type AppDeps = Deps & {
   hub: LocalHub;
   /** The token signing secret, resolved from config or the database before the app is built. */
   secret: string;
-  log?: (error: unknown) => void;
+  /** Where request lines and errors go; the console by default. */
+  logger?: Logger;
+  metrics?: Metrics;
 };
 
 export function createApp(deps: AppDeps) {
-  const log = deps.log ?? ((error: unknown) => console.error(error));
+  const logger = deps.logger ?? consoleLogger(false);
+  const metrics = deps.metrics ?? new Metrics();
+  const log = (error: unknown) =>
+    logger({
+      time: new Date().toISOString(),
+      level: "error",
+      msg: "unexpected error",
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
   const { realtime } = deps.config;
-  return (
-    new Elysia({
-      // Bun refuses bodies past this before any handler runs; uploads are the largest.
-      serve: {
-        maxRequestBodySize: maxUploadBytes({
-          maxSize: deps.config.files.maxSize,
-          maxFiles: maxFilesPerUpload,
-        }),
-      },
-      websocket: {
-        maxPayloadLength: realtime.maxPayloadLength,
-        idleTimeout: realtime.idleTimeout,
-        perMessageDeflate: realtime.perMessageDeflate,
-        // The hub closes a slow socket with 1013 at the configured limit, checking as soon as a
-        // publish reports backpressure. Bun's limit is only a backstop far above it: past it Bun
-        // drops frames, and its own close (closeOnBackpressureLimit) sends 1006 with no reason.
-        backpressureLimit: realtime.backpressureLimit * 2 + 16 * 1024 * 1024,
-        closeOnBackpressureLimit: true,
-      },
+  // The document describes the composed app, which exists only once composition is done.
+  let composed: DocumentedApp | undefined;
+  const app = new Elysia({
+    // Bun refuses bodies past this before any handler runs; uploads are the largest.
+    serve: {
+      maxRequestBodySize: maxUploadBytes({
+        maxSize: deps.config.files.maxSize,
+        maxFiles: maxFilesPerUpload,
+      }),
+    },
+    websocket: {
+      maxPayloadLength: realtime.maxPayloadLength,
+      idleTimeout: realtime.idleTimeout,
+      perMessageDeflate: realtime.perMessageDeflate,
+      // The hub closes a slow socket with 1013 at the configured limit, checking as soon as a
+      // publish reports backpressure. Bun's limit is only a backstop far above it: past it Bun
+      // drops frames, and its own close (closeOnBackpressureLimit) sends 1006 with no reason.
+      backpressureLimit: realtime.backpressureLimit * 2 + 16 * 1024 * 1024,
+      closeOnBackpressureLimit: true,
+    },
+  })
+    // WebSocket topics are published on Bun's server, which exists once the app listens.
+    .onStart(({ server }) => {
+      if (server) deps.hub.useServer(server);
     })
-      // WebSocket topics are published on Bun's server, which exists once the app listens.
-      .onStart(({ server }) => {
-        if (server) deps.hub.useServer(server);
-      })
-      .use(errorHandler(log))
-      .use(jsonBodies())
-      .use(openapiDocs())
-      .use(health(deps))
-      .use(accountRoutes(deps))
-      .use(chatRoutes(deps))
-      .use(messageRoutes(deps))
-      .use(fileRoutes(deps))
-      .use(websocketRoutes(deps))
-      .use(eventStreamRoutes(deps))
-  );
+    .use(requestLog({ logger, metrics }))
+    .use(errorHandler(log))
+    .use(jsonBodies())
+    .use(openapiDocs(() => composed as DocumentedApp))
+    .use(health(deps))
+    .use(metricsRoute({ ...deps, metrics }))
+    .use(accountRoutes(deps))
+    .use(chatRoutes(deps))
+    .use(messageRoutes(deps))
+    .use(fileRoutes(deps))
+    .use(websocketRoutes(deps))
+    .use(eventStreamRoutes(deps));
+  composed = app as unknown as DocumentedApp;
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,9 +1,23 @@
 // Request bodies: JSON whatever the declared type (as GitHub's API reads it), at most 256 KiB,
 // and a refusal recorded rather than thrown, so that a bad token still answers 401 first.
 import { Elysia } from "elysia";
-import { badRequest, payloadTooLarge, refuseBody } from "./errors.ts";
+import { badRequest, invalid, payloadTooLarge, refuseBody } from "./errors.ts";
 
 export const maxJsonBytes = 256 * 1024;
+/** No body of ours nests deeper than a few levels; far deeper is an attack on the validator. */
+export const maxJsonDepth = 32;
+
+/** Whether arrays and objects nest deeper than `limit`, walked without recursion. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== "object") continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** Reads at most `limit` bytes; undefined when the body is larger. Never buffers past it. */
 export async function readLimited(
@@ -40,11 +54,19 @@ export const jsonBodies = () =>
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));
         return {};
       }
+      let body: unknown;
       try {
-        return parseJson(bytes) ?? {};
+        body = parseJson(bytes);
       } catch {
         refuseBody(request, badRequest("the request body is not valid JSON"));
         return {};
       }
+      if (body === undefined) return {};
+      if (body === null || typeof body !== "object" || Array.isArray(body)) {
+        refuseBody(request, invalid("the request body must be a JSON object"));
+      } else if (nestsDeeperThan(body, maxJsonDepth)) {
+        refuseBody(request, invalid(`the request body nests deeper than ${maxJsonDepth} levels`));
+      } else return body;
+      return {};
     },
   );

@@ -25,6 +25,20 @@ export const ConfigSchema = T.Object(
           description: "Peer addresses whose X-Forwarded-For is believed (for per-IP limits)",
         }),
         shutdownTimeout: Duration("10s", "How long a graceful shutdown waits for work in flight"),
+        http2: T.Boolean({
+          default: true,
+          description: "HTTP/2 beside HTTP/1.1: ALPN with TLS, prior knowledge without",
+        }),
+        tls: T.Object(
+          {
+            cert: T.String({
+              default: "",
+              description: "PEM certificate chain file; empty: no TLS",
+            }),
+            key: T.String({ default: "", description: "PEM private key file" }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       "HTTP server",
     ),
@@ -32,6 +46,7 @@ export const ConfigSchema = T.Object(
       {
         url: T.String({
           default: "sqlite://./data/chat.db",
+          pattern: "^sqlite://.+",
           description: "sqlite://PATH (sqlite://:memory: for a throwaway database)",
         }),
         synchronous: T.Union([T.Literal("NORMAL"), T.Literal("FULL")], {
@@ -155,6 +170,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(`${file}: the top level must be a mapping of sections`);
     }
   }
+  // A section whose keys are all commented out reads as null in YAML: it means "defaults".
+  for (const [name, value] of Object.entries(raw)) if (value === null) raw[name] = {};
   for (const [name, { key, type }] of Object.entries(environmentOverrides)) {
     const value = env[name];
     if (value === undefined || value === "") continue;

@@ -95,6 +95,9 @@ export function toAppError(error: unknown, code: string | number, request?: Requ
       };
       // Query fields are checked one by one without their names: their schemas carry `error`.
       if (typeof validation.customError === "string") return invalid(validation.customError);
+      // Our own answer failing its schema is our bug, not the client's.
+      if (validation.type === "response")
+        return new AppError("internal", "something went wrong on our side");
       // A path id that is not a positive integer names nothing: 404, as for a missing id.
       if (validation.type === "params") return notFound();
       const detail = validation.valueError;

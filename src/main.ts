@@ -1,15 +1,68 @@
-// Process entry: load config, open the database, build the app, listen, drain on SIGTERM.
+// Process entry and command line: `chat serve` (the default), `migrate`, `backup`, `config`.
+// The only file that touches `process`: arguments, environment, signals, exit status.
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
 import { openSqliteStore } from "../db/sqlite-store.ts";
+import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
-import { ConfigError, durationMs, loadConfig } from "./config.ts";
+import { type Config, ConfigError, durationMs, loadConfig, maskSecrets } from "./config.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { LocalHub } from "./features/realtime/hub.ts";
+import { consoleLogger } from "./ops/logging.ts";
 
 const hourMs = 3_600_000;
 
-async function main() {
-  const { config, source } = loadConfig(process.env);
-  const db = openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
+const usage = {
+  chat: `chat ${packageJson.version}: a Slack-like chat server with an embedded database
+
+Usage: chat [command] [--help]
+
+Commands:
+  serve          run the server (the default)
+  migrate        apply database migrations and exit
+  backup <file>  write a consistent copy of the database while the server runs
+  config         print the effective configuration, secrets masked
+
+Options:
+  -h, --help     show help (also after a command)
+  -v, --version  print the version
+
+Configuration: the YAML file in CHAT_CONFIG, else ./app.yml, else /etc/config/app.yml,
+else built-in defaults; CHAT_HOST, CHAT_PORT, CHAT_DATABASE_URL, CHAT_FILES_DIR and CHAT_SECRET
+override one key each.`,
+  serve: `Usage: chat serve
+
+Runs the server on server.host:server.port. SIGTERM or SIGINT drain it: new connections are
+refused, requests in flight finish, sockets close with 1001, then the process exits 0.`,
+  migrate: `Usage: chat migrate
+
+Applies the migrations the database lacks (the server also does this at start) and exits.`,
+  backup: `Usage: chat backup <file>
+
+Writes a consistent copy of the database to <file> (which must not exist) with VACUUM INTO.
+Safe while the server runs: it reads one snapshot and writers go on.`,
+  config: `Usage: chat config
+
+Prints the effective configuration (file, environment and defaults) as YAML, secrets masked.`,
+};
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command: keyof typeof usage = "chat",
+  ) {
+    super(message);
+  }
+}
+
+function openStore(config: Config) {
+  return openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
+}
+
+async function serve(config: Config, source: string): Promise<void> {
+  const logger = consoleLogger(process.stdout.isTTY === true);
+  const db = openStore(config);
   const secret =
     config.auth.secret ||
     (await db.keepSetting(
@@ -19,13 +72,24 @@ async function main() {
   const files = new FileStorage(config.files.dir);
   await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
-  const app = createApp({ config, db, hub, files, secret }).listen({
+  const { tls } = config.server;
+  if (Boolean(tls.cert) !== Boolean(tls.key)) {
+    throw new ConfigError("server.tls: set both cert and key, or neither");
+  }
+  const app = createApp({ config, db, hub, files, secret, logger }).listen({
     hostname: config.server.host,
     port: config.server.port,
+    http2: config.server.http2,
+    ...(tls.cert && { tls: { cert: Bun.file(tls.cert), key: Bun.file(tls.key) } }),
   });
-  console.log(
-    `chat server listening on http://${config.server.host}:${app.server?.port} (config: ${source})`,
-  );
+  logger({
+    time: new Date().toISOString(),
+    level: "info",
+    msg: "listening",
+    url: `${tls.cert ? "https" : "http"}://${config.server.host}:${app.server?.port}`,
+    config: source,
+    version: packageJson.version,
+  });
 
   // Events older than the retention window are dropped; clients that far behind get `reset`.
   const retentionMs = durationMs(config.realtime.eventRetention);
@@ -35,9 +99,10 @@ async function main() {
   const pruner = setInterval(prune, hourMs);
 
   let stopping = false;
-  const stop = async () => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    logger({ time: new Date().toISOString(), level: "info", msg: "stopping", signal });
     clearInterval(pruner);
     // Sockets are told to go elsewhere (1001) and resume with since; requests in flight finish
     // and commit, within the configured bound.
@@ -47,11 +112,84 @@ async function main() {
     await db.close();
     process.exit(0);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+async function run(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "-v" || first === "--version") {
+    console.log(packageJson.version);
+    return 0;
+  }
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    if (first === undefined) return run(["serve"]);
+    console.log(usage.chat);
+    return 0;
+  }
+  const command = first.startsWith("-") ? "serve" : first;
+  const args = first.startsWith("-") ? argv : rest;
+  if (!(command in usage) || command === "chat")
+    throw new UsageError(`unknown command "${command}"`);
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" } },
+      allowPositionals: command === "backup",
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, command as keyof typeof usage);
+  }
+  const help = usage[command as keyof typeof usage];
+  if (parsed.values.help) {
+    console.log(help);
+    return 0;
+  }
+
+  const { config, source } = loadConfig(process.env);
+  switch (command) {
+    case "serve":
+      await serve(config, source);
+      return -1;
+    case "migrate": {
+      const db = openStore(config);
+      console.log(
+        db.appliedMigrations.length > 0
+          ? `applied: ${db.appliedMigrations.join(", ")}`
+          : "the database is up to date",
+      );
+      await db.close();
+      return 0;
+    }
+    case "backup": {
+      const [target, ...extra] = parsed.positionals;
+      if (!target || extra.length > 0) throw new UsageError("backup takes one file name", "backup");
+      if (existsSync(target)) throw new UsageError(`${target} exists: choose a new file`, "backup");
+      const db = openStore(config);
+      await db.backup(target);
+      await db.close();
+      console.log(`backup written to ${target} (${Bun.file(target).size} bytes)`);
+      return 0;
+    }
+    case "config":
+      process.stdout.write(`# from ${source}\n${stringify(maskSecrets(config))}`);
+      return 0;
+  }
+  return 0;
+}
+
+run(process.argv.slice(2)).then(
+  (status) => {
+    if (status >= 0) process.exit(status);
+  },
+  (error) => {
+    if (error instanceof UsageError) {
+      console.error(`chat: ${error.message}\n\n${usage[error.command]}`);
+      process.exit(2);
+    }
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  },
+);

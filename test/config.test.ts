@@ -73,6 +73,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ CHAT_CONFIG: path, CHAT_PORT: "http" })).toThrow(/server\.port/);
   });
 
+  test("a database URL this build cannot open stops the start, naming the key", () => {
+    for (const url of ["postgres://u:p@localhost/chat", "mysql://x", "./chat.db"]) {
+      expect(() => parseConfig({ database: { url } })).toThrow(/database\.url/);
+    }
+  });
+
+  test("a section left empty means its defaults", () => {
+    const path = file("empty-section.yml", "server:\n  # port: 7001\nlimits:\n");
+    expect(loadConfig({ CHAT_CONFIG: path }).config.server.port).toBe(6688);
+  });
+
   test("durations read as milliseconds", () => {
     expect(durationMs("7d")).toBe(604_800_000);
     expect(durationMs("90s")).toBe(90_000);
@@ -80,10 +91,8 @@ describe("configuration", () => {
   });
 
   test("secrets are masked when the configuration is shown", () => {
-    const config = parseConfig({
-      auth: { secret: "hunter2" },
-      database: { url: "postgres://u:pw@db/chat" },
-    });
+    const base = parseConfig({ auth: { secret: "hunter2" } });
+    const config = { ...base, database: { ...base.database, url: "postgres://u:pw@db/chat" } };
     const shown = JSON.stringify(maskSecrets(config));
     expect(shown).not.toContain("hunter2");
     expect(shown).not.toContain("pw@");

@@ -70,6 +70,38 @@ describe("the error envelope", () => {
     expect(under.status).toBe(201);
   });
 
+  test("a body nested absurdly deep is 422, never a 500, with or without a token", async () => {
+    const deep = `{"email":"a@b.c","password":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const signin = await app.request("POST", "/api/signin", { body: deep });
+    expect(signin.status).toBe(422);
+    const members = `{"members":${"[".repeat(60_000)}${"]".repeat(60_000)}}`;
+    expect(
+      (await app.request("POST", "/api/chat", { token: alice.token, body: members })).status,
+    ).toBe(422);
+    expect((await app.request("POST", "/api/chat", { body: members })).status).toBe(401);
+    expect(app.errors).toEqual([]);
+  });
+
+  test("a JSON body that is not an object is 422, even where every field is optional", async () => {
+    for (const body of ["[]", '"x"', "5", "true", "null"]) {
+      const patch = await app.request("PATCH", `/api/chat/${chat.id}`, {
+        token: alice.token,
+        body,
+      });
+      expect({ body, status: patch.status }).toEqual({ body, status: 422 });
+      const invite = await app.request("POST", "/api/invites", { token: alice.token, body });
+      expect({ body, status: invite.status }).toEqual({ body, status: 422 });
+    }
+  });
+
+  test("ids in bodies are JSON numbers: numeric strings are 422", async () => {
+    const reply = await app.request("POST", "/api/chat", {
+      token: alice.token,
+      body: { type: "group", members: [String(alice.user.id), "2"] },
+    });
+    expect(reply.status).toBe(422);
+  });
+
   test("an unknown route is a 404 in the envelope", async () => {
     const reply = await app.request("GET", "/api/nothing-here", { token: alice.token });
     expect(reply.status).toBe(404);

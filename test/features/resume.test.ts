@@ -116,6 +116,19 @@ describe("resuming with since", () => {
     expect(await resumed.barrier()).toEqual([]);
   });
 
+  test("a chat deleted while away is replayed as it was seen live: its messages, then chat.removed", async () => {
+    const chat = await channel(alice, [carol]);
+    const since = await latestEventId();
+    const last = await send(alice, chat.id, "before the end");
+    await app.request("DELETE", `/api/chat/${chat.id}`, { token: alice.token });
+
+    const resumed = await connect(carol, since);
+    await resumed.take();
+    expect(await resumed.take()).toMatchObject({ type: "message.created", data: last });
+    expect(await resumed.take()).toMatchObject({ type: "chat.removed", data: { id: chat.id } });
+    expect(await resumed.barrier()).toEqual([]);
+  });
+
   test("a since newer than the newest event, or not a number, gives ready then reset", async () => {
     const latest = await latestEventId();
     for (const since of [latest + 1000, "yesterday", -1]) {

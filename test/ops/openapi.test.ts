@@ -35,6 +35,25 @@ describe("the OpenAPI document", () => {
     for (const route of contract) expect(documented).toContain(route);
   });
 
+  test("describes each JSON body with its schema, and ids as integers", () => {
+    const create = spec.paths["/api/chat"].post.requestBody.content["application/json"].schema;
+    expect(create.required).toEqual(["members"]);
+    expect(create.properties.members.items).toEqual({ type: "integer", minimum: 1 });
+    const signup = spec.paths["/api/signup"].post.requestBody.content["application/json"].schema;
+    expect(Object.keys(signup.properties)).toEqual([
+      "fullname",
+      "email",
+      "password",
+      "workspace",
+      "invite",
+    ]);
+    const upload = spec.paths["/api/upload"].post.requestBody.content;
+    expect(Object.keys(upload)).toEqual(["multipart/form-data"]);
+    expect(spec.paths["/api/ws"].get.responses["101"]).toBeDefined();
+    for (const methods of Object.values(spec.paths))
+      expect(Object.keys(methods as object)).not.toContain("ws");
+  });
+
   test("documents bodies, error responses and bearer security", () => {
     const chatPath = Object.keys(spec.paths).find((p) =>
       /^\/api\/chat\/(\{id\}|:id)$/.test(p),

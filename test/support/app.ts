@@ -5,6 +5,7 @@ import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
 import { LocalHub } from "../../src/features/realtime/hub.ts";
+import type { LogLine } from "../../src/ops/logging.ts";
 import { type DeepPartial, testConfig } from "./config.ts";
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers };
@@ -18,13 +19,17 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
   const errors: unknown[] = [];
+  const logs: LogLine[] = [];
   const app = createApp({
     config,
     db,
     hub,
     files,
     secret: config.auth.secret,
-    log: (error) => errors.push(error),
+    logger: (line) => {
+      logs.push(line);
+      if (line.level === "error") errors.push(line);
+    },
   }).listen({ hostname: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${app.server?.port}`;
 
@@ -56,5 +61,5 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     await db.close();
   };
   afterAll(stop);
-  return { app, url, config, db, hub, files, request, stop, errors };
+  return { app, url, config, db, hub, files, request, stop, errors, logs };
 }

@@ -1,5 +1,9 @@
 // Wire models of accounts and workspaces, as the API contract writes them.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+
+// Ids are TypeBox's strict integers: Elysia's t.Integer also takes numeric strings, which the
+// contract does not (query strings, which are strings by nature, keep the coercing kind).
 
 /** Visible text: at least one character that is not white space. */
 export const Name = (max: number, description: string) =>
@@ -14,10 +18,10 @@ export const Email = t.String({
 
 export const User = t.Object(
   {
-    id: t.Integer({ minimum: 1 }),
+    id: Type.Integer({ minimum: 1 }),
     fullname: t.String(),
     email: t.String(),
-    workspaceId: t.Integer({ minimum: 1 }),
+    workspaceId: Type.Integer({ minimum: 1 }),
     createdAt: t.String({ format: "date-time" }),
   },
   { $id: "#/components/schemas/User" },
@@ -26,9 +30,9 @@ export type User = typeof User.static;
 
 export const Workspace = t.Object(
   {
-    id: t.Integer({ minimum: 1 }),
+    id: Type.Integer({ minimum: 1 }),
     name: t.String(),
-    ownerId: t.Integer({ minimum: 1 }),
+    ownerId: Type.Integer({ minimum: 1 }),
     createdAt: t.String({ format: "date-time" }),
   },
   { $id: "#/components/schemas/Workspace" },

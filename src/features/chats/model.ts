@@ -1,4 +1,5 @@
 // Wire models of chats, as the API contract writes them.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Name } from "../accounts/model.ts";
 
@@ -21,20 +22,20 @@ export const ChatType = t.Union(
 
 export const Chat = t.Object(
   {
-    id: t.Integer({ minimum: 1 }),
-    workspaceId: t.Integer({ minimum: 1 }),
+    id: Type.Integer({ minimum: 1 }),
+    workspaceId: Type.Integer({ minimum: 1 }),
     type: ChatType,
     name: t.Nullable(t.String(), { description: "null for single chats" }),
-    ownerId: t.Integer({ minimum: 1 }),
-    members: t.Array(t.Integer({ minimum: 1 }), { description: "Sorted user ids" }),
+    ownerId: Type.Integer({ minimum: 1 }),
+    members: t.Array(Type.Integer({ minimum: 1 }), { description: "Sorted user ids" }),
     createdAt: t.String({ format: "date-time" }),
-    lastMessageId: t.Nullable(t.Integer({ minimum: 1 })),
+    lastMessageId: t.Nullable(Type.Integer({ minimum: 1 })),
   },
   { $id: "#/components/schemas/Chat" },
 );
 export type Chat = typeof Chat.static;
 
-const MemberIds = t.Array(t.Integer({ minimum: 1 }), {
+const MemberIds = t.Array(Type.Integer({ minimum: 1 }), {
   maxItems: 10_000,
   description: "User ids of the caller's workspace",
 });

@@ -1,4 +1,5 @@
 // Wire models of files, and the one definition of a file URL.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 
 export const maxFilesPerUpload = 10;
@@ -7,7 +8,7 @@ export const FileInfo = t.Object(
   {
     url: t.String({ description: "/api/files/{workspaceId}/{hash path}.{ext}; never changes" }),
     name: t.String({ description: "This upload's own file name" }),
-    size: t.Integer({ minimum: 0, description: "Bytes" }),
+    size: Type.Integer({ minimum: 0, description: "Bytes" }),
     type: t.String({ description: "MIME type, decided by the first upload of these bytes" }),
   },
   { $id: "#/components/schemas/FileInfo" },

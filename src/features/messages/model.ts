@@ -1,4 +1,5 @@
 // Wire models of messages, as the API contract writes them.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 
 export const maxContentLength = 8000;
@@ -6,9 +7,9 @@ export const maxFilesPerMessage = 10;
 
 export const Message = t.Object(
   {
-    id: t.Integer({ minimum: 1, description: "Grows with time across the whole server" }),
-    chatId: t.Integer({ minimum: 1 }),
-    senderId: t.Integer({ minimum: 1 }),
+    id: Type.Integer({ minimum: 1, description: "Grows with time across the whole server" }),
+    chatId: Type.Integer({ minimum: 1 }),
+    senderId: Type.Integer({ minimum: 1 }),
     content: t.String(),
     files: t.Array(t.String(), { description: "File URLs from POST /api/upload" }),
     clientId: t.Nullable(t.String(), { description: "The sender's idempotency key" }),

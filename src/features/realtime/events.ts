@@ -1,4 +1,5 @@
 // The events of the log and the frames of the live connections, as the contract writes them.
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Chat } from "../chats/model.ts";
 import { Message, SendMessageBody } from "../messages/model.ts";
@@ -13,15 +14,15 @@ export type EventType = (typeof eventTypes)[number];
 
 export const Event = t.Object(
   {
-    id: t.Integer({ minimum: 1, description: "Grows with time; resume with since=<id>" }),
+    id: Type.Integer({ minimum: 1, description: "Grows with time; resume with since=<id>" }),
     type: t.Union([
       t.Literal("message.created"),
       t.Literal("chat.created"),
       t.Literal("chat.updated"),
       t.Literal("chat.removed"),
     ]),
-    chatId: t.Integer({ minimum: 1 }),
-    data: t.Union([Message, Chat, t.Object({ id: t.Integer({ minimum: 1 }) })]),
+    chatId: Type.Integer({ minimum: 1 }),
+    data: t.Union([Message, Chat, t.Object({ id: Type.Integer({ minimum: 1 }) })]),
   },
   { $id: "#/components/schemas/Event" },
 );
@@ -47,7 +48,7 @@ export const eventJson = (id: number, type: EventType, chatId: number, data: str
 /** What a client may send on the WebSocket. */
 export const SendFrame = t.Object({
   type: t.Literal("send"),
-  chatId: t.Integer({ minimum: 1 }),
+  chatId: Type.Integer({ minimum: 1 }),
   content: SendMessageBody.properties.content,
   files: SendMessageBody.properties.files,
   clientId: SendMessageBody.properties.clientId,
@@ -56,7 +57,7 @@ export type SendFrame = typeof SendFrame.static;
 
 export const TypingFrame = t.Object({
   type: t.Literal("typing"),
-  chatId: t.Integer({ minimum: 1 }),
+  chatId: Type.Integer({ minimum: 1 }),
 });
 export type TypingFrame = typeof TypingFrame.static;
 

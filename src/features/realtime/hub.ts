@@ -96,6 +96,8 @@ export type HubOptions = {
 /** In-process delivery for one server. */
 export class LocalHub implements Hub {
   lastPublishedId = 0;
+  /** Counts since start, for metrics. */
+  readonly stats = { events: 0, messages: 0 };
   private server: TopicServer | undefined;
   private readonly byUser = new Map<number, Set<Connection>>();
   private readonly catchingUp = new Set<Connection>();
@@ -114,6 +116,8 @@ export class LocalHub implements Hub {
   publish(events: StoredEvent[]): void {
     for (const event of events) {
       this.lastPublishedId = Math.max(this.lastPublishedId, event.id);
+      this.stats.events += 1;
+      if (event.type === "message.created") this.stats.messages += 1;
       for (const connection of this.catchingUp) connection.buffer.push(event);
       if (event.userId === null) {
         this.publishTo(chatTopic(event.chatId), eventFrame(event));
@@ -200,6 +204,14 @@ export class LocalHub implements Hub {
     for (const connections of [...this.byUser.values()]) {
       for (const connection of [...connections]) connection.transport.close(code, reason);
     }
+  }
+
+  countConnections(kind: "ws" | "sse"): number {
+    let count = 0;
+    for (const connections of this.byUser.values()) {
+      for (const connection of connections) if (connection.transport.kind === kind) count += 1;
+    }
+    return count;
   }
 
   get connectionCount(): number {

@@ -69,6 +69,10 @@ export async function handleFrame(
   const clientId =
     isObject(message) && typeof message.clientId === "string" ? message.clientId : undefined;
   try {
+    // A chat id that is not a positive integer names no chat: not_found, as on the HTTP route.
+    if ((type === "send" || type === "typing") && isObject(message) && !isId(message.chatId)) {
+      throw notFound("no such chat");
+    }
     if (type === "ping" && Value.Check(PingFrame, message)) {
       connection.send(frame("pong"));
     } else if (type === "send") {
@@ -107,6 +111,8 @@ function invalidFrame(schema: Parameters<typeof Value.Errors>[0], message: unkno
   const field = first?.path.replace(/^\//, "") || "frame";
   return new AppError("validation_failed", `${field}: ${first?.message ?? "is invalid"}`);
 }
+
+const isId = (value: unknown) => Number.isSafeInteger(value) && (value as number) > 0;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);

@@ -1,0 +1,23 @@
+// `bun run build [--target linux-x64|linux-arm64|…]`: one self-contained executable in dist/.
+// Migrations, the web app and the Swagger UI are imported into the bundle, so it needs no files.
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { target: { type: "string" }, outfile: { type: "string" } },
+});
+const target = values.target;
+const outfile = values.outfile ?? (target ? `dist/chat-${target}` : "dist/chat");
+
+const result = await Bun.build({
+  entrypoints: ["src/main.ts"],
+  compile: { outfile, ...(target && { target: `bun-${target}` as Bun.Build.CompileTarget }) },
+  minify: true,
+  sourcemap: "linked",
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+const size = Bun.file(outfile).size;
+console.log(`built ${outfile} (${(size / 1_000_000).toFixed(1)} MB)`);
