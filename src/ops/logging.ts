@@ -29,30 +29,31 @@ export function consoleLogger(pretty: boolean): Logger {
 
 export const requestLog = (deps: { logger: Logger; metrics: Metrics }) => {
   const started = new WeakMap<Request, { at: number; id: string }>();
-  return new Elysia({ name: "request-log" })
-    .onRequest(({ request, set }) => {
-      const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
-      started.set(request, { at: performance.now(), id });
-      set.headers["x-request-id"] = id;
-    })
-    .onAfterResponse({ as: "global" }, (context) => {
-      const { request, set, route } = context as typeof context & { route?: string };
-      const response = (context as { response?: unknown }).response;
-      const start = started.get(request);
-      if (!start) return;
-      const seconds = (performance.now() - start.at) / 1000;
-      const status = response instanceof Response ? response.status : Number(set.status ?? 200);
-      const template = route || "unmatched";
-      deps.metrics.observeRequest(request.method, template, status, seconds);
-      deps.logger({
-        time: new Date().toISOString(),
-        level: status >= 500 ? "error" : "info",
-        msg: "request",
-        method: request.method,
-        route: template,
-        status,
-        durationMs: Math.round(seconds * 100_000) / 100,
-        requestId: start.id,
-      });
-    });
+  return (
+    new Elysia({ name: "request-log" })
+      .onRequest(({ request, set }) => {
+        const id = request.headers.get("x-request-id")?.slice(0, 64) || crypto.randomUUID();
+        started.set(request, { at: performance.now(), id });
+        set.headers["x-request-id"] = id;
+      })
+      // Destructured in the parameter list: Elysia fills `route` only for hooks it sees ask for it.
+      .onAfterResponse({ as: "global" }, ({ request, set, route, response }) => {
+        const start = started.get(request);
+        if (!start) return;
+        const seconds = (performance.now() - start.at) / 1000;
+        const status = response instanceof Response ? response.status : Number(set.status ?? 200);
+        const template = route || "unmatched";
+        deps.metrics.observeRequest(request.method, template, status, seconds);
+        deps.logger({
+          time: new Date().toISOString(),
+          level: status >= 500 ? "error" : "info",
+          msg: "request",
+          method: request.method,
+          route: template,
+          status,
+          durationMs: Math.round(seconds * 100_000) / 100,
+          requestId: start.id,
+        });
+      })
+  );
 };

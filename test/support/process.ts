@@ -12,25 +12,46 @@ export async function freePort(): Promise<number> {
 
 export type ServerProcess = Awaited<ReturnType<typeof startServerProcess>>;
 
-/** `command` is the server to run (bun with src/main.ts, or the compiled binary). */
+export type ServerOptions = {
+  /** The config file's text; `null` runs with no file at all (port and host from CHAT_*). */
+  yaml?: ((dir: string, port: number) => string) | null;
+  env?: Record<string, string>;
+  /** `https` when the config turns TLS on. */
+  scheme?: "http" | "https";
+};
+
+/**
+ * Starts the server in a new empty directory. `command` is what to run (bun with src/main.ts,
+ * or the compiled binary), given that directory, so a binary can be copied into it first.
+ */
 export async function startServerProcess(
-  command: string[],
-  options: { yaml?: (dir: string, port: number) => string; env?: Record<string, string> } = {},
+  command: string[] | ((dir: string) => string[]),
+  options: ServerOptions = {},
 ) {
   const dir = mkdtempSync(join(tmpdir(), "chat-e2e-"));
   const port = await freePort();
-  const configPath = join(dir, "custom.yml");
-  const yaml =
-    options.yaml?.(dir, port) ??
-    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/store/chat.db\nfiles:\n  dir: ${dir}/files\n`;
-  writeFileSync(configPath, yaml);
-  const child = Bun.spawn(command, {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    CHAT_CONFIG: undefined,
+    ...options.env,
+  };
+  if (options.yaml === null) {
+    Object.assign(env, { CHAT_PORT: String(port), CHAT_HOST: "127.0.0.1" });
+  } else {
+    const configPath = join(dir, "custom.yml");
+    const yaml =
+      options.yaml?.(dir, port) ??
+      `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/store/chat.db\nfiles:\n  dir: ${dir}/files\n`;
+    writeFileSync(configPath, yaml);
+    env.CHAT_CONFIG = configPath;
+  }
+  const child = Bun.spawn(typeof command === "function" ? command(dir) : command, {
     cwd: dir,
-    env: { ...process.env, CHAT_CONFIG: configPath, ...options.env },
+    env,
     stdout: "pipe",
     stderr: "pipe",
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.scheme ?? "http"}://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   while (true) {
     if (child.exitCode !== null) {
@@ -39,7 +60,7 @@ export async function startServerProcess(
       );
     }
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if ((await fetch(`${url}/healthz`, { tls: { rejectUnauthorized: false } })).ok) break;
     } catch {}
     if (Date.now() > deadline) throw new Error("server did not answer /healthz within 15 s");
     await Bun.sleep(25);
