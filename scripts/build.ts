@@ -1,6 +1,7 @@
 // `bun run build [--target linux-x64|linux-arm64|…]`: one self-contained executable in dist/.
 // Migrations, the web app and the Swagger UI are imported into the bundle, so it needs no files.
 import { parseArgs } from "node:util";
+import { buildWeb } from "./build-web.ts";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -9,6 +10,7 @@ const { values } = parseArgs({
 const target = values.target;
 const outfile = values.outfile ?? (target ? `dist/chat-${target}` : "dist/chat");
 
+await buildWeb();
 const result = await Bun.build({
   entrypoints: ["src/main.ts"],
   compile: { outfile, ...(target && { target: `bun-${target}` as Bun.Build.CompileTarget }) },

@@ -16,9 +16,21 @@ function finish(passed: number, failed: number, skipped = 0): never {
   process.exit(failed > 0 ? 1 : 0);
 }
 
+// The browser tests drive Debian's Chromium; a fresh machine gets it from apt, as root can.
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!(await Bun.file(chromium).exists())) {
+  const install =
+    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium";
+  if (!run("install Chromium (Debian's package)", ["sh", "-c", install])) {
+    console.error(`Chromium is missing and could not be installed: the browser tests will fail`);
+  }
+}
+
 for (const [label, command] of [
+  ["build the web app", [process.execPath, "scripts/build-web.ts"]],
   ["format and lint (biome)", [`${bin}/biome`, "check", "."]],
-  ["type check (tsc)", [`${bin}/tsc`, "--noEmit", "-p", "."]],
+  ["type check the server (tsc)", [`${bin}/tsc`, "--noEmit", "-p", "."]],
+  ["type check the web app (tsc)", [`${bin}/tsc`, "--noEmit", "-p", "web"]],
 ] as const) {
   if (!run(label, [...command])) {
     console.error(`\n${label} failed: no tests were run`);

@@ -10,12 +10,14 @@ import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import type { LocalHub } from "./features/realtime/hub.ts";
+import { presenceRoutes } from "./features/realtime/routes.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
 import { websocketRoutes } from "./features/realtime/ws.ts";
 import { health } from "./ops/health.ts";
 import { consoleLogger, type Logger, requestLog } from "./ops/logging.ts";
 import { Metrics, metricsRoute } from "./ops/metrics.ts";
 import { type DocumentedApp, openapiDocs } from "./ops/openapi.ts";
+import { webApp } from "./web.ts";
 
 export type AppDeps = Deps & {
   hub: LocalHub;
@@ -74,7 +76,9 @@ export function createApp(deps: AppDeps) {
     .use(messageRoutes(deps))
     .use(fileRoutes(deps))
     .use(websocketRoutes(deps))
-    .use(eventStreamRoutes(deps));
+    .use(eventStreamRoutes(deps))
+    .use(presenceRoutes(deps))
+    .use(webApp());
   composed = app as unknown as DocumentedApp;
   return app;
 }

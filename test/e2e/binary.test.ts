@@ -99,6 +99,11 @@ describe("the binary alone in an empty directory", () => {
     }
     const doc = (await call(server.url, "GET", "/swagger/json")).body;
     expect(doc.paths["/api/chat"]).toBeDefined();
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get("content-type")).toStartWith("text/html");
+    const assets = [...(await page.text()).matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)];
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const [, asset] of assets) expect((await fetch(`${server.url}${asset}`)).status).toBe(200);
   });
 
   test("serves a whole story: accounts, a chat, live delivery, sends on the socket, files, history", async () => {

@@ -199,6 +199,16 @@ export class LocalHub implements Hub {
     return this.byUser.has(userId);
   }
 
+  /** Users of the workspace with at least one open connection here. */
+  onlineIn(workspaceId: number): number[] {
+    const online: number[] = [];
+    for (const [userId, connections] of this.byUser) {
+      const first = connections.values().next().value;
+      if (first?.user.workspaceId === workspaceId) online.push(userId);
+    }
+    return online.sort((a, b) => a - b);
+  }
+
   /** Closes every connection (graceful shutdown: 1001, clients resume elsewhere). */
   closeAll(code: number, reason: string): void {
     for (const connections of [...this.byUser.values()]) {

@@ -1,0 +1,34 @@
+// Debian's Chromium, driven by playwright-core (no browser download): `.ci/run` installs it.
+import { type Browser, chromium, type Page } from "playwright-core";
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    // This machine reaches no other host: keep Chromium from trying (and from sandboxing as root).
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/**
+ * Collects every error a page throws or logs. The browser's own lines for a refused sign-in
+ * (401) and for a socket cut on purpose are expected, and left out.
+ */
+export function watchForErrors(page: Page, errors: string[]): void {
+  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    const text = message.text();
+    if (message.type() !== "error" || text.includes("WebSocket") || text.includes("status of 401"))
+      return;
+    errors.push(`${page.url()}: console: ${text}`);
+  });
+}

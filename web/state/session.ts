@@ -1,0 +1,193 @@
+// One signed-in session: the state, the API, the live connection, and the verbs the views call.
+import { Api } from "./api.ts";
+import { LiveConnection } from "./live.ts";
+import type { Chat, PendingMessage, State } from "./store.ts";
+import * as rules from "./store.ts";
+
+export const historyPage = 50;
+
+type Listener = (state: State) => void;
+
+export class Session {
+  readonly api: Api;
+  private readonly live: LiveConnection;
+  private current: State;
+  private readonly listeners = new Set<Listener>();
+  private readonly outboxKey: string;
+
+  constructor(
+    readonly token: string,
+    me: rules.User,
+    workspace: rules.Workspace,
+    private readonly signOut: () => void,
+  ) {
+    this.current = rules.initialState(me, workspace);
+    this.outboxKey = `chat.outbox.${me.id}`;
+    this.api = new Api(token, signOut);
+    this.live = new LiveConnection(token, {
+      ready: () => this.reload(),
+      event: (event) => {
+        this.update((s) => rules.applyEvent(s, event));
+        if (rules.unknownUsers(this.current, event).length > 0) this.refreshUsers();
+      },
+      ack: (message) => this.update((s) => rules.acknowledged(s, message)),
+      refused: (clientId, reason) => this.update((s) => rules.refused(s, clientId, reason)),
+      typing: (chatId, userId) =>
+        this.update((s) => rules.typingSeen(s, chatId, userId, Date.now())),
+      presence: (userId, status) => {
+        this.update((s) => rules.presenceChanged(s, userId, status));
+        // Someone new in the workspace shows up first by coming online.
+        if (!this.current.users[userId]) this.refreshUsers();
+      },
+      status: (connection) => this.update((s) => rules.connectionChanged(s, connection)),
+    });
+  }
+
+  get state(): State {
+    return this.current;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    // Messages typed before a reload (or while offline when the tab closed) are sent now.
+    const saved = JSON.parse(localStorage.getItem(this.outboxKey) ?? "[]") as PendingMessage[];
+    for (const pending of saved) this.update((s) => rules.queued(s, pending));
+    this.live.restore(saved);
+    this.live.connect();
+  }
+
+  stop(): void {
+    this.live.close();
+  }
+
+  /** Runs a view's action; a failure becomes a notice the user sees, never an uncaught error. */
+  attempt(action: () => Promise<unknown>): void {
+    action().catch((error: Error) => this.update((s) => rules.noticed(s, error.message)));
+  }
+
+  dismissNotice(): void {
+    this.update((s) => rules.noticed(s, undefined));
+  }
+
+  /** For tests and for "reconnect now": drop the socket as a network failure would. */
+  dropConnection(): void {
+    this.live.drop();
+  }
+
+  async openChat(chatId: number | undefined): Promise<void> {
+    this.update((s) => rules.openChat(s, chatId));
+    if (chatId !== undefined && !this.current.messages[chatId])
+      await this.loadHistory(chatId, false);
+  }
+
+  async loadOlder(chatId: number): Promise<void> {
+    const list = this.current.messages[chatId];
+    if (!list?.hasOlder) return;
+    await this.loadHistory(chatId, true);
+  }
+
+  send(chatId: number, content: string, files: string[] = []): void {
+    const pending: PendingMessage = {
+      clientId: crypto.randomUUID(),
+      chatId,
+      content,
+      files,
+      createdAt: new Date().toISOString(),
+    };
+    this.update((s) => rules.queued(s, pending));
+    this.live.send(pending);
+  }
+
+  discard(clientId: string): void {
+    this.update((s) => rules.discardPending(s, clientId));
+  }
+
+  typing(chatId: number): void {
+    this.live.typing(chatId);
+  }
+
+  /** Creates a chat (or finds the existing direct message) and opens it. */
+  async startChat(body: { type?: Chat["type"]; name?: string; members: number[] }): Promise<Chat> {
+    const chat = await this.api.createChat(body);
+    this.update((s) => ({ ...s, chats: { ...s.chats, [chat.id]: chat } }));
+    await this.openChat(chat.id);
+    return chat;
+  }
+
+  async join(chatId: number): Promise<void> {
+    const chat = await this.api.joinChat(chatId);
+    this.update((s) => ({ ...s, chats: { ...s.chats, [chat.id]: chat } }));
+    await this.openChat(chat.id);
+  }
+
+  async leave(chatId: number): Promise<void> {
+    await this.api.leaveChat(chatId);
+    this.update((s) =>
+      rules.applyEvent(s, {
+        id: s.lastEventId,
+        type: "chat.removed",
+        chatId,
+        data: { id: chatId },
+      }),
+    );
+  }
+
+  async changeChat(
+    chatId: number,
+    body: { name?: string | null; members?: number[] },
+  ): Promise<void> {
+    const chat = await this.api.updateChat(chatId, body);
+    this.update((s) => ({ ...s, chats: { ...s.chats, [chat.id]: chat } }));
+  }
+
+  signOutNow(): void {
+    this.stop();
+    this.signOut();
+  }
+
+  private refreshing: Promise<void> | undefined;
+
+  private refreshUsers(): void {
+    this.refreshing ??= this.api
+      .users()
+      .then((users) => this.update((s) => rules.usersLoaded(s, users)))
+      .catch(() => {})
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+  }
+
+  private async reload(): Promise<void> {
+    const [users, chats, presence] = await Promise.all([
+      this.api.users(),
+      this.api.chats(),
+      this.api.presence(),
+    ]);
+    this.update((s) => rules.loaded(s, users, chats, presence.online));
+    const open = this.current.openChatId;
+    if (open !== undefined) await this.loadHistory(open, false);
+  }
+
+  private async loadHistory(chatId: number, older: boolean): Promise<void> {
+    const before = older ? this.current.messages[chatId]?.items[0]?.id : undefined;
+    const page = await this.api.history(chatId, { before, limit: historyPage });
+    this.update((s) => rules.historyLoaded(s, chatId, page, { older, limit: historyPage }));
+  }
+
+  private update(change: (state: State) => State): void {
+    const before = this.current;
+    this.current = change(before);
+    if (this.current === before) return;
+    if (this.current.pending !== before.pending) {
+      localStorage.setItem(
+        this.outboxKey,
+        JSON.stringify(this.current.pending.filter((p) => !p.failed)),
+      );
+    }
+    for (const listener of this.listeners) listener(this.current);
+  }
+}

@@ -1,0 +1,59 @@
+// The app: signed out, the auth screen; signed in, the workspace. The token survives reloads.
+import { useEffect, useState } from "preact/hooks";
+import { Api } from "../state/api.ts";
+import { Session } from "../state/session.ts";
+import { AuthScreen } from "./auth.tsx";
+import { WorkspaceView } from "./workspace.tsx";
+
+const tokenKey = "chat.token";
+
+export function App() {
+  const [token, setToken] = useState(() => localStorage.getItem(tokenKey));
+  const [session, setSession] = useState<Session>();
+  const [problem, setProblem] = useState<string>();
+
+  useEffect(() => {
+    if (!token) return;
+    let cancelled = false;
+    let started: Session | undefined;
+    const signOut = () => {
+      localStorage.removeItem(tokenKey);
+      setSession(undefined);
+      setToken(null);
+    };
+    new Api(token, signOut)
+      .me()
+      .then(({ user, workspace }) => {
+        if (cancelled) return;
+        started = new Session(token, user, workspace, signOut);
+        started.start();
+        setSession(started);
+        (window as unknown as { chat?: Session }).chat = started;
+      })
+      .catch((error: Error) => setProblem(error.message));
+    return () => {
+      cancelled = true;
+      started?.stop();
+    };
+  }, [token]);
+
+  if (!token) {
+    return (
+      <AuthScreen
+        onSignedIn={(newToken) => {
+          localStorage.setItem(tokenKey, newToken);
+          setProblem(undefined);
+          setToken(newToken);
+        }}
+      />
+    );
+  }
+  if (!session) {
+    return (
+      <main class="loading" aria-busy="true">
+        {problem ? <p role="alert">{problem}</p> : <p>Loading…</p>}
+      </main>
+    );
+  }
+  return <WorkspaceView session={session} />;
+}

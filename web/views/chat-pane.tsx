@@ -1,0 +1,105 @@
+// The open chat: its header, the message list (older pages load on scrolling up), who is typing,
+// and the composer.
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import type { Session } from "../state/session.ts";
+import { type Chat, chatTitle, pendingIn, type State, typingIn } from "../state/store.ts";
+import { Composer } from "./composer.tsx";
+import type { DialogKind } from "./dialogs.tsx";
+import { MessageItem, PendingItem } from "./message.tsx";
+import { useTicker } from "./use-session.ts";
+
+type Props = { session: Session; state: State; chat: Chat; onDialog: (kind: DialogKind) => void };
+
+const kinds: Record<Chat["type"], string> = {
+  single: "Direct message",
+  group: "Group",
+  private_channel: "Private channel",
+  public_channel: "Public channel",
+};
+
+export function ChatPane({ session, state, chat, onDialog }: Props) {
+  const now = useTicker(1000);
+  const list = state.messages[chat.id];
+  const pending = pendingIn(state, chat.id);
+  const typing = typingIn(state, chat.id, now);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const title = chatTitle(state, chat);
+  const fileUrl = (url: string) => session.api.fileUrl(url);
+
+  // Stay at the newest message unless the reader has scrolled up; keep the place when older
+  // messages are added above.
+  const previousHeight = useRef(0);
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    if (stick.current) element.scrollTop = element.scrollHeight;
+    else if (element.scrollHeight > previousHeight.current && element.scrollTop < 50) {
+      element.scrollTop += element.scrollHeight - previousHeight.current;
+    }
+    previousHeight.current = element.scrollHeight;
+  });
+
+  useEffect(() => {
+    stick.current = true;
+  }, [chat.id]);
+
+  function onScroll() {
+    const element = scroller.current;
+    if (!element) return;
+    stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+    if (element.scrollTop < 40 && list?.hasOlder) session.attempt(() => session.loadOlder(chat.id));
+  }
+
+  return (
+    <main class="chat-pane" aria-label={title}>
+      <header class="chat-header">
+        <button
+          type="button"
+          class="back"
+          aria-label="Back to chats"
+          onClick={() => session.attempt(() => session.openChat(undefined))}
+        >
+          ←
+        </button>
+        <div>
+          <h2>{title}</h2>
+          <p class="kind">
+            {kinds[chat.type]} · {chat.members.length} members
+          </p>
+        </div>
+        {chat.type !== "single" && (
+          <button type="button" onClick={() => onDialog("settings")}>
+            {chat.ownerId === state.me.id ? "Settings" : "Members"}
+          </button>
+        )}
+        {chat.type !== "single" && (
+          <button type="button" onClick={() => session.attempt(() => session.leave(chat.id))}>
+            Leave
+          </button>
+        )}
+      </header>
+      <div class="messages" ref={scroller} onScroll={onScroll}>
+        {list?.hasOlder && <p class="older">Scroll up for older messages</p>}
+        <ol aria-live="polite" aria-label="Messages">
+          {list?.items.map((message) => (
+            <MessageItem key={message.id} message={message} state={state} fileUrl={fileUrl} />
+          ))}
+          {pending.map((item) => (
+            <PendingItem
+              key={item.clientId}
+              pending={item}
+              state={state}
+              onDiscard={() => session.discard(item.clientId)}
+            />
+          ))}
+        </ol>
+      </div>
+      <p class="typing" aria-live="polite">
+        {typing.length > 0 &&
+          `${typing.map((user) => user.fullname).join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`}
+      </p>
+      <Composer session={session} chatId={chat.id} label={`Message ${title}`} />
+    </main>
+  );
+}

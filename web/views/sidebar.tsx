@@ -1,0 +1,112 @@
+// Workspace, channels, direct messages and groups (with unread badges), and people (with presence).
+import type { Session } from "../state/session.ts";
+import { type Chat, chatsByActivity, chatTitle, type State } from "../state/store.ts";
+import type { DialogKind } from "./dialogs.tsx";
+import { LockIcon } from "./icons.tsx";
+
+type Props = { session: Session; state: State; onDialog: (kind: DialogKind) => void };
+
+export function Sidebar({ session, state, onDialog }: Props) {
+  const chats = chatsByActivity(state);
+  const channels = chats.filter((c) => c.type === "public_channel" || c.type === "private_channel");
+  const conversations = chats.filter((c) => c.type === "single" || c.type === "group");
+  const people = Object.values(state.users).filter((user) => user.id !== state.me.id);
+
+  const item = (chat: Chat) => {
+    const unread = state.unread[chat.id] ?? 0;
+    const prefix =
+      chat.type === "public_channel" ? "# " : chat.type === "private_channel" ? <LockIcon /> : "";
+    return (
+      <li key={chat.id}>
+        <button
+          type="button"
+          class={`chat-link ${state.openChatId === chat.id ? "current" : ""} ${unread ? "unread" : ""}`}
+          aria-current={state.openChatId === chat.id ? "page" : undefined}
+          onClick={() => session.attempt(() => session.openChat(chat.id))}
+        >
+          <span class="title">
+            {prefix}
+            {chatTitle(state, chat)}
+          </span>
+          {unread > 0 && (
+            <span class="badge">
+              {unread}
+              <span class="visually-hidden"> unread</span>
+            </span>
+          )}
+        </button>
+      </li>
+    );
+  };
+
+  return (
+    <nav class="sidebar" aria-label="Chats">
+      <header>
+        <h1>{state.workspace.name}</h1>
+        <p class="me">
+          {state.me.fullname}
+          <span class={`status ${state.connection}`} title={state.connection}>
+            {state.connection === "live" ? "" : ` · ${state.connection}`}
+          </span>
+        </p>
+      </header>
+      <section aria-labelledby="channels-heading">
+        <h2 id="channels-heading">
+          Channels
+          <button
+            type="button"
+            class="add"
+            aria-label="New channel"
+            onClick={() => onDialog("new-channel")}
+          >
+            +
+          </button>
+        </h2>
+        <ul>{channels.map(item)}</ul>
+        <button type="button" class="link" onClick={() => onDialog("browse")}>
+          Browse channels
+        </button>
+      </section>
+      <section aria-labelledby="dm-heading">
+        <h2 id="dm-heading">
+          Direct messages
+          <button
+            type="button"
+            class="add"
+            aria-label="New group"
+            onClick={() => onDialog("new-group")}
+          >
+            +
+          </button>
+        </h2>
+        <ul>{conversations.map(item)}</ul>
+      </section>
+      <section aria-labelledby="people-heading">
+        <h2 id="people-heading">People</h2>
+        <ul>
+          {people.map((user) => (
+            <li key={user.id}>
+              <button
+                type="button"
+                class="person"
+                onClick={() => session.attempt(() => session.startChat({ members: [user.id] }))}
+                aria-label={`Message ${user.fullname}${state.online[user.id] ? " (online)" : ""}`}
+              >
+                <span class={`dot ${state.online[user.id] ? "online" : ""}`} aria-hidden="true" />
+                {user.fullname}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+      <footer>
+        <button type="button" class="link" onClick={() => onDialog("invite")}>
+          Invite people
+        </button>
+        <button type="button" class="link" onClick={() => session.signOutNow()}>
+          Sign out
+        </button>
+      </footer>
+    </nav>
+  );
+}
