@@ -6,6 +6,7 @@ import files from "./migrations/0001_files.sql" with { type: "text" };
 import membershipOutlivesChat from "./migrations/0002_membership_outlives_chat.sql" with {
   type: "text",
 };
+import tokenVersion from "./migrations/0003_token_version.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -13,6 +14,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0000_init": init,
   "0001_files": files,
   "0002_membership_outlives_chat": membershipOutlivesChat,
+  "0003_token_version": tokenVersion,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);

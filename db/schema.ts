@@ -33,6 +33,8 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     emailKey: text("email_key").notNull(),
     passwordHash: text("password_hash").notNull(),
+    // Carried in every token (`ver`); changing the password bumps it, so older tokens stop working.
+    tokenVersion: integer("token_version").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [

@@ -120,13 +120,31 @@ export class SqliteStore implements Store {
     return row && toUser(row);
   }
 
+  async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
+    const row = this.db.select().from(users).where(eq(users.id, id)).get();
+    return row && { user: toUser(row), tokenVersion: row.tokenVersion };
+  }
+
+  async changePassword(userId: number, passwordHash: string): Promise<number> {
+    const row = this.db
+      .update(users)
+      .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1` })
+      .where(eq(users.id, userId))
+      .returning({ tokenVersion: users.tokenVersion })
+      .get();
+    if (!row) throw notFound("no such user");
+    return row.tokenVersion;
+  }
+
   async findUserByEmail(email: string): Promise<UserRecord | undefined> {
     const row = this.db
       .select()
       .from(users)
       .where(eq(users.emailKey, foldCase(email)))
       .get();
-    return row && { ...toUser(row), passwordHash: row.passwordHash };
+    return (
+      row && { ...toUser(row), passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
+    );
   }
 
   async findWorkspace(id: number): Promise<Workspace | undefined> {

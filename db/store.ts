@@ -8,6 +8,7 @@ import type { StoredEvent } from "../src/features/realtime/events.ts";
 
 export interface UserRecord extends User {
   passwordHash: string;
+  tokenVersion: number;
 }
 
 export type NewUser = {
@@ -71,6 +72,10 @@ export interface Store {
   keepSetting(key: string, value: string): Promise<string>;
 
   findUser(id: number): Promise<User | undefined>;
+  /** The user and the token version their tokens must carry. */
+  findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined>;
+  /** Stores a new password hash and returns the new token version. */
+  changePassword(userId: number, passwordHash: string): Promise<number>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findWorkspace(id: number): Promise<Workspace | undefined>;
   findWorkspaceByName(name: string): Promise<Workspace | undefined>;

@@ -17,6 +17,7 @@ import { health } from "./ops/health.ts";
 import { consoleLogger, type Logger, requestLog } from "./ops/logging.ts";
 import { Metrics, metricsRoute } from "./ops/metrics.ts";
 import { type DocumentedApp, openapiDocs } from "./ops/openapi.ts";
+import { security } from "./ops/security.ts";
 import { webApp } from "./web.ts";
 
 export type AppDeps = Deps & {
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
       if (server) deps.hub.useServer(server);
     })
     .use(requestLog({ logger, metrics }))
+    .use(security(deps.config))
     .use(errorHandler(log))
     .use(jsonBodies())
     .use(openapiDocs(() => composed as DocumentedApp))

@@ -24,6 +24,11 @@ export const ConfigSchema = T.Object(
           default: [],
           description: "Peer addresses whose X-Forwarded-For is believed (for per-IP limits)",
         }),
+        corsOrigins: T.Array(T.String(), {
+          default: [],
+          description:
+            "Origins other sites' pages may call the API from; empty: none (CORS closed)",
+        }),
         shutdownTimeout: Duration("10s", "How long a graceful shutdown waits for work in flight"),
         http2: T.Boolean({
           default: true,

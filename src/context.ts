@@ -4,12 +4,14 @@ import type { Config } from "./config.ts";
 import type { User } from "./features/accounts/model.ts";
 import type { FileStorage } from "./features/files/storage.ts";
 import type { Hub } from "./features/realtime/hub.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 export type Deps = {
   db: Store;
   hub: Hub;
   config: Config;
   files: FileStorage;
+  limits: RateLimiter;
 };
 
 /** Deps plus the authenticated caller. */

@@ -10,6 +10,7 @@ import { type Config, ConfigError, durationMs, loadConfig, maskSecrets } from ".
 import { FileStorage } from "./features/files/storage.ts";
 import { LocalHub } from "./features/realtime/hub.ts";
 import { consoleLogger } from "./ops/logging.ts";
+import { RateLimiter } from "./rate-limit.ts";
 
 const hourMs = 3_600_000;
 
@@ -76,7 +77,8 @@ async function serve(config: Config, source: string): Promise<void> {
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
     throw new ConfigError("server.tls: set both cert and key, or neither");
   }
-  const app = createApp({ config, db, hub, files, secret, logger }).listen({
+  const limits = new RateLimiter();
+  const app = createApp({ config, db, hub, files, limits, secret, logger }).listen({
     hostname: config.server.host,
     port: config.server.port,
     http2: config.server.http2,

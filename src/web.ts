@@ -3,6 +3,7 @@
 import { Elysia } from "elysia";
 import { webFiles } from "../web/dist/assets.ts";
 import { notFound } from "./errors.ts";
+import { appPolicy } from "./ops/security.ts";
 
 const types: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -20,6 +21,7 @@ const serve = (name: string, cache: string) => {
     headers: {
       "content-type": types[name.split(".").pop() ?? ""] ?? "application/octet-stream",
       "cache-control": cache,
+      "content-security-policy": appPolicy,
     },
   });
 };

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import cssPath from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundlePath from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../package.json" with { type: "json" };
+import { swaggerPolicy } from "./security.ts";
 
 const page = `<!doctype html>
 <html lang="en">
@@ -107,7 +108,13 @@ export const openapiDocs = (app: () => DocumentedApp) => {
     .get("/swagger/json", () => (document ??= buildDocument(app())), hidden)
     .get(
       "/swagger",
-      () => new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } }),
+      () =>
+        new Response(page, {
+          headers: {
+            "content-type": "text/html; charset=utf-8",
+            "content-security-policy": swaggerPolicy,
+          },
+        }),
       hidden,
     )
     .get(

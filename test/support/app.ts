@@ -6,6 +6,7 @@ import type { Config } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
 import { LocalHub } from "../../src/features/realtime/hub.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
+import { RateLimiter } from "../../src/rate-limit.ts";
 import { type DeepPartial, testConfig } from "./config.ts";
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers };
@@ -18,6 +19,12 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   const files = new FileStorage(config.files.dir);
   await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
+  // The limits' clock: real time, plus whatever a test moves it on by (no sleeping).
+  let clockOffset = 0;
+  const limits = new RateLimiter(() => Date.now() + clockOffset);
+  const advanceClock = (ms: number) => {
+    clockOffset += ms;
+  };
   const errors: unknown[] = [];
   const logs: LogLine[] = [];
   const app = createApp({
@@ -25,6 +32,7 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     db,
     hub,
     files,
+    limits,
     secret: config.auth.secret,
     logger: (line) => {
       logs.push(line);
@@ -61,5 +69,5 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     await db.close();
   };
   afterAll(stop);
-  return { app, url, config, db, hub, files, request, stop, errors, logs };
+  return { app, url, config, db, hub, files, request, stop, errors, logs, advanceClock };
 }

@@ -17,9 +17,19 @@ type Verifier = {
   verify(token?: string, options?: object): Promise<false | Record<string, unknown>>;
 };
 
-export function issueToken(deps: AuthDeps, signer: Signer, user: User): Promise<string> {
+/** `ver` is the user's token version: a password change bumps it, ending older tokens. */
+export function issueToken(
+  deps: AuthDeps,
+  signer: Signer,
+  user: User,
+  tokenVersion: number,
+): Promise<string> {
   const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
-  return signer.sign({ sub: String(user.id), exp: Math.floor(Date.now() / 1000) + ttlSeconds });
+  return signer.sign({
+    sub: String(user.id),
+    ver: tokenVersion,
+    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
+  });
 }
 
 export async function userForToken(
@@ -34,9 +44,12 @@ export async function userForToken(
   });
   const id = claims && typeof claims.sub === "string" ? Number(claims.sub) : Number.NaN;
   if (!Number.isSafeInteger(id) || id < 1) throw unauthorized("the token is invalid or expired");
-  const user = await deps.db.findUser(id);
-  if (!user) throw unauthorized("the token's user no longer exists");
-  return user;
+  const account = await deps.db.findAccount(id);
+  if (!account) throw unauthorized("the token's user no longer exists");
+  if ((claims as { ver?: unknown }).ver !== account.tokenVersion) {
+    throw unauthorized("the token was issued before the password changed: sign in again");
+  }
+  return account.user;
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {

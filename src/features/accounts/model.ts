@@ -75,3 +75,13 @@ export const Invite = t.Object(
   { $id: "#/components/schemas/Invite" },
 );
 export type Invite = typeof Invite.static;
+
+export const ChangePasswordBody = t.Object({
+  currentPassword: t.String({ maxLength: 1024 }),
+  newPassword: t.String({ minLength: 8, maxLength: 128 }),
+});
+export type ChangePasswordBody = typeof ChangePasswordBody.static;
+
+export const NewToken = t.Object({
+  token: t.String({ description: "Tokens issued before the change no longer work" }),
+});

@@ -1,18 +1,31 @@
 import { Elysia, t } from "elysia";
 import { ErrorBody, errorResponses } from "../../errors.ts";
+import { headers, requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated, issueToken, tokens } from "./auth.ts";
-import { Invite, Me, Session, SigninBody, SignupBody, User } from "./model.ts";
-import { createInvite, getMe, listUsers, signin, signup } from "./service.ts";
+import {
+  ChangePasswordBody,
+  Invite,
+  Me,
+  NewToken,
+  Session,
+  SigninBody,
+  SignupBody,
+  User,
+} from "./model.ts";
+import { changePassword, createInvite, getMe, listUsers, signin, signup } from "./service.ts";
 
 export const accountRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "accounts", prefix: "/api", detail: { tags: ["Accounts"] } })
     .use(tokens(deps))
     .post(
       "/signup",
-      async ({ body, jwt, set }) => {
+      async ({ body, jwt, set, server, request }) => {
+        const ip = requestIp(server, request, deps.config.server.trustedProxies);
+        const verdict = deps.limits.take(`signup:ip:${ip}`, deps.config.limits.signup);
+        if (verdict) Object.assign(set.headers, headers(verdict));
         const session = await signup(deps, body);
         set.status = 201;
-        return { token: await issueToken(deps, jwt, session.user), ...session };
+        return { token: await issueToken(deps, jwt, session.user, 0), ...session };
       },
       {
         body: SignupBody,
@@ -20,23 +33,35 @@ export const accountRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Create an account",
           description:
-            "A new workspace name creates the workspace with you as owner; an existing one needs an `invite` code (403 without). A taken email is 409.",
+            "A new workspace name creates the workspace with you as owner; an existing one needs an `invite` code (403 without). A taken email is 409. Limited per IP (`limits.signup`).",
           security: [],
         },
       },
     )
     .post(
       "/signin",
-      async ({ body, jwt }) => {
-        const session = await signin(deps, body);
-        return { token: await issueToken(deps, jwt, session.user), ...session };
+      async ({ body, jwt, set, server, request }) => {
+        // Brute force is refused before a password is checked: per IP, and per account.
+        const ip = requestIp(server, request, deps.config.server.trustedProxies);
+        const perIp = deps.limits.take(`signin:ip:${ip}`, deps.config.limits.signin);
+        const perAccount = deps.limits.take(
+          `signin:account:${body.email.trim().toLowerCase()}`,
+          deps.config.limits.signin,
+        );
+        const tighter = [perIp, perAccount]
+          .filter((v) => v !== undefined)
+          .sort((a, b) => a.remaining - b.remaining)[0];
+        if (tighter) Object.assign(set.headers, headers(tighter));
+        const { tokenVersion, ...session } = await signin(deps, body);
+        return { token: await issueToken(deps, jwt, session.user, tokenVersion), ...session };
       },
       {
         body: SigninBody,
         response: { 200: Session, ...errorResponses },
         detail: {
           summary: "Sign in",
-          description: "A wrong password and an unknown email give the same 401.",
+          description:
+            "A wrong password and an unknown email give the same 401. Limited per IP and per account (`limits.signin`).",
           security: [],
         },
       },
@@ -46,6 +71,22 @@ export const accountRoutes = (deps: AuthDeps) =>
       response: { 200: Me, ...errorResponses },
       detail: { summary: "The caller and their workspace" },
     })
+    .post(
+      "/me/password",
+      async ({ user, body, jwt }) => {
+        const tokenVersion = await changePassword({ ...deps, user }, body);
+        return { token: await issueToken(deps, jwt, user, tokenVersion) };
+      },
+      {
+        body: ChangePasswordBody,
+        response: { 200: NewToken, 403: ErrorBody, ...errorResponses },
+        detail: {
+          summary: "Change the password",
+          description:
+            "Needs the current password (403 when wrong). Every token issued before stops working; the answer carries a new one.",
+        },
+      },
+    )
     .post(
       "/invites",
       async ({ user, set }) => {

@@ -1,7 +1,15 @@
 // Accounts and workspaces: sign-up, sign-in, invites, the people of a workspace.
 import type { Ctx, Deps } from "../../context.ts";
 import { conflict, forbidden, unauthorized } from "../../errors.ts";
-import type { Invite, Me, SigninBody, SignupBody, User, Workspace } from "./model.ts";
+import type {
+  ChangePasswordBody,
+  Invite,
+  Me,
+  SigninBody,
+  SignupBody,
+  User,
+  Workspace,
+} from "./model.ts";
 
 export const inviteTtlMs = 7 * 24 * 60 * 60 * 1000;
 
@@ -40,15 +48,25 @@ async function requireInviteTo(deps: Deps, workspaceId: number, code: string | u
 export async function signin(
   deps: Deps,
   input: SigninBody,
-): Promise<{ user: User; workspace: Workspace }> {
+): Promise<{ user: User; workspace: Workspace; tokenVersion: number }> {
   const record = await deps.db.findUserByEmail(input.email.trim());
   const matches = await Bun.password.verify(
     input.password,
     record?.passwordHash || (await decoyHash),
   );
   if (!record || !matches) throw unauthorized("wrong email or password");
-  const { passwordHash: _, ...user } = record;
-  return { user, workspace: await getWorkspace(deps, user.workspaceId) };
+  const { passwordHash: _, tokenVersion, ...user } = record;
+  return { user, workspace: await getWorkspace(deps, user.workspaceId), tokenVersion };
+}
+
+/** A new password ends every token issued before it; the caller gets the new token version. */
+export async function changePassword(ctx: Ctx, input: ChangePasswordBody): Promise<number> {
+  const record = await ctx.db.findUserByEmail(ctx.user.email);
+  if (!record || !(await Bun.password.verify(input.currentPassword, record.passwordHash))) {
+    throw forbidden("the current password is wrong");
+  }
+  const passwordHash = await Bun.password.hash(input.newPassword, { algorithm: "argon2id" });
+  return ctx.db.changePassword(ctx.user.id, passwordHash);
 }
 
 export async function getMe(ctx: Ctx): Promise<Me> {

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { errorResponses } from "../../errors.ts";
+import { headers } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { FileInfo, maxFilesPerUpload } from "./model.ts";
 import { receiveUploads } from "./multipart.ts";
@@ -21,6 +22,9 @@ export const fileRoutes = (deps: AuthDeps) =>
     .post(
       "/upload",
       async ({ user, request, set }) => {
+        // Counted once per request however many files it holds, before any byte is read.
+        const verdict = deps.limits.take(`uploads:${user.id}`, deps.config.limits.uploads);
+        if (verdict) Object.assign(set.headers, headers(verdict));
         const limits = { maxSize: deps.config.files.maxSize, maxFiles: maxFilesPerUpload };
         const staged = await receiveUploads(request, deps.files, limits);
         set.status = 201;

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { ErrorBody, errorResponses } from "../../errors.ts";
+import { headers } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { IdParams } from "../chats/model.ts";
 import { HistoryQuery, Message, SendMessageBody } from "./model.ts";
@@ -11,7 +12,12 @@ export const messageRoutes = (deps: AuthDeps) =>
     .post(
       "/chat/:id",
       async ({ user, params, body, set }) => {
-        const { message, created } = await sendMessage({ ...deps, user }, Number(params.id), body);
+        const { message, created, limit } = await sendMessage(
+          { ...deps, user },
+          Number(params.id),
+          body,
+        );
+        if (limit) Object.assign(set.headers, headers(limit));
         set.status = created ? 201 : 200;
         return message;
       },

@@ -1,6 +1,7 @@
 // Messages: sending (idempotent on clientId) and reading history, newest first.
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
+import type { Verdict } from "../../rate-limit.ts";
 import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
 import { requireUploadedFiles } from "../files/service.ts";
 import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
@@ -10,9 +11,11 @@ export async function sendMessage(
   ctx: Ctx,
   chatId: number,
   input: SendMessageBody,
-): Promise<{ message: Message; created: boolean }> {
+): Promise<{ message: Message; created: boolean; limit: Verdict | undefined }> {
   const access = await getVisibleChatAccess(ctx, chatId);
   requireMember(access, "send messages");
+  // Per user, whichever way the message comes (HTTP or socket).
+  const limit = ctx.limits.take(`messages:${ctx.user.id}`, ctx.config.limits.messages);
   const files = input.files ?? [];
   if (input.content.length === 0 && files.length === 0) {
     throw invalid("a message needs content or files");
@@ -26,7 +29,7 @@ export async function sendMessage(
     clientId: input.clientId ?? null,
   });
   ctx.hub.publish(events);
-  return { message: value, created };
+  return { message: value, created, limit };
 }
 
 export async function listMessages(

@@ -2,6 +2,7 @@
 import { Elysia, t } from "elysia";
 import { durationMs } from "../../config.ts";
 import { errorResponses } from "../../errors.ts";
+import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import type { Frame } from "./events.ts";
 import { Connection, type LocalHub, type Transport } from "./hub.ts";
@@ -16,7 +17,9 @@ export const sseText = (frame: Frame) =>
 export const eventStreamRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
   new Elysia({ name: "event-stream" }).use(authenticated(deps, { queryToken: true })).get(
     "/api/events",
-    ({ user, query, headers, request }) => {
+    ({ user, query, headers, request, server }) => {
+      const ip = requestIp(server, request, deps.config.server.trustedProxies);
+      deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
       const since = parseSince(headers["last-event-id"] ?? query.since);
       let connection: Connection | undefined;
       let keepAlive: ReturnType<typeof setInterval> | undefined;

@@ -2,6 +2,7 @@
 // hands every frame to the service.
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
+import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { Connection, type LocalHub, type Transport } from "./hub.ts";
 import { closeConnection, handleFrame, openConnection, parseSince } from "./service.ts";
@@ -23,10 +24,18 @@ const socketTransport = (socket: ServerWebSocket<unknown>): Transport => ({
 
 export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
   const connections = new WeakMap<object, Connection>();
+  // Elysia runs a ws route's beforeHandle twice per upgrade: count each request once.
+  const counted = new WeakSet<Request>();
   return new Elysia({ name: "websocket" })
     .use(authenticated(deps, { queryToken: true }))
     .ws("/api/ws", {
       query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
+      beforeHandle({ request, server }) {
+        if (counted.has(request)) return;
+        counted.add(request);
+        const ip = requestIp(server, request, deps.config.server.trustedProxies);
+        deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
+      },
       detail: {
         tags: ["Real time"],
         summary: "Live events over WebSocket",
