@@ -45,13 +45,29 @@ export async function startServerProcess(
     writeFileSync(configPath, yaml);
     env.CHAT_CONFIG = configPath;
   }
-  const child = Bun.spawn(typeof command === "function" ? command(dir) : command, {
-    cwd: dir,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const argv = typeof command === "function" ? command(dir) : command;
+  const spawn = (): ServerChild =>
+    Bun.spawn(argv, { cwd: dir, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const child = spawn();
   const url = `${options.scheme ?? "http"}://127.0.0.1:${port}`;
+  await waitUntilHealthy(child, url);
+  const server = {
+    child,
+    url,
+    dir,
+    port,
+    /** Starts the server again on the same port, directory and database (after a kill). */
+    async restart() {
+      server.child = spawn();
+      await waitUntilHealthy(server.child, url);
+    },
+  };
+  return server;
+}
+
+type ServerChild = Bun.Subprocess<"ignore", "pipe", "pipe">;
+
+async function waitUntilHealthy(child: ServerChild, url: string) {
   const deadline = Date.now() + 15_000;
   while (true) {
     if (child.exitCode !== null) {
@@ -65,5 +81,4 @@ export async function startServerProcess(
     if (Date.now() > deadline) throw new Error("server did not answer /healthz within 15 s");
     await Bun.sleep(25);
   }
-  return { child, url, dir, port };
 }

@@ -1,0 +1,226 @@
+// Every route the OpenAPI document lists × every kind of caller, against the status each must get.
+// A route with no row here fails the test, so a new route cannot ship without its access rules.
+import { describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
+import { startTestApp } from "../support/app.ts";
+import { type Person, people } from "../support/fixtures.ts";
+
+const app = await startTestApp();
+const { alice, bob, mallory, carol } = (await people(app, ["Carol"])) as Awaited<
+  ReturnType<typeof people>
+> & {
+  carol: Person;
+};
+
+const identities = [
+  "none",
+  "garbage",
+  "expired",
+  "otherSecret",
+  "algNone",
+  "outsider",
+  "nonMember",
+  "member",
+  "owner",
+] as const;
+type Identity = (typeof identities)[number];
+
+const secret = new TextEncoder().encode(app.config.auth.secret);
+const now = Math.floor(Date.now() / 1000);
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const tokens: Record<Identity, string | undefined> = {
+  none: undefined,
+  garbage: "not.a.token",
+  expired: await new SignJWT({ sub: String(alice.user.id), ver: 0 })
+    .setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(now - 10)
+    .sign(secret),
+  otherSecret: await new SignJWT({ sub: String(alice.user.id), ver: 0 })
+    .setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode("another secret, not this server's")),
+  algNone: `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: String(alice.user.id), ver: 0, exp: now + 600 })}.`,
+  outsider: mallory.token,
+  nonMember: carol.token,
+  member: bob.token,
+  owner: alice.token,
+};
+
+// The objects the routes act on: alice's private channel with bob, and a file alice uploaded.
+let channelCount = 0;
+const newChannel = async () =>
+  (
+    await app.request("POST", "/api/chat", {
+      token: alice.token,
+      body: { type: "private_channel", name: `matrix-${++channelCount}`, members: [bob.user.id] },
+    })
+  ).body.id as number;
+const sharedChat = await newChannel();
+const form = new FormData();
+form.append("files", new Blob(["matrix"]), "matrix.txt");
+const fileUrl = (await app.request("POST", "/api/upload", { token: alice.token, body: form }))
+  .body[0].url as string;
+
+type Call = { path: string; body?: unknown; headers?: Record<string, string> };
+type Row = {
+  call: () => Promise<Call> | Call;
+  expect: Partial<Record<Identity, number>> & { valid?: number };
+};
+
+const invalidTokens: Identity[] = ["none", "garbage", "expired", "otherSecret", "algNone"];
+/** What every authenticated route answers a caller without a valid token. */
+const authenticated = (valid: Partial<Record<Identity, number>> | number): Row["expect"] =>
+  typeof valid === "number" ? { valid } : valid;
+const onChat = (owner: number, member: number, nonMember: number, outsider = 404) =>
+  authenticated({ owner, member, nonMember, outsider });
+
+const multipart = () => {
+  const body = new FormData();
+  body.append("files", new Blob(["x"]), "x.txt");
+  return body;
+};
+
+const rows: Record<string, Row> = {
+  "post /api/signup": {
+    call: () => ({ path: "/api/signup", body: {} }),
+    expect: { valid: 422, none: 422, garbage: 422, expired: 422, otherSecret: 422, algNone: 422 },
+  },
+  "post /api/signin": {
+    call: () => ({ path: "/api/signin", body: { email: "no@x.test", password: "wrong password" } }),
+    expect: { valid: 401, none: 401, garbage: 401, expired: 401, otherSecret: 401, algNone: 401 },
+  },
+  "get /healthz": {
+    call: () => ({ path: "/healthz" }),
+    expect: { valid: 200, none: 200, garbage: 200, expired: 200, otherSecret: 200, algNone: 200 },
+  },
+  "get /metrics": {
+    call: () => ({ path: "/metrics" }),
+    expect: { valid: 200, none: 200, garbage: 200, expired: 200, otherSecret: 200, algNone: 200 },
+  },
+  "get /api/me": { call: () => ({ path: "/api/me" }), expect: authenticated(200) },
+  "post /api/me/password": {
+    call: () => ({
+      path: "/api/me/password",
+      body: { currentPassword: "not the password", newPassword: "irrelevant password" },
+    }),
+    expect: authenticated(403),
+  },
+  "post /api/invites": {
+    call: () => ({ path: "/api/invites", body: {} }),
+    expect: authenticated(201),
+  },
+  "get /api/users": { call: () => ({ path: "/api/users" }), expect: authenticated(200) },
+  "get /api/presence": { call: () => ({ path: "/api/presence" }), expect: authenticated(200) },
+  "get /api/chat": { call: () => ({ path: "/api/chat" }), expect: authenticated(200) },
+  "post /api/chat": {
+    call: () => ({
+      path: "/api/chat",
+      body: { type: "private_channel", name: `created-${++channelCount}`, members: [] },
+    }),
+    expect: authenticated(201),
+  },
+  "get /api/channels": { call: () => ({ path: "/api/channels" }), expect: authenticated(200) },
+  "get /api/chat/{id}": {
+    call: () => ({ path: `/api/chat/${sharedChat}` }),
+    expect: onChat(200, 200, 404),
+  },
+  "patch /api/chat/{id}": {
+    call: () => ({ path: `/api/chat/${sharedChat}`, body: { name: "matrix-1" } }),
+    expect: onChat(200, 403, 404),
+  },
+  "delete /api/chat/{id}": {
+    call: async () => ({ path: `/api/chat/${await newChannel()}` }),
+    expect: onChat(204, 403, 404),
+  },
+  "post /api/chat/{id}/join": {
+    call: () => ({ path: `/api/chat/${sharedChat}/join` }),
+    expect: onChat(200, 200, 404),
+  },
+  "post /api/chat/{id}/leave": {
+    call: async () => ({ path: `/api/chat/${await newChannel()}/leave` }),
+    expect: onChat(204, 204, 404),
+  },
+  "post /api/chat/{id}": {
+    call: () => ({ path: `/api/chat/${sharedChat}`, body: { content: "matrix" } }),
+    expect: onChat(201, 201, 404),
+  },
+  "get /api/chat/{id}/messages": {
+    call: () => ({ path: `/api/chat/${sharedChat}/messages` }),
+    expect: onChat(200, 200, 404),
+  },
+  "post /api/upload": {
+    call: () => ({ path: "/api/upload", body: multipart() }),
+    expect: authenticated(201),
+  },
+  "get /api/files/*": {
+    call: () => ({ path: fileUrl }),
+    expect: authenticated({ owner: 200, member: 200, nonMember: 200, outsider: 404 }),
+  },
+  "get /api/events": { call: () => ({ path: "/api/events" }), expect: authenticated(200) },
+  "get /api/ws": {
+    call: () => ({
+      path: "/api/ws",
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    }),
+    expect: authenticated(101),
+  },
+};
+
+function expected(row: Row, identity: Identity): number {
+  const explicit = row.expect[identity];
+  if (explicit !== undefined) return explicit;
+  if (invalidTokens.includes(identity)) return 401;
+  return row.expect.valid as number;
+}
+
+async function attempt(method: string, row: Row, identity: Identity): Promise<number> {
+  const { path, body, headers } = await row.call();
+  const token = tokens[identity];
+  // Routes a browser opens without headers take the token in the query; the others, the header.
+  const queryToken =
+    path.startsWith("/api/ws") || path.startsWith("/api/events") || path.startsWith("/api/files");
+  const url = `${app.url}${path}${queryToken && token ? `?token=${encodeURIComponent(token)}` : ""}`;
+  const response = await fetch(url, {
+    method: method.toUpperCase(),
+    headers: {
+      ...headers,
+      ...(!queryToken && token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined &&
+        !(body instanceof FormData) && { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+const spec = (await app.request("GET", "/swagger/json")).body;
+const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(
+  ([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`),
+);
+
+describe("the authorization matrix", () => {
+  test("every documented route has a row, and every row a documented route", () => {
+    expect([...documented].sort()).toEqual(Object.keys(rows).sort());
+  });
+
+  for (const route of documented) {
+    test(`${route}: each caller gets exactly its status`, async () => {
+      const row = rows[route];
+      if (!row) throw new Error(`no row for ${route}: add its expected statuses`);
+      const method = route.split(" ")[0] as string;
+      const results: Record<string, number> = {};
+      const wanted: Record<string, number> = {};
+      for (const identity of identities) {
+        results[identity] = await attempt(method, row, identity);
+        wanted[identity] = expected(row, identity);
+      }
+      expect(results).toEqual(wanted);
+    });
+  }
+});

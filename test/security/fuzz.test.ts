@@ -1,0 +1,145 @@
+// Hostile input, generated: every JSON route of the OpenAPI document and every WebSocket frame
+// type get random and boundary values, wrong types, huge strings, deep nesting and unicode edge
+// cases. Never a 5xx, always the error envelope, and the server stays healthy.
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { startTestApp } from "../support/app.ts";
+import { people } from "../support/fixtures.ts";
+import { openWebSocket } from "../support/live.ts";
+
+const runsPerRoute = Number(process.env.FUZZ_RUNS ?? 150);
+const app = await startTestApp();
+const { alice, bob } = await people(app);
+const chat = (
+  await app.request("POST", "/api/chat", { token: alice.token, body: { members: [bob.user.id] } })
+).body;
+const spec = (await app.request("GET", "/swagger/json")).body;
+
+const nasty = fc.oneof(
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "\ud800",
+    "\u202e",
+    "😀".repeat(5000),
+    "x".repeat(300_000),
+    "<script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "NaN",
+  ),
+  fc.string({ unit: "binary" }),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -1, 2 ** 53, -(2 ** 63), Number.MAX_VALUE, 1e308),
+  fc.boolean(),
+  fc.constant(null),
+);
+const deep = fc
+  .integer({ min: 20, max: 5000 })
+  .map((depth) => "[".repeat(depth) + "]".repeat(depth));
+/** Objects shaped like the route's own body, with each field replaced by anything at all. */
+const shaped = (properties: string[]) =>
+  fc.dictionary(
+    fc.constantFrom(...properties, "extra", "__proto__", "constructor"),
+    fc.oneof(nasty, fc.jsonValue(), fc.array(nasty)),
+  );
+const bodyFor = (properties: string[]) =>
+  fc.oneof(
+    shaped(properties.length ? properties : ["x"]).map((value) => JSON.stringify(value)),
+    fc.jsonValue().map((value) => JSON.stringify(value)),
+    deep,
+    fc.string(),
+    fc.constantFrom("", "{", "null", "[]", '{"a":', "\u0000"),
+  );
+
+const jsonRoutes = Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(
+  ([path, methods]) =>
+    Object.entries(methods)
+      .filter(([, operation]) => operation.requestBody?.content?.["application/json"])
+      .map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path: path.replace("{id}", String(chat.id)),
+        properties: Object.keys(
+          operation.requestBody.content["application/json"].schema?.properties ?? {},
+        ),
+      })),
+);
+
+describe("fuzzing every JSON route", () => {
+  test("the document names JSON routes to fuzz", () => {
+    expect(jsonRoutes.length).toBeGreaterThanOrEqual(7);
+  });
+
+  for (const route of jsonRoutes) {
+    test(`${route.method} ${route.path}: never a 5xx, always the envelope`, async () => {
+      await fc.assert(
+        fc.asyncProperty(bodyFor(route.properties), async (body) => {
+          const reply = await fetch(`${app.url}${route.path}`, {
+            method: route.method,
+            headers: { authorization: `Bearer ${alice.token}`, "content-type": "application/json" },
+            body,
+          });
+          const text = await reply.text();
+          expect(reply.status).toBeLessThan(500);
+          if (reply.status >= 400) {
+            const parsed = JSON.parse(text);
+            expect(Object.keys(parsed)).toEqual(["error"]);
+            expect(parsed.error).toEqual({
+              code: expect.stringMatching(/^[a-z_]+$/),
+              message: expect.any(String),
+            });
+          }
+        }),
+        { numRuns: runsPerRoute },
+      );
+    });
+  }
+});
+
+describe("fuzzing WebSocket frames", () => {
+  test("every frame is answered with a frame or nothing, never an internal error; the socket stays open", async () => {
+    const socket = await openWebSocket(app.url, bob.token);
+    await socket.take();
+    const frame = fc
+      .oneof(
+        fc
+          .record(
+            {
+              type: fc.constantFrom("send", "typing", "ping", "pong", "ack", ""),
+              chatId: fc.oneof(nasty, fc.constant(chat.id)),
+              content: nasty,
+              files: fc.oneof(nasty, fc.array(nasty)),
+              clientId: nasty,
+            },
+            { requiredKeys: ["type"] },
+          )
+          .map((value) => JSON.stringify(value)),
+        fc.jsonValue().map((value) => JSON.stringify(value)),
+        fc.string({ maxLength: 2000 }),
+        deep,
+        // Larger frames close the socket with 1009 by design (tested in realtime.test.ts).
+      )
+      .filter((text) => Buffer.byteLength(text) < app.config.realtime.maxPayloadLength);
+    await fc.assert(
+      fc.asyncProperty(frame, async (text) => {
+        socket.send(text);
+        // The barrier proves the frame was handled: every answer to it came before the pong.
+        const answers = await socket.barrier();
+        for (const answer of answers) {
+          if (answer.type === "error") expect(answer.error.code).not.toBe("internal");
+        }
+      }),
+      { numRuns: runsPerRoute * 3 },
+    );
+    expect(socket.socket.readyState).toBe(WebSocket.OPEN);
+    await socket.close();
+  });
+
+  test("after all of it, the server is healthy and nothing was logged as a bug", async () => {
+    expect((await app.request("GET", "/healthz")).status).toBe(200);
+    expect(app.errors).toEqual([]);
+  });
+});
