@@ -82,8 +82,20 @@ export function rejectRefusedBody(request: Request): void {
   if (refusal) throw refusal;
 }
 
+/** SQLite's answers for storage that cannot take a write now: full disk, read-only, I/O. */
+const storageFailure = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|NOMEM)/;
+
 export function toAppError(error: unknown, code: string | number, request?: Request): AppError {
   if (error instanceof AppError) return error;
+  const sqliteCode = (error as { code?: unknown } | null)?.code;
+  if (typeof sqliteCode === "string" && storageFailure.test(sqliteCode)) {
+    // Nothing was written (the transaction rolled back) and nothing acknowledged: retry later.
+    return new AppError(
+      "unavailable",
+      "the server cannot store anything right now (its storage is full or read-only); try again shortly",
+      { "retry-after": "5" },
+    );
+  }
   const refusal = request && refusedBodies.get(request);
   if (refusal && (code === "VALIDATION" || code === "PARSE")) return refusal;
   switch (code) {
@@ -123,7 +135,7 @@ export const errorHandler = (log: (error: unknown) => void) =>
   new Elysia({ name: "errors" })
     .onError({ as: "global" }, ({ error, code, set, request }) => {
       const appError = toAppError(error, code, request);
-      if (appError.code === "internal") log(error);
+      if (appError.code === "internal" || appError.code === "unavailable") log(error);
       set.status = appError.status;
       for (const [name, value] of Object.entries(appError.headers)) set.headers[name] = value;
       return appError.toBody();

@@ -2,7 +2,7 @@
 // frames a WebSocket client may send (send, typing, ping).
 import { Value } from "@sinclair/typebox/value";
 import type { Ctx, Deps } from "../../context.ts";
-import { AppError, badRequest, notFound } from "../../errors.ts";
+import { AppError, badRequest, notFound, toAppError } from "../../errors.ts";
 import { sendMessage } from "../messages/service.ts";
 import { frame, PingFrame, SendFrame, TypingFrame } from "./events.ts";
 import type { Connection, LocalHub } from "./hub.ts";
@@ -91,9 +91,8 @@ export async function handleFrame(
       );
     }
   } catch (error) {
-    const appError =
-      error instanceof AppError ? error : new AppError("internal", "something went wrong");
-    if (appError.code === "internal") console.error(error);
+    const appError = toAppError(error, "UNKNOWN");
+    if (appError.code === "internal" || appError.code === "unavailable") console.error(error);
     connection.send(
       frame("error", { ...(clientId !== undefined && { clientId }), ...appError.toBody() }),
     );
