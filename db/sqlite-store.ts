@@ -95,6 +95,22 @@ export class SqliteStore implements Store {
   constructor(readonly sqlite: Database) {
     this.db = drizzle({ client: sqlite });
     this.statements = {
+      messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
+        "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
+      ),
+      insertMessage: sqlite.query<
+        MessageRow,
+        [number, number, string, string, string | null, number]
+      >(
+        `insert into messages (chat_id, sender_id, content, files, client_id, created_at)
+         values (?, ?, ?, ?, ?, ?) returning *`,
+      ),
+      insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
+        "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
+      ),
+      touchChat: sqlite.query<never, [number, number, number]>(
+        "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
+      ),
       chatAccess: sqlite.query<
         Omit<ChatAccess, "isMember"> & { isMember: number },
         { chat: number; user: number }
@@ -416,35 +432,97 @@ export class SqliteStore implements Store {
     });
   }
 
-  async insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }> {
-    return this.db.transaction((tx) => {
-      if (input.clientId !== null) {
-        const existing = tx
-          .select()
-          .from(messages)
-          .where(
-            and(
-              eq(messages.chatId, input.chatId),
-              eq(messages.senderId, input.senderId),
-              eq(messages.clientId, input.clientId),
-            ),
-          )
-          .get();
-        if (existing) return { value: toMessage(existing), events: [], created: false };
-      }
-      const row = tx
-        .insert(messages)
-        .values({ ...input, createdAt: Date.now() })
-        .returning()
-        .get();
-      const message = toMessage(row);
-      const event = appendEvent(tx, "message.created", input.chatId, null, JSON.stringify(message));
-      tx.update(chats)
-        .set({ lastMessageId: row.id, activityEventId: event.id })
-        .where(eq(chats.id, input.chatId))
-        .run();
-      return { value: message, events: [event], created: true };
+  /**
+   * Group commit: every send that arrives in one turn of the event loop is stored in one
+   * transaction (each in its own savepoint, so one failure does not sink the others), and each
+   * sender is answered only after that transaction has committed.
+   */
+  insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.sendQueue.push({ input, resolve, reject });
+      if (this.sendQueue.length === 1) setImmediate(() => this.flushSends());
     });
+  }
+
+  private sendQueue: {
+    input: NewMessage;
+    resolve: (result: Written<Message> & { created: boolean }) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  private flushSends(): void {
+    const batch = this.sendQueue;
+    this.sendQueue = [];
+    const outcomes: ({ ok: Written<Message> & { created: boolean } } | { error: unknown })[] = [];
+    try {
+      this.sqlite.transaction(() => {
+        for (const { input } of batch) {
+          try {
+            outcomes.push({ ok: this.sqlite.transaction(() => this.storeMessage(input))() });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      })();
+    } catch (error) {
+      // The commit itself failed (a full disk): nothing of the batch is stored or acknowledged.
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    // Answered in id order, so the callers publish their events in id order.
+    batch.forEach(({ resolve, reject }, i) => {
+      const outcome = outcomes[i] as
+        | { ok: Written<Message> & { created: boolean } }
+        | { error: unknown };
+      if ("ok" in outcome) resolve(outcome.ok);
+      else reject(outcome.error);
+    });
+  }
+
+  /** One message and its event, inside the caller's transaction; idempotent on clientId. */
+  private storeMessage(input: NewMessage): Written<Message> & { created: boolean } {
+    const { statements } = this;
+    if (input.clientId !== null) {
+      const existing = statements.messageByClientId.get(
+        input.chatId,
+        input.senderId,
+        input.clientId,
+      );
+      if (existing) return { value: rowToMessage(existing), events: [], created: false };
+    }
+    const row = statements.insertMessage.get(
+      input.chatId,
+      input.senderId,
+      input.content,
+      JSON.stringify(input.files),
+      input.clientId,
+      Date.now(),
+    ) as MessageRow;
+    const message = rowToMessage(row);
+    const data = JSON.stringify(message);
+    const { id } = statements.insertEvent.get(
+      "message.created",
+      input.chatId,
+      null,
+      data,
+      Date.now(),
+    ) as {
+      id: number;
+    };
+    statements.touchChat.run(row.id, id, input.chatId);
+    return {
+      value: message,
+      events: [
+        {
+          id,
+          type: "message.created",
+          chatId: input.chatId,
+          userId: null,
+          json: eventJson(id, "message.created", input.chatId, data),
+        },
+      ],
+      created: true,
+    };
   }
 
   async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
@@ -609,6 +687,28 @@ export class SqliteStore implements Store {
     }
     return rows.map((row) => toChat(row, membersByChat.get(row.id) ?? []));
   }
+}
+
+type MessageRow = {
+  id: number;
+  chat_id: number;
+  sender_id: number;
+  content: string;
+  files: string;
+  client_id: string | null;
+  created_at: number;
+};
+
+function rowToMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    senderId: row.sender_id,
+    content: row.content,
+    files: JSON.parse(row.files) as string[],
+    clientId: row.client_id,
+    createdAt: iso(row.created_at),
+  };
 }
 
 type EventRow = {
