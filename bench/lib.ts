@@ -1,0 +1,193 @@
+// Shared by the benchmark suite: processes pinned to a core, their CPU time, percentiles, and
+// preparing our server's users and chats through its own API.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const repo = join(import.meta.dir, "..");
+export const serverCore = "0";
+export const loadCore = "1";
+const ticksPerSecond = 100;
+
+export type Running = { url: string; pid: number; stop(): Promise<void>; dir: string };
+
+export async function freePort(): Promise<number> {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = server.port as number;
+  await server.stop(true);
+  return port;
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+export function rssBytes(pid: number): number {
+  return (
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024
+  );
+}
+
+/** Starts a server pinned to the server core and waits until it answers. */
+export async function startPinned(
+  command: string[],
+  env: Record<string, string> = {},
+): Promise<Running> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
+  const child = Bun.spawn(["taskset", "-c", serverCore, ...command], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port), ...env },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`${url}/`);
+      break;
+    } catch {
+      if (i > 400) throw new Error(`${command.join(" ")} did not start`);
+      await Bun.sleep(25);
+    }
+  }
+  return {
+    url,
+    pid: child.pid,
+    dir,
+    async stop() {
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+  };
+}
+
+/** Our server (bun + src/main.ts, or the binary) on its own database, limits off, quiet. */
+export async function startOurs(command: string[], databasePath?: string): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), "chat-bench-ours-"));
+  const config = join(dir, "app.yml");
+  const port = await freePort();
+  writeFileSync(
+    config,
+    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: 67108864\n`,
+  );
+  const child = Bun.spawn(["taskset", "-c", serverCore, ...command], {
+    cwd: dir,
+    env: { ...process.env, CHAT_CONFIG: config },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (i > 400) throw new Error("our server did not start");
+    await Bun.sleep(25);
+  }
+  return {
+    url,
+    pid: child.pid,
+    dir,
+    async stop() {
+      child.kill("SIGKILL");
+      await child.exited;
+    },
+  };
+}
+
+async function post(url: string, token: string | undefined, body: unknown) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as any;
+}
+
+/** `people` users in one workspace, and `chats` chats of `perChat` of them each. */
+export async function prepareOurs(base: string, people: number, chats: number, perChat: number) {
+  const first = await post(`${base}/api/signup`, undefined, {
+    fullname: "User 0",
+    email: "u0@bench.test",
+    password: "bench-password",
+    workspace: `Bench ${Date.now()}`,
+  });
+  const invite = await post(`${base}/api/invites`, first.token, {});
+  const users: { id: number; token: string }[] = [{ id: first.user.id, token: first.token }];
+  for (let i = 1; i < people; i++) {
+    const next = await post(`${base}/api/signup`, undefined, {
+      fullname: `User ${i}`,
+      email: `u${i}@bench.test`,
+      password: "bench-password",
+      workspace: first.workspace.name,
+      invite: invite.code,
+    });
+    users.push({ id: next.user.id, token: next.token });
+  }
+  const chatIds: number[] = [];
+  for (let c = 0; c < chats; c++) {
+    const members = Array.from(
+      { length: perChat },
+      (_, i) => users[(c * perChat + i) % users.length]?.id as number,
+    );
+    const chat = await post(`${base}/api/chat`, users[(c * perChat) % users.length]?.token, {
+      type: "private_channel",
+      name: `chat-${c}`,
+      members,
+    });
+    chatIds.push(chat.id);
+  }
+  return { users, chatIds };
+}
+
+/** Runs a load generator pinned to the other core; its last stdout line is its JSON result. */
+export async function runLoad<T>(
+  script: string,
+  args: Record<string, unknown>,
+  serverPid?: number,
+) {
+  const child = Bun.spawn(
+    [
+      "taskset",
+      "-c",
+      loadCore,
+      process.execPath,
+      join(repo, "bench/load", script),
+      JSON.stringify(args),
+    ],
+    {
+      stdout: "pipe",
+      stderr: "inherit",
+    },
+  );
+  let serverCpuAtStart = 0;
+  let output = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    const text = decoder.decode(chunk);
+    if (text.includes("START") && serverPid) serverCpuAtStart = cpuSeconds(serverPid);
+    output += text;
+  }
+  const serverCpu = serverPid ? cpuSeconds(serverPid) - serverCpuAtStart : 0;
+  await child.exited;
+  const last = output.trim().split("\n").at(-1) ?? "{}";
+  const result = JSON.parse(last) as T & { seconds: number; loadCpu: number };
+  return {
+    ...result,
+    serverCpuShare: serverCpu / result.seconds,
+    loadCpuShare: result.loadCpu / result.seconds,
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}

@@ -1,0 +1,54 @@
+// Connections: ramp to `count` idle WebSockets (authenticated for ours), `concurrency` opening
+// at a time. Measures connects per second; the sockets stay open until told to close.
+export {};
+
+type Args = {
+  url: string;
+  token?: string;
+  count: number;
+  concurrency: number;
+  kind: "ours" | "room";
+};
+const args = JSON.parse(process.argv[2] as string) as Args;
+const cpuAtStart = process.cpuUsage();
+const sockets: WebSocket[] = [];
+const url =
+  args.kind === "ours"
+    ? `${args.url.replace("http", "ws")}/api/ws?token=${args.token}`
+    : `${args.url.replace("http", "ws")}/ws?room=idle`;
+const started = performance.now();
+console.log("START");
+let next = 0;
+await Promise.all(
+  Array.from({ length: args.concurrency }, async () => {
+    while (next < args.count) {
+      next++;
+      await new Promise<void>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.onmessage = () => {
+          socket.onmessage = null;
+          sockets.push(socket);
+          // The orchestrator reads the server's memory here and again when all are open.
+          if (sockets.length === Math.floor(args.count / 2)) console.log("HALF");
+          resolve();
+        };
+        socket.onerror = () => reject(new Error("connect failed"));
+      });
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+console.log("OPEN");
+// Held open while the server's memory is read, then closed on a line on stdin.
+for await (const _ of console) break;
+for (const socket of sockets) socket.close();
+console.log(
+  JSON.stringify({
+    seconds,
+    connections: sockets.length,
+    perSecond: sockets.length / seconds,
+    loadCpu: (cpu.user + cpu.system) / 1e6,
+  }),
+);
+process.exit(0);

@@ -1,0 +1,40 @@
+// History reads: `connections` clients, each asking for the last 50 messages of random chats
+// for `seconds`. Measures reads per second and latency.
+export {};
+
+type Args = { url: string; token: string; chatIds: number[]; connections: number; seconds: number };
+const args = JSON.parse(process.argv[2] as string) as Args;
+const cpuAtStart = process.cpuUsage();
+const latencies: number[] = [];
+const started = performance.now();
+const until = started + args.seconds * 1000;
+console.log("START");
+await Promise.all(
+  Array.from({ length: args.connections }, async () => {
+    while (performance.now() < until) {
+      const chatId = args.chatIds[Math.floor(Math.random() * args.chatIds.length)];
+      const at = performance.now();
+      const response = await fetch(`${args.url}/api/chat/${chatId}/messages?limit=50`, {
+        headers: { authorization: `Bearer ${args.token}` },
+      });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - at);
+    }
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+latencies.sort((a, b) => a - b);
+const at = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+console.log(
+  JSON.stringify({
+    seconds,
+    reads: latencies.length,
+    perSecond: latencies.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    loadCpu: (cpu.user + cpu.system) / 1e6,
+  }),
+);
+process.exit(0);

@@ -1,0 +1,47 @@
+// The durable-send reference: an in-process loop storing messages through the same store and
+// schema, a batch at a time, with no network, no auth and no JSON on the way in.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqliteStore } from "../../db/sqlite-store.ts";
+
+const { total, batch } = JSON.parse(process.argv[2] as string) as { total: number; batch: number };
+const store = openSqliteStore(
+  `sqlite://${join(mkdtempSync(join(tmpdir(), "chat-insert-")), "chat.db")}`,
+  { synchronous: "NORMAL" },
+);
+const { user } = await store.createUser({
+  fullname: "A",
+  email: "a@x.test",
+  passwordHash: "h",
+  workspace: { name: "W" },
+});
+const { value: chat } = await store.createChat({
+  workspaceId: user.workspaceId,
+  type: "private_channel",
+  name: "c",
+  ownerId: user.id,
+  memberIds: [user.id],
+});
+const cpuAtStart = process.cpuUsage();
+const started = performance.now();
+console.log("START");
+for (let done = 0; done < total; done += batch) {
+  await Promise.all(
+    Array.from({ length: batch }, (_, i) =>
+      store.insertMessage({
+        chatId: chat.id,
+        senderId: user.id,
+        content: "durable",
+        files: [],
+        clientId: `i-${done + i}`,
+      }),
+    ),
+  );
+}
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+console.log(
+  JSON.stringify({ seconds, perSecond: total / seconds, loadCpu: (cpu.user + cpu.system) / 1e6 }),
+);
+process.exit(0);
