@@ -17,7 +17,7 @@ import {
   events,
   files,
   invites,
-  messages,
+  type messages,
   settings,
   uploads,
   users,
@@ -95,6 +95,22 @@ export class SqliteStore implements Store {
   constructor(readonly sqlite: Database) {
     this.db = drizzle({ client: sqlite });
     this.statements = {
+      history: sqlite.query<MessageRow, [number, number, number]>(
+        "select * from messages where chat_id = ? and id < ? order by id desc limit ?",
+      ),
+      account: sqlite.query<
+        {
+          id: number;
+          fullname: string;
+          email: string;
+          workspace_id: number;
+          created_at: number;
+          token_version: number;
+        },
+        [number]
+      >(
+        "select id, fullname, email, workspace_id, created_at, token_version from users where id = ?",
+      ),
       messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
         "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
       ),
@@ -136,9 +152,20 @@ export class SqliteStore implements Store {
     return row && toUser(row);
   }
 
+  /** Asked on every authenticated request, so a prepared statement. */
   async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
-    const row = this.db.select().from(users).where(eq(users.id, id)).get();
-    return row && { user: toUser(row), tokenVersion: row.tokenVersion };
+    const row = this.statements.account.get(id);
+    if (!row) return undefined;
+    return {
+      user: {
+        id: row.id,
+        fullname: row.fullname,
+        email: row.email,
+        workspaceId: row.workspace_id,
+        createdAt: iso(row.created_at),
+      },
+      tokenVersion: row.token_version,
+    };
   }
 
   async changePassword(userId: number, passwordHash: string): Promise<number> {
@@ -526,19 +553,9 @@ export class SqliteStore implements Store {
   }
 
   async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
-    return this.db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.chatId, chatId),
-          page.before === undefined ? undefined : lt(messages.id, page.before),
-        ),
-      )
-      .orderBy(desc(messages.id))
-      .limit(page.limit)
-      .all()
-      .map(toMessage);
+    return this.statements.history
+      .all(chatId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
+      .map(rowToMessage);
   }
 
   async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {

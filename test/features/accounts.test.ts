@@ -200,6 +200,15 @@ describe("tokens", () => {
     }
   });
 
+  test("a token verified by one server is refused by another with a different secret", async () => {
+    expect((await app.request("GET", "/api/me", { token: alice.token })).status).toBe(200);
+    const other = await startTestApp({
+      auth: { secret: "a different secret for a different server" },
+    });
+    await people(other);
+    expect((await other.request("GET", "/api/me", { token: alice.token })).status).toBe(401);
+  });
+
   test("a token carries an expiry of the configured lifetime", () => {
     const claims = JSON.parse(atob(alice.token.split(".")[1] as string));
     expect(claims.exp - claims.iat).toBe(7 * 24 * 3600);

@@ -32,16 +32,37 @@ export function issueToken(
   });
 }
 
-export async function userForToken(
-  deps: Deps,
-  verifier: Verifier,
-  token: string | undefined,
-): Promise<User> {
-  if (!token) throw unauthorized();
+/**
+ * Tokens whose signature was verified, with their claims, per signing secret. A signature stays
+ * valid for good, so checking it once is enough; expiry and the token version are still checked
+ * on every use.
+ */
+const verifiedBySecret = new Map<string, Map<string, Record<string, unknown>>>();
+const verifiedLimit = 10_000;
+
+async function verifiedClaims(secret: string, verifier: Verifier, token: string) {
+  const verified = verifiedBySecret.get(secret) ?? new Map<string, Record<string, unknown>>();
+  verifiedBySecret.set(secret, verified);
+  const known = verified.get(token);
+  if (known) return known;
   const claims = await verifier.verify(token, {
     algorithms: ["HS256"],
     requiredClaims: ["exp", "sub"],
   });
+  if (!claims) return false;
+  if (verified.size >= verifiedLimit) verified.delete(verified.keys().next().value as string);
+  verified.set(token, claims);
+  return claims;
+}
+
+export async function userForToken(
+  deps: AuthDeps,
+  verifier: Verifier,
+  token: string | undefined,
+): Promise<User> {
+  if (!token) throw unauthorized();
+  const claims = await verifiedClaims(deps.secret, verifier, token);
+  if (claims && Number(claims.exp) * 1000 <= Date.now()) throw unauthorized("the token expired");
   const id = claims && typeof claims.sub === "string" ? Number(claims.sub) : Number.NaN;
   if (!Number.isSafeInteger(id) || id < 1) throw unauthorized("the token is invalid or expired");
   const account = await deps.db.findAccount(id);
