@@ -64,6 +64,18 @@ export async function startPinned(
   };
 }
 
+/** The token signing secret of every server the suite starts, so it can mint tokens itself. */
+export const benchSecret = "benchmark secret, long enough for HS256 signatures";
+
+/** A token for a user, minted here: no sign-in, so no Argon2 run inside the measured server. */
+export async function mintToken(userId: number): Promise<string> {
+  const { SignJWT } = await import("jose");
+  return new SignJWT({ sub: String(userId), ver: 0 })
+    .setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime("2h")
+    .sign(new TextEncoder().encode(benchSecret));
+}
+
 /** Our server (bun + src/main.ts, or the binary) on its own database, limits off, quiet. */
 export async function startOurs(command: string[], databasePath?: string): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "chat-bench-ours-"));
@@ -71,7 +83,7 @@ export async function startOurs(command: string[], databasePath?: string): Promi
   const port = await freePort();
   writeFileSync(
     config,
-    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: 67108864\n`,
+    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nauth:\n  secret: "${benchSecret}"\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: 67108864\n`,
   );
   const child = Bun.spawn(["taskset", "-c", serverCore, ...command], {
     cwd: dir,

@@ -26,7 +26,7 @@ const size = {
   historyMessages: full ? 1_000_000 : 200_000,
   historyChats: full ? 1000 : 200,
   historySeconds: full ? 20 : 8,
-  connections: full ? 19_000 : 3000,
+  connections: full ? 19_000 : 10_000,
 };
 
 type Row = {
@@ -260,8 +260,9 @@ log(
 
 // ——— Idle connections: memory per connection and connects per second ———
 log(`connections: ${size.connections} idle WebSockets`);
-async function rampConnections(server: Running, args: Record<string, unknown>) {
-  const before = rssBytes(server.pid);
+// Memory per connection is the slope between half and all of them, each read after the server
+// has settled: whatever the process held before cancels out.
+async function rampConnections(server: Running, args: Record<string, unknown> & { count: number }) {
   const cpuBefore = cpuSeconds(server.pid);
   const child = Bun.spawn(
     [
@@ -276,14 +277,26 @@ async function rampConnections(server: Running, args: Record<string, unknown>) {
   );
   const reader = child.stdout.getReader();
   let output = "";
-  while (!output.includes("OPEN")) output += new TextDecoder().decode((await reader.read()).value);
-  await Bun.sleep(1000);
-  const after = rssBytes(server.pid);
+  let atHalf = 0;
+  while (!output.includes("OPEN")) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error(`the connection generator stopped: ${output}`);
+    output += new TextDecoder().decode(chunk.value);
+    if (!atHalf && output.includes("HALF")) {
+      await Bun.sleep(1500);
+      atHalf = rssBytes(server.pid);
+      child.stdin.write("go\n");
+      child.stdin.flush();
+    }
+  }
+  await Bun.sleep(1500);
+  const atFull = rssBytes(server.pid);
   const serverCpu = cpuSeconds(server.pid) - cpuBefore;
   child.stdin.write("close\n");
   child.stdin.end();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
     output += new TextDecoder().decode(chunk.value);
+  }
   await child.exited;
   const result = JSON.parse(output.trim().split("\n").at(-1) as string) as {
     seconds: number;
@@ -291,9 +304,10 @@ async function rampConnections(server: Running, args: Record<string, unknown>) {
     perSecond: number;
     loadCpu: number;
   };
+  const added = result.connections - Math.floor(args.count / 2);
   return {
     ...result,
-    bytesPerConnection: (after - before) / result.connections,
+    bytesPerConnection: (atFull - atHalf) / added,
     serverCpuShare: serverCpu / result.seconds,
     loadCpuShare: result.loadCpu / result.seconds,
   };
@@ -361,13 +375,13 @@ const fanoutLines = Object.entries(fanout).map(
 const width = 720;
 const barHeight = 26;
 const chart = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${rows.length * (barHeight + 14) + 40}" font-family="sans-serif" font-size="12">
-<text x="10" y="18" font-weight="bold">Ours ÷ reference, measured in one run (line: target)</text>
+<text x="10" y="18" font-weight="bold">Ours ÷ reference, measured in one run (line: target; grey: invalid)</text>
 ${rows
   .map((row, i) => {
     const y = 30 + i * (barHeight + 14);
     const scale = (value: number) => 220 + Math.min(value, 20) * 22;
     return `<text x="10" y="${y + 17}">${row.scenario} vs ${row.referenceName.slice(0, 18)}</text>
-<rect x="220" y="${y}" width="${scale(ratio(row)) - 220}" height="${barHeight}" fill="${meets(row) ? "#2bac76" : "#e01e5a"}"/>
+<rect x="220" y="${y}" width="${scale(ratio(row)) - 220}" height="${barHeight}" fill="${invalid(row) ? "#aaaaaa" : meets(row) ? "#2bac76" : "#e01e5a"}"/>
 <line x1="${scale(row.target)}" x2="${scale(row.target)}" y1="${y - 3}" y2="${y + barHeight + 3}" stroke="#000" stroke-width="2"/>
 <text x="${scale(ratio(row)) + 6}" y="${y + 17}">${ratio(row).toFixed(2)}×</text>`;
   })
@@ -408,6 +422,34 @@ ${fanoutLines.join("\n")}
 - Durable send compares acknowledged, committed sends over the socket with an in-process loop
   storing through the same store in batches of 100; history reads compare HTTP reads of the last
   50 messages of random chats (100 connections) with the same query in a tight loop.
+
+## What changed the numbers
+
+Each change with what it bought, where it was measured:
+
+| change | found by | effect |
+|---|---|---|
+| group commit: sends in one event-loop turn share a transaction, each in a savepoint | the issue's design | not measured on its own: it went in before this suite existed (its behaviour is tested in \`test/db/group-commit.test.ts\`) |
+| prepared statements for the per-request queries (history page, account lookup) | a CPU profile (\`bun --cpu-prof-md\`): ~35% of a history read was drizzle building and preparing the same SQL | history reads 3,700 → 8,600/s, p50 24 → 10 ms |
+| a cache of verified token signatures (per secret; expiry and token version still checked) | the same profile: ~8% re-verifying the same HS256 signature | included in the figure above |
+
+## Where the targets are missed, and what bounds them
+
+- **Fan-out vs the ceiling**: the row is invalid on this machine: one core cannot generate and
+  count 1.8 million deliveries per second for the ceiling (the generator saturates). Ours does
+  all the ceiling does plus, per message, a JSON parse and schema check of the frame, a
+  membership check, a stored row and event, and an ack.
+- **Fan-out vs the Node peer (≥ 15×)**: ours stores every message (group commit) before it is
+  delivered; the peer only relays frames in memory. The gap to 15× is the storage and checks.
+- **Durable send (≥ 0.8× of the in-process loop)**: the loop has no network, authentication,
+  frame parsing or acks; our per-send overhead outside SQLite is about two thirds of the time.
+  A profile of a long send-only run is the next step.
+- **History reads (≥ 0.8×, p99 ≤ 10 ms)**: 100 concurrent connections on one core at ~9,000
+  reads/s put about 11 ms of queueing on each read (Little's law); the remaining per-request
+  cost is HTTP, authentication, JSON and the response schema.
+- **Connections (≤ 2× the ceiling's memory)**: each of ours holds its user, its chats, its topic
+  subscriptions (user, workspace, chats) and Elysia's per-socket context; ~7 KB against the
+  ceiling's ~2 KB.
 
 ## Not measured yet
 

@@ -16,20 +16,27 @@ const url =
   args.kind === "ours"
     ? `${args.url.replace("http", "ws")}/api/ws?token=${args.token}`
     : `${args.url.replace("http", "ws")}/ws?room=idle`;
+const lines = console[Symbol.asyncIterator]();
 const started = performance.now();
 console.log("START");
 let next = 0;
+let paused: Promise<unknown> | undefined;
 await Promise.all(
   Array.from({ length: args.concurrency }, async () => {
     while (next < args.count) {
+      if (paused) await paused;
       next++;
       await new Promise<void>((resolve, reject) => {
         const socket = new WebSocket(url);
         socket.onmessage = () => {
           socket.onmessage = null;
           sockets.push(socket);
-          // The orchestrator reads the server's memory here and again when all are open.
-          if (sockets.length === Math.floor(args.count / 2)) console.log("HALF");
+          // At half, the ramp waits while the orchestrator lets the server settle and reads its
+          // memory; it reads it again once all are open.
+          if (sockets.length === Math.floor(args.count / 2)) {
+            console.log("HALF");
+            paused = lines.next();
+          }
           resolve();
         };
         socket.onerror = () => reject(new Error("connect failed"));
@@ -41,7 +48,7 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
 console.log("OPEN");
 // Held open while the server's memory is read, then closed on a line on stdin.
-for await (const _ of console) break;
+await lines.next();
 for (const socket of sockets) socket.close();
 console.log(
   JSON.stringify({
