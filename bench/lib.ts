@@ -30,38 +30,41 @@ export function rssBytes(pid: number): number {
   );
 }
 
-/** Starts a server pinned to the server core and waits until it answers. */
-export async function startPinned(
+/** Starts a server pinned to the server core in `dir`, and waits until `path` answers 2xx. */
+async function spawnPinned(
   command: string[],
-  env: Record<string, string> = {},
+  options: { dir: string; port: number; env: Record<string, string>; path: string },
 ): Promise<Running> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
   const child = Bun.spawn(["taskset", "-c", serverCore, ...command], {
-    cwd: dir,
-    env: { ...process.env, PORT: String(port), ...env },
+    cwd: options.dir,
+    env: { ...process.env, ...options.env },
     stdout: "ignore",
     stderr: "inherit",
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${options.port}`;
   for (let i = 0; ; i++) {
     try {
-      await fetch(`${url}/`);
-      break;
-    } catch {
-      if (i > 400) throw new Error(`${command.join(" ")} did not start`);
-      await Bun.sleep(25);
-    }
+      if ((await fetch(`${url}${options.path}`)).ok) break;
+    } catch {}
+    if (i > 400) throw new Error(`${command.join(" ")} did not start`);
+    await Bun.sleep(25);
   }
   return {
     url,
     pid: child.pid,
-    dir,
+    dir: options.dir,
     async stop() {
       child.kill("SIGKILL");
       await child.exited;
     },
   };
+}
+
+/** A reference server (it reads its port from PORT). */
+export async function startPinned(command: string[]): Promise<Running> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
+  return spawnPinned(command, { dir, port, env: { PORT: String(port) }, path: "/" });
 }
 
 /** The token signing secret of every server the suite starts, so it can mint tokens itself. */
@@ -85,29 +88,7 @@ export async function startOurs(command: string[], databasePath?: string): Promi
     config,
     `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nauth:\n  secret: "${benchSecret}"\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: 67108864\n`,
   );
-  const child = Bun.spawn(["taskset", "-c", serverCore, ...command], {
-    cwd: dir,
-    env: { ...process.env, CHAT_CONFIG: config },
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (i > 400) throw new Error("our server did not start");
-    await Bun.sleep(25);
-  }
-  return {
-    url,
-    pid: child.pid,
-    dir,
-    async stop() {
-      child.kill("SIGKILL");
-      await child.exited;
-    },
-  };
+  return spawnPinned(command, { dir, port, env: { CHAT_CONFIG: config }, path: "/healthz" });
 }
 
 async function post(url: string, token: string | undefined, body: unknown) {

@@ -1,6 +1,6 @@
 // Durable sends: many clients over the socket, a few sends in flight each, every one stored
 // before its ack. Measures acks per second and send→ack latency.
-export {};
+import { percentile } from "../lib.ts";
 
 type Args = {
   url: string;

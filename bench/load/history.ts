@@ -1,6 +1,6 @@
 // History reads: `connections` clients, each asking for the last 50 messages of random chats
 // for `seconds`. Measures reads per second and latency.
-export {};
+import { percentile } from "../lib.ts";
 
 type Args = { url: string; token: string; chatIds: number[]; connections: number; seconds: number };
 const args = JSON.parse(process.argv[2] as string) as Args;

@@ -4,7 +4,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type ServerProcess, startServerProcess } from "../support/process.ts";
+import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const kills = Number(process.env.CRASH_KILLS ?? 5);
 const perSender = Number(process.env.CRASH_MESSAGES ?? 120);
@@ -14,25 +14,16 @@ afterAll(() => server?.child.kill("SIGKILL"));
 
 type Acked = Map<string, number>;
 
-async function post(path: string, token: string | undefined, body: unknown) {
-  const response = await fetch(`${server?.url}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
-
 /** Sends one message after another, each retried with its clientId until it is acknowledged. */
 async function httpSender(name: string, token: string, chatId: number, acked: Acked) {
   for (let n = 0; n < perSender; n++) {
     const clientId = `${name}-${n}`;
     while (true) {
       try {
-        const reply = await post(`/api/chat/${chatId}`, token, { content: clientId, clientId });
+        const reply = await postJson(server?.url as string, `/api/chat/${chatId}`, token, {
+          content: clientId,
+          clientId,
+        });
         if (reply.status === 201 || reply.status === 200) {
           acked.set(clientId, reply.body.id);
           break;
@@ -123,16 +114,16 @@ function listener(token: string) {
 test(`${kills} SIGKILLs during sends: every acknowledged message is stored once, retries make one copy, resumes see every event once`, async () => {
   server = await startServerProcess([process.execPath, main]);
   const alice = (
-    await post("/api/signup", undefined, {
+    await postJson(server?.url as string, "/api/signup", undefined, {
       fullname: "Alice",
       email: "a@crash.test",
       password: "alice-password",
       workspace: "Crash",
     })
   ).body;
-  const invite = (await post("/api/invites", alice.token, {})).body;
+  const invite = (await postJson(server?.url as string, "/api/invites", alice.token, {})).body;
   const bob = (
-    await post("/api/signup", undefined, {
+    await postJson(server?.url as string, "/api/signup", undefined, {
       fullname: "Bob",
       email: "b@crash.test",
       password: "bob-password",
@@ -140,7 +131,9 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
       invite: invite.code,
     })
   ).body;
-  const chat = (await post("/api/chat", alice.token, { members: [bob.user.id] })).body;
+  const chat = (
+    await postJson(server?.url as string, "/api/chat", alice.token, { members: [bob.user.id] })
+  ).body;
 
   const watch = listener(bob.token);
   const acked: Acked = new Map();

@@ -4,7 +4,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ServerProcess, startServerProcess } from "../support/process.ts";
+import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 15);
 const main = join(import.meta.dir, "../../src/main.ts");
@@ -17,18 +17,6 @@ const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-async function post(path: string, token: string | undefined, body: unknown) {
-  const response = await fetch(`${server?.url}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-  return (await response.json()) as any;
-}
-
 test(
   `a ${seconds}-second soak keeps memory and open files flat`,
   async () => {
@@ -37,21 +25,26 @@ test(
         `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/chat.db\nfiles:\n  dir: ${dir}/files\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\n`,
     });
     const pid = server.child.pid;
-    const alice = await post("/api/signup", undefined, {
-      fullname: "Alice",
-      email: "a@soak.test",
-      password: "alice-password",
-      workspace: "Soak",
-    });
-    const invite = await post("/api/invites", alice.token, {});
-    const bob = await post("/api/signup", undefined, {
-      fullname: "Bob",
-      email: "b@soak.test",
-      password: "bob-password",
-      workspace: "Soak",
-      invite: invite.code,
-    });
-    const chat = await post("/api/chat", alice.token, { members: [bob.user.id] });
+    const base = server.url;
+    const alice = (
+      await postJson(base, "/api/signup", undefined, {
+        fullname: "Alice",
+        email: "a@soak.test",
+        password: "alice-password",
+        workspace: "Soak",
+      })
+    ).body;
+    const invite = (await postJson(base, "/api/invites", alice.token, {})).body;
+    const bob = (
+      await postJson(base, "/api/signup", undefined, {
+        fullname: "Bob",
+        email: "b@soak.test",
+        password: "bob-password",
+        workspace: "Soak",
+        invite: invite.code,
+      })
+    ).body;
+    const chat = (await postJson(base, "/api/chat", alice.token, { members: [bob.user.id] })).body;
     const baselineFiles = openFiles(pid);
 
     const samples: { rss: number; files: number }[] = [];
@@ -61,7 +54,7 @@ test(
       // Steady sends over HTTP.
       (async () => {
         for (let i = 0; running; i++) {
-          await post(`/api/chat/${chat.id}`, alice.token, {
+          await postJson(base, `/api/chat/${chat.id}`, alice.token, {
             content: `soak ${i}`,
             clientId: `h-${i}`,
           });

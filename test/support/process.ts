@@ -82,3 +82,21 @@ async function waitUntilHealthy(child: ServerChild, url: string) {
     await Bun.sleep(25);
   }
 }
+
+/** A JSON POST to a server process, answering the status and the parsed body. */
+export async function postJson(
+  base: string,
+  path: string,
+  token: string | undefined,
+  body: unknown,
+) {
+  const response = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
