@@ -140,6 +140,18 @@ export async function prepareOurs(base: string, people: number, chats: number, p
   return { users, chatIds };
 }
 
+/** Arguments for a generator, in a file: thousands of tokens do not fit on a command line. */
+export function argsFile(args: Record<string, unknown>): string {
+  const path = join(mkdtempSync(join(tmpdir(), "chat-bench-args-")), "args.json");
+  writeFileSync(path, JSON.stringify(args));
+  return path;
+}
+
+/** A generator's arguments, from the file named by its first argument. */
+export function readArgs<T>(): T {
+  return JSON.parse(readFileSync(process.argv[2] as string, "utf8")) as T;
+}
+
 /** Runs a load generator pinned to the other core; its last stdout line is its JSON result. */
 export async function runLoad<T>(
   script: string,
@@ -147,14 +159,7 @@ export async function runLoad<T>(
   serverPid?: number,
 ) {
   const child = Bun.spawn(
-    [
-      "taskset",
-      "-c",
-      loadCore,
-      process.execPath,
-      join(repo, "bench/load", script),
-      JSON.stringify(args),
-    ],
+    ["taskset", "-c", loadCore, process.execPath, join(repo, "bench/load", script), argsFile(args)],
     {
       stdout: "pipe",
       stderr: "inherit",

@@ -8,7 +8,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../db/sqlite-store.ts";
 import {
+  argsFile,
   cpuSeconds,
+  mintToken,
   prepareOurs,
   type Running,
   repo,
@@ -27,6 +29,9 @@ const size = {
   historyChats: full ? 1000 : 200,
   historySeconds: full ? 20 : 8,
   connections: full ? 19_000 : 10_000,
+  manyChatsClients: full ? 10_000 : 2000,
+  manyChatsRates: [500, 1000, 2000, 4000, 8000, 12_000, 16_000, 24_000],
+  manyChatsStepSeconds: full ? 5 : 3,
 };
 
 type Row = {
@@ -271,7 +276,7 @@ async function rampConnections(server: Running, args: Record<string, unknown> & 
       "1",
       process.execPath,
       join(repo, "bench/load/connections.ts"),
-      JSON.stringify(args),
+      argsFile(args),
     ],
     { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
   );
@@ -312,18 +317,30 @@ async function rampConnections(server: Running, args: Record<string, unknown> & 
     loadCpuShare: result.loadCpu / result.seconds,
   };
 }
+// The user is written straight into the database and its token minted here, so that no Argon2
+// hash (64 MiB) runs in the server whose memory is being read.
+const connectionsDb = join(mkdtempSync(join(tmpdir(), "chat-bench-connections-")), "chat.db");
+const idleUser = await (async () => {
+  const store = openSqliteStore(`sqlite://${connectionsDb}`, { synchronous: "NORMAL" });
+  const { user } = await store.createUser({
+    fullname: "Idle",
+    email: "idle@bench.test",
+    passwordHash: "not used",
+    workspace: { name: "Idle" },
+  });
+  await store.close();
+  return user;
+})();
 const oursConnections = await withServer(
-  () => startOurs(ourCommands["ours (bun)"] as string[]),
-  async (server) => {
-    const { users } = await prepareOurs(server.url, 1, 0, 0);
-    return rampConnections(server, {
+  () => startOurs(ourCommands["ours (bun)"] as string[], connectionsDb),
+  async (server) =>
+    rampConnections(server, {
       url: server.url,
-      token: users[0]?.token,
+      token: await mintToken(idleUser.id),
       count: size.connections,
       concurrency: 100,
       kind: "ours",
-    });
-  },
+    }),
 );
 const ceilingConnections = await withServer(
   () => startPinned([process.execPath, join(repo, "bench/servers/ceiling.ts")]),
@@ -349,6 +366,160 @@ rows.push({
 log(
   `connections: ${Math.round(oursConnections.bytesPerConnection)} B vs ${Math.round(ceilingConnections.bytesPerConnection)} B per connection; ${Math.round(oursConnections.perSecond)} connects/s`,
 );
+
+// ——— Many chats: chats of 10, open-loop rising send rate, send→receive latency ———
+log(`many chats: ${size.manyChatsClients} connections in chats of 10, rising rate`);
+type StepResult = {
+  offered: number;
+  achieved: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+};
+const manyChatsDb = join(mkdtempSync(join(tmpdir(), "chat-bench-many-")), "chat.db");
+const manyChatsClients = await (async () => {
+  // Written straight into the database, tokens minted here: no Argon2 for thousands of people.
+  const store = openSqliteStore(`sqlite://${manyChatsDb}`, { synchronous: "NORMAL" });
+  const first = await store.createUser({
+    fullname: "U0",
+    email: "u0@many.test",
+    passwordHash: "not used",
+    workspace: { name: "Many" },
+  });
+  const ids = [first.user.id];
+  for (let i = 1; i < size.manyChatsClients; i++) {
+    ids.push(
+      (
+        await store.createUser({
+          fullname: `U${i}`,
+          email: `u${i}@many.test`,
+          passwordHash: "not used",
+          workspace: { id: first.workspace.id },
+        })
+      ).user.id,
+    );
+  }
+  const clients: { token: string; room: number; index: number }[] = [];
+  for (let c = 0; c * 10 < ids.length; c++) {
+    const members = ids.slice(c * 10, c * 10 + 10);
+    const chat = await store.createChat({
+      workspaceId: first.workspace.id,
+      type: "group",
+      name: null,
+      ownerId: members[0] as number,
+      memberIds: members,
+    });
+    for (const id of members)
+      clients.push({ token: await mintToken(id), room: chat.value.id, index: c });
+  }
+  await store.close();
+  return clients;
+})();
+const manyChats: Record<
+  string,
+  { steps: StepResult[]; loadCpuShare: number; serverCpuShare: number }
+> = {};
+const manyArgs = {
+  rates: size.manyChatsRates,
+  stepSeconds: size.manyChatsStepSeconds,
+  membersPerRoom: 10,
+};
+manyChats.ours = await withServer(
+  () => startOurs(ourCommands["ours (bun)"] as string[], manyChatsDb),
+  (server) =>
+    runLoad<{ steps: StepResult[] }>(
+      "many-chats.ts",
+      {
+        url: server.url,
+        kind: "ours",
+        clients: manyChatsClients.map(({ token, room }) => ({ token, room })),
+        ...manyArgs,
+      },
+      server.pid,
+    ),
+);
+for (const [name, command] of [
+  ["Bun.serve ceiling", [process.execPath, join(repo, "bench/servers/ceiling.ts")]],
+  ["Node + ws peer", ["node", join(repo, "bench/servers/peer.mjs")]],
+] as const) {
+  manyChats[name] = await withServer(
+    () => startPinned([...command]),
+    (server) =>
+      runLoad<{ steps: StepResult[] }>(
+        "many-chats.ts",
+        {
+          url: server.url,
+          kind: "room",
+          clients: manyChatsClients.map(({ index }) => ({ room: index })),
+          ...manyArgs,
+        },
+        server.pid,
+      ),
+  );
+}
+/** The highest offered rate with ≥ 99.9% delivered and p99 ≤ 50 ms. */
+const sustained = (steps: StepResult[]) =>
+  Math.max(
+    0,
+    ...steps
+      .filter((step) => step.delivered >= 0.999 && step.p99 <= 50)
+      .map((step) => step.offered),
+  );
+const oursMany = manyChats.ours as NonNullable<(typeof manyChats)[string]>;
+const ceilingMany = manyChats["Bun.serve ceiling"] as NonNullable<(typeof manyChats)[string]>;
+const at2000 = oursMany.steps.find((step) => step.offered === 2000);
+rows.push({
+  scenario: "many chats",
+  measure: "sustained msg/s (≥ 99.9% delivered, p99 ≤ 50 ms)",
+  ours: sustained(oursMany.steps),
+  reference: sustained(ceilingMany.steps),
+  referenceName: "Bun.serve ceiling",
+  target: 0.7,
+  serverCpu: oursMany.serverCpuShare,
+  loadCpu: Math.max(oursMany.loadCpuShare, ceilingMany.loadCpuShare),
+  note: `p99 send→receive at 2,000 msg/s: ${at2000 ? `${at2000.p99.toFixed(1)} ms` : "not reached"} (target ≤ 5 ms); the ramp stops at ${size.manyChatsRates.at(-1)} msg/s`,
+});
+for (const [name, result] of Object.entries(manyChats))
+  log(
+    `${name}: sustained ${sustained(result.steps)} msg/s; ${result.steps.map((s) => `${s.offered}→p99 ${s.p99.toFixed(1)}ms ${(s.delivered * 100).toFixed(1)}%`).join(", ")}`,
+  );
+
+// Throughput and p99 against offered load, one line per server.
+function loadChart(): string {
+  const colors: Record<string, string> = {
+    ours: "#1164a3",
+    "Bun.serve ceiling": "#2bac76",
+    "Node + ws peer": "#e01e5a",
+  };
+  const maxRate = Math.max(...size.manyChatsRates);
+  const maxP99 = Math.min(
+    200,
+    Math.max(5, ...Object.values(manyChats).flatMap((r) => r.steps.map((s) => s.p99))),
+  );
+  const x = (rate: number) => 60 + (rate / maxRate) * 300;
+  const panel = (left: number, title: string, value: (s: StepResult) => number, max: number) =>
+    `<g transform="translate(${left},0)"><text x="60" y="20" font-weight="bold">${title}</text>
+<line x1="60" y1="230" x2="360" y2="230" stroke="#000"/><line x1="60" y1="30" x2="60" y2="230" stroke="#000"/>
+<text x="60" y="248">0</text><text x="330" y="248">${maxRate} msg/s offered</text><text x="10" y="36">${Math.round(max)}</text>
+${Object.entries(manyChats)
+  .map(
+    ([name, result]) =>
+      `<polyline fill="none" stroke="${colors[name]}" stroke-width="2" points="${result.steps.map((s) => `${x(s.offered)},${230 - (Math.min(value(s), max) / max) * 200}`).join(" ")}"/>`,
+  )
+  .join("\n")}</g>`;
+  const legend = Object.keys(manyChats)
+    .map(
+      (name, i) =>
+        `<rect x="${70 + i * 170}" y="262" width="12" height="12" fill="${colors[name]}"/><text x="${88 + i * 170}" y="273">${name}</text>`,
+    )
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="285" font-family="sans-serif" font-size="12">
+${panel(0, "delivered msg/s", (s) => s.achieved, maxRate)}
+${panel(390, "p99 send→receive (ms)", (s) => s.p99, maxP99)}
+${legend}
+</svg>`;
+}
+writeFileSync(join(repo, "docs/benchmarks-load.svg"), loadChart());
 
 // ——— Report ———
 const lowerIsBetter = (row: Row) => row.measure.includes("lower is better");
@@ -399,6 +570,8 @@ marked invalid. Sizes: ${full ? "the issue's full sizes" : "the default (quick) 
 
 ![ratios](benchmarks.svg)
 
+![throughput and p99 against offered load, many chats](benchmarks-load.svg)
+
 ${table.join("\n")}
 
 ${notes.join("\n")}
@@ -447,14 +620,17 @@ Each change with what it bought, where it was measured:
 - **History reads (≥ 0.8×, p99 ≤ 10 ms)**: 100 concurrent connections on one core at ~9,000
   reads/s put about 11 ms of queueing on each read (Little's law); the remaining per-request
   cost is HTTP, authentication, JSON and the response schema.
+- **Many chats (≥ 0.7× the ceiling's sustained rate)**: the ceiling passes every step offered
+  (up to 24,000 msg/s), so its sustained rate is a floor and our ratio an upper bound; past
+  ~16,000 msg/s ours queues (p99 rises steeply) on its one core, storing and acknowledging each
+  message. At 2,000 msg/s our p99 is a few milliseconds over the 5 ms target: the send path's
+  storage, checks and ack come before the publish.
 - **Connections (≤ 2× the ceiling's memory)**: each of ours holds its user, its chats, its topic
   subscriptions (user, workspace, chats) and Elysia's per-socket context; ~7 KB against the
   ceiling's ~2 KB.
 
 ## Not measured yet
 
-- The "many chats" scenario (10,000 connections, 1,000 chats of 10, open-loop rising rate with
-  p99 send→receive) and the chart of throughput and p99 against load it would give.
 - The slow-consumer scenario (1,000-member chat, 10 stalled members); stalled sockets are
   tested for correctness in \`test/features/slow-consumer.test.ts\`.
 - Profiling: group commit and prepared statements on the send path came first; a profile of

@@ -1,6 +1,6 @@
 // Connections: ramp to `count` idle WebSockets (authenticated for ours), `concurrency` opening
 // at a time. Measures connects per second; the sockets stay open until told to close.
-export {};
+import { readArgs } from "../lib.ts";
 
 type Args = {
   url: string;
@@ -9,7 +9,7 @@ type Args = {
   concurrency: number;
   kind: "ours" | "room";
 };
-const args = JSON.parse(process.argv[2] as string) as Args;
+const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const sockets: WebSocket[] = [];
 const url =

@@ -1,6 +1,6 @@
 // Durable sends: many clients over the socket, a few sends in flight each, every one stored
 // before its ack. Measures acks per second and send→ack latency.
-import { percentile } from "../lib.ts";
+import { percentile, readArgs } from "../lib.ts";
 
 type Args = {
   url: string;
@@ -8,7 +8,7 @@ type Args = {
   perClient: number;
   inFlight: number;
 };
-const args = JSON.parse(process.argv[2] as string) as Args;
+const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const latencies: number[] = [];
 

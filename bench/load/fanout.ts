@@ -1,6 +1,6 @@
 // Fan-out burst: every client sends `perClient` messages into one room; done when every client
 // has received every message. Counts frames without parsing them (the raw-counting client).
-export {};
+import { readArgs } from "../lib.ts";
 
 type Args = {
   url: string;
@@ -9,7 +9,7 @@ type Args = {
   perClient: number;
   kind: "ours" | "room";
 };
-const args = JSON.parse(process.argv[2] as string) as Args;
+const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const total = args.clients.length * args.perClient;
 const content = "fan-out message payload, forty characters";

@@ -1,9 +1,9 @@
 // History reads: `connections` clients, each asking for the last 50 messages of random chats
 // for `seconds`. Measures reads per second and latency.
-import { percentile } from "../lib.ts";
+import { percentile, readArgs } from "../lib.ts";
 
 type Args = { url: string; token: string; chatIds: number[]; connections: number; seconds: number };
-const args = JSON.parse(process.argv[2] as string) as Args;
+const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const latencies: number[] = [];
 const started = performance.now();

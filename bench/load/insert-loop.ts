@@ -1,11 +1,13 @@
 // The durable-send reference: an in-process loop storing messages through the same store and
 // schema, a batch at a time, with no network, no auth and no JSON on the way in.
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { readArgs } from "../lib.ts";
 
-const { total, batch } = JSON.parse(process.argv[2] as string) as { total: number; batch: number };
+const { total, batch } = readArgs<{ total: number; batch: number }>();
 const store = openSqliteStore(
   `sqlite://${join(mkdtempSync(join(tmpdir(), "chat-insert-")), "chat.db")}`,
   { synchronous: "NORMAL" },

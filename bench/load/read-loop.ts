@@ -1,12 +1,14 @@
 // The history-read reference: the same query (last 50 of a random chat) in a tight in-process
 // loop on the same database, with no network, no auth and no JSON out.
+
 import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { readArgs } from "../lib.ts";
 
 const {
   path,
   chatIds,
   seconds: duration,
-} = JSON.parse(process.argv[2] as string) as { path: string; chatIds: number[]; seconds: number };
+} = readArgs<{ path: string; chatIds: number[]; seconds: number }>();
 const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
 const cpuAtStart = process.cpuUsage();
 const started = performance.now();
