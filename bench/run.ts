@@ -513,7 +513,8 @@ ${Object.entries(manyChats)
         `<rect x="${70 + i * 170}" y="262" width="12" height="12" fill="${colors[name]}"/><text x="${88 + i * 170}" y="273">${name}</text>`,
     )
     .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="285" font-family="sans-serif" font-size="12">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="780" height="285" font-family="sans-serif" font-size="12" role="img">
+<title>Delivered messages per second and p99 latency against offered load, for each server</title>
 ${panel(0, "delivered msg/s", (s) => s.achieved, maxRate)}
 ${panel(390, "p99 send→receive (ms)", (s) => s.p99, maxP99)}
 ${legend}
@@ -545,7 +546,8 @@ const fanoutLines = Object.entries(fanout).map(
 // A chart: each scenario's ratio against its target.
 const width = 720;
 const barHeight = 26;
-const chart = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${rows.length * (barHeight + 14) + 40}" font-family="sans-serif" font-size="12">
+const chart = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${rows.length * (barHeight + 14) + 40}" font-family="sans-serif" font-size="12" role="img">
+<title>Benchmark ratios of our server to each reference, against their targets</title>
 <text x="10" y="18" font-weight="bold">Ours ÷ reference, measured in one run (line: target; grey: invalid)</text>
 ${rows
   .map((row, i) => {

@@ -17,7 +17,6 @@ import {
   events,
   files,
   invites,
-  type messages,
   settings,
   uploads,
   users,
@@ -799,17 +798,5 @@ function toChat(row: ChatRow, members: number[]): Chat {
     members,
     createdAt: iso(row.createdAt),
     lastMessageId: row.lastMessageId,
-  };
-}
-
-function toMessage(row: typeof messages.$inferSelect): Message {
-  return {
-    id: row.id,
-    chatId: row.chatId,
-    senderId: row.senderId,
-    content: row.content,
-    files: row.files,
-    clientId: row.clientId,
-    createdAt: iso(row.createdAt),
   };
 }

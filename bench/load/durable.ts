@@ -55,9 +55,7 @@ await Promise.all(
 );
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
-latencies.sort((a, b) => a - b);
-const at = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+const at = (p: number) => percentile(latencies, p * 100);
 console.log(
   JSON.stringify({
     seconds,
