@@ -189,3 +189,28 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
+
+/**
+ * Ends a latency generator: prints its result (operations per second, p50, p99 in ms, its own CPU
+ * seconds) as the last stdout line, which runLoad reads, and exits.
+ */
+export function finishLatencyRun(
+  started: number,
+  cpuAtStart: NodeJS.CpuUsage,
+  latencies: number[],
+  name: string,
+): never {
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
+  console.log(
+    JSON.stringify({
+      seconds,
+      [name]: latencies.length,
+      perSecond: latencies.length / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      loadCpu: (cpu.user + cpu.system) / 1e6,
+    }),
+  );
+  process.exit(0);
+}

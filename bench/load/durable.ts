@@ -1,6 +1,6 @@
 // Durable sends: many clients over the socket, a few sends in flight each, every one stored
 // before its ack. Measures acks per second and send→ack latency.
-import { percentile, readArgs } from "../lib.ts";
+import { finishLatencyRun, readArgs } from "../lib.ts";
 
 type Args = {
   url: string;
@@ -53,17 +53,4 @@ await Promise.all(
       }),
   ),
 );
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuAtStart);
-const at = (p: number) => percentile(latencies, p * 100);
-console.log(
-  JSON.stringify({
-    seconds,
-    acks: latencies.length,
-    perSecond: latencies.length / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-    loadCpu: (cpu.user + cpu.system) / 1e6,
-  }),
-);
-process.exit(0);
+finishLatencyRun(started, cpuAtStart, latencies, "acks");

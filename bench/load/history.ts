@@ -1,6 +1,6 @@
 // History reads: `connections` clients, each asking for the last 50 messages of random chats
 // for `seconds`. Measures reads per second and latency.
-import { percentile, readArgs } from "../lib.ts";
+import { finishLatencyRun, readArgs } from "../lib.ts";
 
 type Args = { url: string; token: string; chatIds: number[]; connections: number; seconds: number };
 const args = readArgs<Args>();
@@ -22,17 +22,4 @@ await Promise.all(
     }
   }),
 );
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuAtStart);
-const at = (p: number) => percentile(latencies, p * 100);
-console.log(
-  JSON.stringify({
-    seconds,
-    reads: latencies.length,
-    perSecond: latencies.length / seconds,
-    p50: at(0.5),
-    p99: at(0.99),
-    loadCpu: (cpu.user + cpu.system) / 1e6,
-  }),
-);
-process.exit(0);
+finishLatencyRun(started, cpuAtStart, latencies, "reads");
