@@ -80,13 +80,17 @@ export async function mintToken(userId: number): Promise<string> {
 }
 
 /** Our server (bun + src/main.ts, or the binary) on its own database, limits off, quiet. */
-export async function startOurs(command: string[], databasePath?: string): Promise<Running> {
+export async function startOurs(
+  command: string[],
+  databasePath?: string,
+  backpressureLimit = 67_108_864,
+): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "chat-bench-ours-"));
   const config = join(dir, "app.yml");
   const port = await freePort();
   writeFileSync(
     config,
-    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nauth:\n  secret: "${benchSecret}"\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: 67108864\n`,
+    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nauth:\n  secret: "${benchSecret}"\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: ${backpressureLimit}\n`,
   );
   return spawnPinned(command, { dir, port, env: { CHAT_CONFIG: config }, path: "/healthz" });
 }

@@ -32,6 +32,9 @@ const size = {
   manyChatsClients: full ? 10_000 : 2000,
   manyChatsRates: [500, 1000, 2000, 4000, 8000, 12_000, 16_000, 24_000],
   manyChatsStepSeconds: full ? 5 : 3,
+  slowMembers: full ? 1000 : 200,
+  slowRate: full ? 1000 : 200,
+  slowSeconds: 10,
 };
 
 type Row = {
@@ -522,6 +525,97 @@ ${legend}
 }
 writeFileSync(join(repo, "docs/benchmarks-load.svg"), loadChart());
 
+// ——— Slow consumers: one big chat, 10 members stop reading ———
+log(`slow consumers: ${size.slowMembers} members at ${size.slowRate} msg/s, 10 stalled`);
+const slowDb = join(mkdtempSync(join(tmpdir(), "chat-bench-slow-")), "chat.db");
+const slowSetup = await (async () => {
+  const store = openSqliteStore(`sqlite://${slowDb}`, { synchronous: "NORMAL" });
+  const first = await store.createUser({
+    fullname: "M0",
+    email: "m0@slow.test",
+    passwordHash: "not used",
+    workspace: { name: "Slow" },
+  });
+  const ids = [first.user.id];
+  for (let i = 1; i < size.slowMembers; i++) {
+    ids.push(
+      (
+        await store.createUser({
+          fullname: `M${i}`,
+          email: `m${i}@slow.test`,
+          passwordHash: "not used",
+          workspace: { id: first.workspace.id },
+        })
+      ).user.id,
+    );
+  }
+  const chat = await store.createChat({
+    workspaceId: first.workspace.id,
+    type: "public_channel",
+    name: "everyone",
+    ownerId: first.user.id,
+    memberIds: ids,
+  });
+  await store.close();
+  return { chatId: chat.value.id, tokens: await Promise.all(ids.map((id) => mintToken(id))) };
+})();
+type SlowResult = {
+  delivered: number;
+  p50: number;
+  p99: number;
+  peakRss: number;
+  stalledClosed: number;
+  loadCpuShare: number;
+  serverCpuShare: number;
+};
+async function slowRun(stalled: number): Promise<SlowResult> {
+  return withServer(
+    // A real limit here (the other scenarios raise it for bursts): stalled sockets must hit it.
+    () => startOurs(ourCommands["ours (bun)"] as string[], slowDb, 262_144),
+    async (server) => {
+      let peakRss = 0;
+      const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, rssBytes(server.pid));
+      }, 200);
+      const result = await runLoad<{
+        delivered: number;
+        p50: number;
+        p99: number;
+        stalledClosed: number;
+      }>(
+        "slow-consumers.ts",
+        {
+          url: server.url,
+          chatId: slowSetup.chatId,
+          tokens: slowSetup.tokens,
+          stalled,
+          rate: size.slowRate,
+          seconds: size.slowSeconds,
+        },
+        server.pid,
+      );
+      clearInterval(sampler);
+      return { ...result, peakRss };
+    },
+  );
+}
+const calm = await slowRun(0);
+const stalledRun = await slowRun(10);
+rows.push({
+  scenario: "slow consumers",
+  measure: "healthy members' p99 ms, with 10 stalled vs none (lower is better)",
+  ours: stalledRun.p99,
+  reference: calm.p99,
+  referenceName: "the same run without stalls",
+  target: 1.2,
+  serverCpu: stalledRun.serverCpuShare,
+  loadCpu: stalledRun.loadCpuShare,
+  note: `${stalledRun.stalledClosed} of 10 stalled sockets closed by the server; peak server RSS ${(stalledRun.peakRss / 1e6).toFixed(0)} MB with stalls, ${(calm.peakRss / 1e6).toFixed(0)} MB without; ${(stalledRun.delivered * 100).toFixed(1)}% delivered to healthy members`,
+});
+log(
+  `slow consumers: p99 ${stalledRun.p99.toFixed(1)} ms with stalls vs ${calm.p99.toFixed(1)} ms without; ${stalledRun.stalledClosed} stalled closed`,
+);
+
 // ——— Report ———
 const lowerIsBetter = (row: Row) => row.measure.includes("lower is better");
 const ratio = (row: Row) => row.ours / row.reference;
@@ -597,6 +691,12 @@ ${fanoutLines.join("\n")}
 - Durable send compares acknowledged, committed sends over the socket with an in-process loop
   storing through the same store in batches of 100; history reads compare HTTP reads of the last
   50 messages of random chats (100 connections) with the same query in a tight loop.
+- Slow consumers: one public channel of all members (200; 1,000 with \`--full\`), 4 KB messages
+  at a steady rate for 10 s, once with every member reading and once with 10 of them stalled
+  (raw TCP sockets that stop reading after the handshake). It runs with a 256 KiB
+  \`realtime.backpressureLimit\` (the other scenarios raise it for bursts) and 4 KB messages,
+  because Linux's loopback socket buffers absorb several megabytes before the server's own
+  queue grows.
 
 ## What changed the numbers
 

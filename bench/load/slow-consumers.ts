@@ -1,0 +1,93 @@
+// Slow consumers: every member of one large chat reads, except `stalled` of them, which complete
+// the WebSocket handshake on a raw TCP socket and then stop reading. The others send at a steady
+// rate; healthy members measure send→receive latency.
+import type { Socket } from "bun";
+import { percentile, readArgs } from "../lib.ts";
+
+type Args = {
+  url: string;
+  chatId: number;
+  tokens: string[];
+  stalled: number;
+  rate: number;
+  seconds: number;
+};
+const args = readArgs<Args>();
+const cpuAtStart = process.cpuUsage();
+const pattern = /"content":"t:([0-9.]+):/;
+// 4 KB per message, so that stalled sockets back up past the kernel's buffers (megabytes on loopback).
+const padding = "p".repeat(4000);
+const latencies: number[] = [];
+const { hostname, port } = new URL(args.url);
+
+const stalledTokens = args.tokens.slice(0, args.stalled);
+const healthyTokens = args.tokens.slice(args.stalled);
+const stalled: Socket[] = await Promise.all(
+  stalledTokens.map((token) =>
+    Bun.connect({
+      hostname,
+      port: Number(port),
+      socket: {
+        open(socket) {
+          socket.write(
+            `GET /api/ws?token=${token} HTTP/1.1\r\nHost: ${hostname}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+          );
+          socket.pause();
+        },
+        data() {},
+      },
+    }),
+  ),
+);
+const healthy = await Promise.all(
+  healthyTokens.map(
+    (token) =>
+      new Promise<WebSocket>((resolve) => {
+        const socket = new WebSocket(`${args.url.replace("http", "ws")}/api/ws?token=${token}`);
+        socket.onmessage = (event) => {
+          const text = event.data as string;
+          if (text.includes('"ready"')) return resolve(socket);
+          if (!text.startsWith('{"id"')) return;
+          const match = pattern.exec(text);
+          if (match) latencies.push(performance.now() - Number(match[1]));
+        };
+      }),
+  ),
+);
+
+const started = performance.now();
+console.log("START");
+let sent = 0;
+const perTick = args.rate / 100;
+let owed = 0;
+while (performance.now() - started < args.seconds * 1000) {
+  owed += perTick;
+  for (; owed >= 1; owed--) {
+    const socket = healthy[sent % healthy.length] as WebSocket;
+    socket.send(
+      `{"type":"send","chatId":${args.chatId},"content":"t:${performance.now().toFixed(3)}:${padding}","clientId":"s${sent++}"}`,
+    );
+  }
+  await Bun.sleep(10);
+}
+await Bun.sleep(1000);
+const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuAtStart);
+const expected = sent * healthy.length;
+// Before anything is closed from this side: how many sockets the server still holds open.
+const metrics = await (await fetch(`${args.url}/metrics`)).text();
+const openOnServer = Number(/chat_websocket_connections (\d+)/.exec(metrics)?.[1] ?? 0);
+for (const socket of healthy) socket.close();
+for (const socket of stalled) socket.end();
+console.log(
+  JSON.stringify({
+    seconds,
+    sent,
+    delivered: latencies.length / expected,
+    stalledClosed: healthy.length + stalled.length - openOnServer,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    loadCpu: (cpu.user + cpu.system) / 1e6,
+  }),
+);
+process.exit(0);
