@@ -146,11 +146,6 @@ export class SqliteStore implements Store {
     return row?.value ?? value;
   }
 
-  async findUser(id: number): Promise<User | undefined> {
-    const row = this.db.select().from(users).where(eq(users.id, id)).get();
-    return row && toUser(row);
-  }
-
   /** Asked on every authenticated request, so a prepared statement. */
   async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
     const row = this.statements.account.get(id);

@@ -71,7 +71,6 @@ export interface Store {
   /** Returns the value kept under `key`, storing `value` first if there was none. */
   keepSetting(key: string, value: string): Promise<string>;
 
-  findUser(id: number): Promise<User | undefined>;
   /** The user and the token version their tokens must carry. */
   findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined>;
   /** Stores a new password hash and returns the new token version. */

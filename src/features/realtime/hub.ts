@@ -95,7 +95,6 @@ export type HubOptions = {
 
 /** In-process delivery for one server. */
 export class LocalHub implements Hub {
-  lastPublishedId = 0;
   /** Counts since start, for metrics. */
   readonly stats = { events: 0, messages: 0 };
   private server: TopicServer | undefined;
@@ -115,7 +114,6 @@ export class LocalHub implements Hub {
 
   publish(events: StoredEvent[]): void {
     for (const event of events) {
-      this.lastPublishedId = Math.max(this.lastPublishedId, event.id);
       this.stats.events += 1;
       if (event.type === "message.created") this.stats.messages += 1;
       for (const connection of this.catchingUp) connection.buffer.push(event);
@@ -193,10 +191,6 @@ export class LocalHub implements Hub {
     for (const memberId of memberIds) {
       if (memberId !== from.id) this.publishTo(userTopic(memberId), typing);
     }
-  }
-
-  isOnline(userId: number): boolean {
-    return this.byUser.has(userId);
   }
 
   /** Users of the workspace with at least one open connection here. */

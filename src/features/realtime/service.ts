@@ -1,13 +1,12 @@
 // The real-time protocol, the same for WebSocket and event stream: ready, replay, live; and the
 // frames a WebSocket client may send (send, typing, ping).
 import { Value } from "@sinclair/typebox/value";
-import type { Ctx, Deps } from "../../context.ts";
+import type { Ctx } from "../../context.ts";
 import { AppError, badRequest, notFound, toAppError } from "../../errors.ts";
 import { sendMessage } from "../messages/service.ts";
 import { frame, PingFrame, SendFrame, TypingFrame } from "./events.ts";
 import type { Connection, LocalHub } from "./hub.ts";
 
-export type RealtimeDeps = Deps & { hub: LocalHub };
 export type RealtimeCtx = Ctx & { hub: LocalHub };
 
 const replayPage = 500;
