@@ -86,6 +86,29 @@ async function signupPair(base: string) {
   return { alice, bob };
 }
 
+/** A direct message between the two; answers the chat. */
+async function directChat(base: string, alice: { token: string }, bob: { user: { id: number } }) {
+  return (
+    await call(base, "POST", "/api/chat", { token: alice.token, body: { members: [bob.user.id] } })
+  ).body;
+}
+
+/** Every message id stored in a database file, once it passes integrity_check. */
+function storedMessageIds(path: string): Set<number> {
+  const db = new Database(path, { readonly: true });
+  try {
+    expect(db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" });
+    return new Set(
+      db
+        .query<{ id: number }, []>("select id from messages")
+        .all()
+        .map((row) => row.id),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 describe("the binary alone in an empty directory", () => {
   test("starts with no file beside it, creates its data, and serves the API, Swagger UI and docs", async () => {
     const server = await startBinary({ yaml: null });
@@ -109,12 +132,7 @@ describe("the binary alone in an empty directory", () => {
   test("serves a whole story: accounts, a chat, live delivery, sends on the socket, files, history", async () => {
     const server = await startBinary();
     const { alice, bob } = await signupPair(server.url);
-    const chat = (
-      await call(server.url, "POST", "/api/chat", {
-        token: alice.token,
-        body: { members: [bob.user.id] },
-      })
-    ).body;
+    const chat = await directChat(server.url, alice, bob);
     const bobs = await openWebSocket(server.url, bob.token);
     const alices = await openWebSocket(server.url, alice.token);
     expect((await bobs.take()).type).toBe("ready");
@@ -154,12 +172,7 @@ describe("operations", () => {
   test("a backup taken while messages are sent holds every message acknowledged before it began", async () => {
     const server = await startBinary();
     const { alice, bob } = await signupPair(server.url);
-    const chat = (
-      await call(server.url, "POST", "/api/chat", {
-        token: alice.token,
-        body: { members: [bob.user.id] },
-      })
-    ).body;
+    const chat = await directChat(server.url, alice, bob);
     const acknowledged: number[] = [];
     let sending = true;
     const sender = (async () => {
@@ -185,27 +198,14 @@ describe("operations", () => {
     await sender;
     expect(backup.exitCode).toBe(0);
 
-    const copy = new Database(target, { readonly: true });
-    expect(copy.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" });
-    const ids = new Set(
-      copy
-        .query<{ id: number }, []>("select id from messages")
-        .all()
-        .map((row) => row.id),
-    );
+    const ids = storedMessageIds(target);
     for (const id of before) expect(ids.has(id)).toBe(true);
-    copy.close();
   });
 
   test("SIGTERM while requests are in flight loses no acknowledged message", async () => {
     const server = await startBinary();
     const { alice, bob } = await signupPair(server.url);
-    const chat = (
-      await call(server.url, "POST", `/api/chat`, {
-        token: alice.token,
-        body: { members: [bob.user.id] },
-      })
-    ).body;
+    const chat = await directChat(server.url, alice, bob);
     const sends = Array.from({ length: 200 }, (_, i) =>
       call(server.url, "POST", `/api/chat/${chat.id}`, {
         token: alice.token,
@@ -220,15 +220,8 @@ describe("operations", () => {
       .filter((reply) => reply && reply.status < 300)
       .map((reply) => reply?.body.id);
 
-    const db = new Database(join(server.dir, "store/chat.db"), { readonly: true });
-    const stored = new Set(
-      db
-        .query<{ id: number }, []>("select id from messages")
-        .all()
-        .map((row) => row.id),
-    );
+    const stored = storedMessageIds(join(server.dir, "store/chat.db"));
     for (const id of acknowledged) expect(stored.has(id)).toBe(true);
-    db.close();
   });
 
   test("metrics count requests by route template and status, and live connections", async () => {

@@ -26,11 +26,8 @@ async function call(
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-test("the server starts on the port and database path of CHAT_CONFIG and serves a whole story", async () => {
-  server = await startServerProcess([process.execPath, main]);
-  expect(existsSync(join(server.dir, "store/chat.db"))).toBe(true);
-
-  const alice = await call("POST", "/api/signup", {
+const signupAlice = () =>
+  call("POST", "/api/signup", {
     body: {
       fullname: "Alice",
       email: "alice@acme.test",
@@ -38,6 +35,12 @@ test("the server starts on the port and database path of CHAT_CONFIG and serves 
       workspace: "Acme",
     },
   });
+
+test("the server starts on the port and database path of CHAT_CONFIG and serves a whole story", async () => {
+  server = await startServerProcess([process.execPath, main]);
+  expect(existsSync(join(server.dir, "store/chat.db"))).toBe(true);
+
+  const alice = await signupAlice();
   expect(alice.status).toBe(201);
   const invite = await call("POST", "/api/invites", { token: alice.body.token, body: {} });
   const bob = await call("POST", "/api/signup", {
@@ -69,14 +72,7 @@ test("the server starts on the port and database path of CHAT_CONFIG and serves 
 
 test("SIGTERM stops the server with exit status 0, and what was acknowledged is on disk", async () => {
   server = await startServerProcess([process.execPath, main]);
-  const alice = await call("POST", "/api/signup", {
-    body: {
-      fullname: "Alice",
-      email: "alice@acme.test",
-      password: "alice-password",
-      workspace: "Acme",
-    },
-  });
+  const alice = await signupAlice();
   const chat = await call("POST", "/api/chat", {
     token: alice.body.token,
     body: { type: "private_channel", name: "notes", members: [] },
@@ -109,14 +105,7 @@ test("a configuration with an unknown key stops the start, naming the key, with 
 
 test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere", async () => {
   server = await startServerProcess([process.execPath, main]);
-  const alice = await call("POST", "/api/signup", {
-    body: {
-      fullname: "Alice",
-      email: "alice@acme.test",
-      password: "alice-password",
-      workspace: "Acme",
-    },
-  });
+  const alice = await signupAlice();
   const socket = await openWebSocket(server.url, alice.body.token);
   expect((await socket.take()).type).toBe("ready");
   server.child.kill("SIGTERM");
