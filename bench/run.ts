@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../db/sqlite-store.ts";
+import { openSqliteStore } from "../db/sqlite/store.ts";
 import {
   argsFile,
   cpuSeconds,

@@ -1,6 +1,7 @@
 // The storage port the services are written against. Every write verb is one transaction that
 // also appends the events it causes, and returns them so the caller publishes after commit.
-// SQLite implements it today (sqlite-store.ts); PostgreSQL implements the same verbs for scale-out.
+// SQLite (db/sqlite/store.ts) and PostgreSQL (db/postgres/store.ts) implement the same verbs and
+// pass the same tests. Event ids are committed in id order and without gaps on both.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
@@ -125,7 +126,12 @@ export interface Store {
 
   /** Events after `afterId` that the user may see, in id order. */
   eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]>;
-  /** The newest event id, 0 when there is none. */
+  /**
+   * Every event after `afterId`, whoever may see it, in id order: how an instance fills a gap
+   * in what its peers published.
+   */
+  eventsAfter(afterId: number, limit: number): Promise<StoredEvent[]>;
+  /** The newest committed event id, 0 when there is none. */
   latestEventId(): Promise<number>;
   /** The oldest event id still kept, or undefined when the log is empty. */
   oldestEventId(): Promise<number | undefined>;

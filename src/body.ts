@@ -19,6 +19,20 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Where the first string holding U+0000 is, as "a.b" ("" for the top level), or undefined.
+ * No text of ours may hold it: it is never meant, and PostgreSQL cannot store it.
+ */
+export function nulPath(value: unknown, path = ""): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const found = nulPath(child, path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Reads at most `limit` bytes; undefined when the body is larger. Never buffers past it. */
 export async function readLimited(
   request: Request,
@@ -66,7 +80,11 @@ export const jsonBodies = () =>
         refuseBody(request, invalid("the request body must be a JSON object"));
       } else if (nestsDeeperThan(body, maxJsonDepth)) {
         refuseBody(request, invalid(`the request body nests deeper than ${maxJsonDepth} levels`));
-      } else return body;
+      } else {
+        const path = nulPath(body);
+        if (path === undefined) return body;
+        refuseBody(request, invalid(`${path}: text may not contain the character U+0000`));
+      }
       return {};
     },
   );

@@ -51,15 +51,32 @@ export const ConfigSchema = T.Object(
       {
         url: T.String({
           default: "sqlite://./data/chat.db",
-          pattern: "^sqlite://.+",
-          description: "sqlite://PATH (sqlite://:memory: for a throwaway database)",
+          pattern: "^(sqlite|postgres|postgresql)://.+",
+          description:
+            "sqlite://PATH (sqlite://:memory: for a throwaway database), or postgres://USER@HOST/DB for several instances",
         }),
         synchronous: T.Union([T.Literal("NORMAL"), T.Literal("FULL")], {
           default: "NORMAL",
           description: "SQLite durability: NORMAL survives process crashes, FULL also power loss",
         }),
+        poolSize: T.Integer({
+          minimum: 1,
+          default: 10,
+          description: "PostgreSQL connections per instance",
+        }),
       },
       "Storage",
+    ),
+    pubsub: section(
+      {
+        url: T.String({
+          default: "",
+          pattern: "^$|^rediss?://.+",
+          description:
+            "redis://HOST:PORT: instances deliver each other's events through Redis; empty: one instance",
+        }),
+      },
+      "Fan-out between instances",
     ),
     files: section(
       {
@@ -130,6 +147,7 @@ const environmentOverrides: Record<string, { key: [string, string]; type: "strin
     CHAT_HOST: { key: ["server", "host"], type: "string" },
     CHAT_PORT: { key: ["server", "port"], type: "integer" },
     CHAT_DATABASE_URL: { key: ["database", "url"], type: "string" },
+    CHAT_PUBSUB_URL: { key: ["pubsub", "url"], type: "string" },
     CHAT_FILES_DIR: { key: ["files", "dir"], type: "string" },
     CHAT_SECRET: { key: ["auth", "secret"], type: "string" },
   };
@@ -146,7 +164,13 @@ export function parseConfig(raw: unknown): Config {
     });
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
   }
-  return Value.Default(ConfigSchema, Value.Clone(input)) as Config;
+  const config = Value.Default(ConfigSchema, Value.Clone(input)) as Config;
+  if (config.pubsub.url && !/^postgres(ql)?:\/\//.test(config.database.url)) {
+    throw new ConfigError(
+      "invalid configuration: pubsub.url joins instances that share one database: set database.url to postgres://…",
+    );
+  }
+  return config;
 }
 
 /** The file the spec names: CHAT_CONFIG, else ./app.yml, else /etc/config/app.yml, else none. */
@@ -208,6 +232,10 @@ export function maskSecrets(config: Config): Config {
   return {
     ...config,
     auth: { ...config.auth, secret: config.auth.secret ? "********" : "" },
-    database: { ...config.database, url: config.database.url.replace(/\/\/[^@/]*@/, "//***@") },
+    database: { ...config.database, url: maskPassword(config.database.url) },
+    pubsub: { url: maskPassword(config.pubsub.url) },
   };
 }
+
+/** user:password@ → ***@ in a connection URL. */
+const maskPassword = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { openSqliteStore } from "../db/sqlite-store.ts";
+import { openSqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, durationMs, loadConfig, maskSecrets } from "./config.ts";

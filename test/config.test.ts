@@ -74,9 +74,26 @@ describe("configuration", () => {
   });
 
   test("a database URL this build cannot open stops the start, naming the key", () => {
-    for (const url of ["postgres://u:p@localhost/chat", "mysql://x", "./chat.db"]) {
+    for (const url of ["mysql://x", "./chat.db", "postgres://"]) {
       expect(() => parseConfig({ database: { url } })).toThrow(/database\.url/);
     }
+    expect(parseConfig({ database: { url: "postgres://u:p@localhost/chat" } }).database.url).toBe(
+      "postgres://u:p@localhost/chat",
+    );
+  });
+
+  test("Redis fan-out needs a shared database, and a Redis URL", () => {
+    expect(() => parseConfig({ pubsub: { url: "redis://127.0.0.1:6379" } })).toThrow(
+      /pubsub\.url.*postgres/,
+    );
+    expect(() =>
+      parseConfig({ database: { url: "postgres://db/chat" }, pubsub: { url: "nats://x" } }),
+    ).toThrow(/pubsub\.url/);
+    const config = parseConfig({
+      database: { url: "postgres://db/chat" },
+      pubsub: { url: "redis://127.0.0.1:6379" },
+    });
+    expect(config.pubsub.url).toBe("redis://127.0.0.1:6379");
   });
 
   test("a section left empty means its defaults", () => {
@@ -92,7 +109,11 @@ describe("configuration", () => {
 
   test("secrets are masked when the configuration is shown", () => {
     const base = parseConfig({ auth: { secret: "hunter2" } });
-    const config = { ...base, database: { ...base.database, url: "postgres://u:pw@db/chat" } };
+    const config = {
+      ...base,
+      database: { ...base.database, url: "postgres://u:pw@db/chat" },
+      pubsub: { url: "redis://:redispw@cache:6379" },
+    };
     const shown = JSON.stringify(maskSecrets(config));
     expect(shown).not.toContain("hunter2");
     expect(shown).not.toContain("pw@");

@@ -120,7 +120,7 @@ describe("a failure on our side", () => {
   test("is 500 internal with a plain message: no stack, no SQL; health turns 503", async () => {
     const broken = await startTestApp();
     const { alice: someone } = await people(broken);
-    broken.db.sqlite.close();
+    await broken.db.close();
     const reply = await broken.request("GET", "/api/chat", { token: someone.token });
     expect(reply.status).toBe(500);
     expect(reply.body).toEqual({ error: { code: "internal", message: expect.any(String) } });

@@ -4,7 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { openSqliteStore } from "../../db/sqlite/store.ts";
 import { readArgs } from "../lib.ts";
 
 const { total, batch } = readArgs<{ total: number; batch: number }>();

@@ -1,7 +1,7 @@
 // The history-read reference: the same query (last 50 of a random chat) in a tight in-process
 // loop on the same database, with no network, no auth and no JSON out.
 
-import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { openSqliteStore } from "../../db/sqlite/store.ts";
 import { readArgs } from "../lib.ts";
 
 const {

@@ -1,7 +1,7 @@
 // Group commit, at the store: sends that arrive together share one transaction, each is answered
 // after the commit, in id order, and one failing send does not take the others with it.
 import { expect, test } from "bun:test";
-import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { openSqliteStore } from "../../db/sqlite/store.ts";
 
 const store = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
 const { user } = await store.createUser({

@@ -3,8 +3,8 @@ import { expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrateSqlite, sqliteJournalTags, sqliteMigrations } from "../../db/migrate.ts";
-import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { migrateSqlite, sqliteJournalTags, sqliteMigrations } from "../../db/sqlite/migrate.ts";
+import { openSqliteStore } from "../../db/sqlite/store.ts";
 
 test("every migration drizzle-kit generated is embedded, and nothing else", () => {
   expect(Object.keys(sqliteMigrations).sort()).toEqual([...sqliteJournalTags].sort());

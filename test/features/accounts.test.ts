@@ -69,7 +69,7 @@ describe("sign-up", () => {
 
   test("an expired invite is 403", async () => {
     const code = await inviteCode(app, alice);
-    app.db.sqlite.run("update invites set expires_at = ? where code = ?", [Date.now() - 1, code]);
+    await app.sql("update invites set expires_at = ? where code = ?", [Date.now() - 1, code]);
     const reply = await app.request("POST", "/api/signup", {
       body: body({ workspace: "Acme", invite: code }),
     });
@@ -165,10 +165,11 @@ describe("sign-in", () => {
     expect(unknown.body).toEqual(wrong.body);
   });
 
-  test("passwords are stored as argon2id hashes only", () => {
-    const row = app.db.sqlite
-      .query<{ password_hash: string }, [number]>("select password_hash from users where id = ?")
-      .get(bob.user.id);
+  test("passwords are stored as argon2id hashes only", async () => {
+    const [row] = await app.sql<{ password_hash: string }>(
+      "select password_hash from users where id = ?",
+      [bob.user.id],
+    );
     expect(row?.password_hash).toStartWith("$argon2id$");
     expect(row?.password_hash).not.toContain(bob.password);
   });
@@ -216,8 +217,8 @@ describe("tokens", () => {
 
   test("a token whose user was deleted is 401", async () => {
     const ghost = await signup(app, "Ghost", "Haunted");
-    app.db.sqlite.run("update workspaces set owner_id = null where id = ?", [ghost.workspace.id]);
-    app.db.sqlite.run("delete from users where id = ?", [ghost.user.id]);
+    await app.sql("update workspaces set owner_id = null where id = ?", [ghost.workspace.id]);
+    await app.sql("delete from users where id = ?", [ghost.user.id]);
     const reply = await app.request("GET", "/api/me", { token: ghost.token });
     expect(reply.status).toBe(401);
   });

@@ -269,7 +269,7 @@ describe("downloading", () => {
     const hash = "f".repeat(64);
     mkdirSync(join(root, String(alice.workspace.id), "ff", "ff"), { recursive: true });
     symlinkSync("/etc/passwd", join(root, String(alice.workspace.id), "ff", "ff", hash));
-    app.db.sqlite.run(
+    await app.sql(
       "insert into files (workspace_id, hash, ext, type, size, created_at) values (?, ?, 'txt', 'text/plain', 10, 0)",
       [alice.workspace.id, hash],
     );

@@ -118,9 +118,19 @@ describe("sending", () => {
   });
 
   test("message text is stored exactly as sent, markup and all", async () => {
-    const content = `<script>alert("x")</script> & \u0000 \u202e 'quotes' "double"`;
+    const content = `<script>alert("x")</script> & \u0001 \u202e 'quotes' "double" 🎉`;
     const reply = await send(alice, direct.id, { content });
     expect(reply.body.content).toBe(content);
+    const [stored] = (await history(alice, direct.id, "?limit=1")).body;
+    expect(stored.content).toBe(content);
+  });
+
+  test("text holding U+0000 is refused with 422 naming the field, and nothing is stored", async () => {
+    const before = (await history(alice, direct.id, "?limit=1")).body[0]?.id;
+    const reply = await send(alice, direct.id, { content: "a\u0000b" });
+    expect(reply.status).toBe(422);
+    expect(reply.body.error.message).toContain("content");
+    expect((await history(alice, direct.id, "?limit=1")).body[0]?.id).toBe(before);
   });
 });
 
@@ -178,7 +188,6 @@ describe("history", () => {
     const chat = await newChat(alice, { type: "private_channel", name: "doomed", members: [] });
     await send(alice, chat.id, { content: "soon gone" });
     await app.request("DELETE", `/api/chat/${chat.id}`, { token: alice.token });
-    const rows = app.db.sqlite.query("select id from messages where chat_id = ?").all(chat.id);
-    expect(rows).toEqual([]);
+    expect(await app.sql("select id from messages where chat_id = ?", [chat.id])).toEqual([]);
   });
 });

@@ -144,7 +144,7 @@ describe("resuming with since", () => {
     const before = await latestEventId();
     await send(alice, chat.id, "old");
     const kept = await send(alice, chat.id, "kept");
-    app.db.sqlite.run("update events set created_at = 0 where id <= ?", [before + 1]);
+    await app.sql("update events set created_at = 0 where id <= ?", [before + 1]);
     await app.db.pruneEvents(Date.now() - 60_000);
     const oldest = (await app.db.oldestEventId()) as number;
     expect(oldest).toBe(before + 2);

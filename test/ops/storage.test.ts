@@ -2,10 +2,12 @@
 // nothing half-done is stored or acknowledged, and the server recovers when space returns.
 // SQLite's own limits (max_page_count, query_only) produce the same errors a full disk or a
 // read-only file do (SQLITE_FULL, SQLITE_READONLY), on the server's own connection.
+
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { SqliteStore } from "../../db/sqlite/store.ts";
 import { startTestApp } from "../support/app.ts";
 import { people } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
@@ -16,7 +18,7 @@ const { alice, bob } = await people(app);
 const chat = (
   await app.request("POST", "/api/chat", { token: alice.token, body: { members: [bob.user.id] } })
 ).body;
-const sqlite = app.db.sqlite;
+const sqlite = (app.db as SqliteStore).sqlite;
 const big = "x".repeat(7000);
 const send = (content: string, clientId?: string) =>
   app.request("POST", `/api/chat/${chat.id}`, {

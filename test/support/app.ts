@@ -1,6 +1,9 @@
-// Starts the real app on a real socket (port 0) over a fresh in-memory database.
+// Starts the real app on a real socket (port 0) over a fresh database: in memory, or a new
+// PostgreSQL database when CHAT_TEST_DATABASE=postgres.
 import { afterAll } from "bun:test";
-import { openSqliteStore } from "../../db/sqlite-store.ts";
+import { openStore } from "../../db/open.ts";
+import type { PostgresStore } from "../../db/postgres/store.ts";
+import { SqliteStore } from "../../db/sqlite/store.ts";
 import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
@@ -8,14 +11,19 @@ import { LocalHub } from "../../src/features/realtime/hub.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
 import { RateLimiter } from "../../src/rate-limit.ts";
 import { type DeepPartial, testConfig } from "./config.ts";
+import { createDatabase, onPostgres } from "./postgres.ts";
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
 export async function startTestApp(overrides: DeepPartial<Config> = {}) {
-  const config = testConfig(overrides);
-  const db = openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
+  // A test that names its own database (a file, to fill a disk) keeps it.
+  const postgres = onPostgres && !overrides.database?.url ? await createDatabase() : undefined;
+  const config = testConfig(
+    postgres ? { ...overrides, database: { ...overrides.database, url: postgres.url } } : overrides,
+  );
+  const db = await openStore(config.database);
   const files = new FileStorage(config.files.dir);
   await files.init();
   const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
@@ -64,10 +72,23 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
+  /** Raw SQL for a test's setup and checks, on either store; `?` marks a parameter. */
+  async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []) {
+    if (db instanceof SqliteStore) {
+      return db.sqlite.query(text).all(...(params as never[])) as T[];
+    }
+    let n = 0;
+    return (await (db as PostgresStore).sql.unsafe(
+      text.replace(/\?/g, () => `$${++n}`),
+      params as never[],
+    )) as unknown as T[];
+  }
+
   const stop = async () => {
     await app.stop(true);
     await db.close();
+    await postgres?.drop();
   };
   afterAll(stop);
-  return { app, url, config, db, hub, files, request, stop, errors, logs, advanceClock };
+  return { app, url, config, db, hub, files, request, sql, stop, errors, logs, advanceClock };
 }

@@ -1,8 +1,9 @@
 // The real-time protocol, the same for WebSocket and event stream: ready, replay, live; and the
 // frames a WebSocket client may send (send, typing, ping).
 import { Value } from "@sinclair/typebox/value";
+import { nulPath } from "../../body.ts";
 import type { Ctx } from "../../context.ts";
-import { AppError, badRequest, notFound, toAppError } from "../../errors.ts";
+import { AppError, badRequest, invalid, notFound, toAppError } from "../../errors.ts";
 import { sendMessage } from "../messages/service.ts";
 import { frame, PingFrame, SendFrame, TypingFrame } from "./events.ts";
 import type { Connection, LocalHub } from "./hub.ts";
@@ -76,6 +77,8 @@ export async function handleFrame(
       connection.send(frame("pong"));
     } else if (type === "send") {
       if (!Value.Check(SendFrame, message)) throw invalidFrame(SendFrame, message);
+      const nul = nulPath(message);
+      if (nul !== undefined) throw invalid(`${nul}: text may not contain the character U+0000`);
       const { chatId, type: _, ...input } = message;
       const { message: stored } = await sendMessage(ctx, chatId, input);
       connection.send(frame("ack", { clientId: stored.clientId, data: stored }));

@@ -5,11 +5,35 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
-import { conflict, notFound } from "../src/errors.ts";
-import type { User, Workspace } from "../src/features/accounts/model.ts";
-import type { Chat } from "../src/features/chats/model.ts";
-import type { Message } from "../src/features/messages/model.ts";
-import { type EventType, eventJson, type StoredEvent } from "../src/features/realtime/events.ts";
+import { conflict, notFound } from "../../src/errors.ts";
+import type { User, Workspace } from "../../src/features/accounts/model.ts";
+import type { Chat } from "../../src/features/chats/model.ts";
+import type { Message } from "../../src/features/messages/model.ts";
+import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
+import {
+  type EventRow,
+  foldCase,
+  iso,
+  type MessageRow,
+  membersByChat,
+  pairKey,
+  rowToMessage,
+  toChat,
+  toStoredEvent,
+  toUser,
+  toWorkspace,
+} from "../rows.ts";
+import type {
+  ChatAccess,
+  ChatChange,
+  NewChat,
+  NewMessage,
+  NewUpload,
+  NewUser,
+  Store,
+  UserRecord,
+  Written,
+} from "../store.ts";
 import { migrateSqlite } from "./migrate.ts";
 import {
   chatMembers,
@@ -22,24 +46,9 @@ import {
   users,
   workspaces,
 } from "./schema.ts";
-import type {
-  ChatAccess,
-  ChatChange,
-  NewChat,
-  NewMessage,
-  NewUpload,
-  NewUser,
-  Store,
-  UserRecord,
-  Written,
-} from "./store.ts";
 
 type Db = BunSQLiteDatabase<Record<string, never>>;
 type ChatRow = typeof chats.$inferSelect;
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const foldCase = (text: string) => text.toLowerCase();
-const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
 export type SqliteOptions = { synchronous: "NORMAL" | "FULL" };
 
@@ -608,13 +617,17 @@ export class SqliteStore implements Store {
          limit $limit`,
       )
       .all({ after: afterId, user: userId, limit });
-    return rows.map((row) => ({
-      id: row.id,
-      type: row.type,
-      chatId: row.chatId,
-      userId: row.userId,
-      json: eventJson(row.id, row.type, row.chatId, row.data),
-    }));
+    return rows.map(toStoredEvent);
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<StoredEvent[]> {
+    return this.sqlite
+      .query<EventRow, [number, number]>(
+        `select id, type, chat_id as chatId, user_id as userId, data
+           from events where id > ? order by id limit ?`,
+      )
+      .all(afterId, limit)
+      .map(toStoredEvent);
   }
 
   async latestEventId(): Promise<number> {
@@ -676,7 +689,6 @@ export class SqliteStore implements Store {
   /** Chat rows with their current members, in two queries whatever the number of chats. */
   private toChats(rows: ChatRow[]): Chat[] {
     if (rows.length === 0) return [];
-    const membersByChat = new Map<number, number[]>();
     const memberRows = this.db
       .select({ chatId: chatMembers.chatId, userId: chatMembers.userId })
       .from(chatMembers)
@@ -691,44 +703,11 @@ export class SqliteStore implements Store {
       )
       .orderBy(asc(chatMembers.userId))
       .all();
-    for (const { chatId, userId } of memberRows) {
-      const list = membersByChat.get(chatId) ?? [];
-      list.push(userId);
-      membersByChat.set(chatId, list);
-    }
-    return rows.map((row) => toChat(row, membersByChat.get(row.id) ?? []));
+    const members = membersByChat(memberRows);
+    return rows.map((row) => toChat(row, members.get(row.id) ?? []));
   }
 }
 
-type MessageRow = {
-  id: number;
-  chat_id: number;
-  sender_id: number;
-  content: string;
-  files: string;
-  client_id: string | null;
-  created_at: number;
-};
-
-function rowToMessage(row: MessageRow): Message {
-  return {
-    id: row.id,
-    chatId: row.chat_id,
-    senderId: row.sender_id,
-    content: row.content,
-    files: JSON.parse(row.files) as string[],
-    clientId: row.client_id,
-    createdAt: iso(row.created_at),
-  };
-}
-
-type EventRow = {
-  id: number;
-  type: EventType;
-  chatId: number;
-  userId: number | null;
-  data: string;
-};
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 function currentMembers(tx: Tx | Db, chatId: number): number[] {
@@ -767,31 +746,4 @@ function appendEvent(
     .returning({ id: events.id })
     .get();
   return { id, type, chatId, userId, json: eventJson(id, type, chatId, data) };
-}
-
-function toUser(row: typeof users.$inferSelect): User {
-  return {
-    id: row.id,
-    fullname: row.fullname,
-    email: row.email,
-    workspaceId: row.workspaceId,
-    createdAt: iso(row.createdAt),
-  };
-}
-
-function toWorkspace(row: typeof workspaces.$inferSelect): Workspace {
-  return { id: row.id, name: row.name, ownerId: row.ownerId ?? 0, createdAt: iso(row.createdAt) };
-}
-
-function toChat(row: ChatRow, members: number[]): Chat {
-  return {
-    id: row.id,
-    workspaceId: row.workspaceId,
-    type: row.type,
-    name: row.name,
-    ownerId: row.ownerId,
-    members,
-    createdAt: iso(row.createdAt),
-    lastMessageId: row.lastMessageId,
-  };
 }

@@ -1,0 +1,17 @@
+// Picks the store from `database.url`: sqlite://… is the embedded default, postgres://… the
+// shared database several instances run on.
+import type { Config } from "../src/config.ts";
+import { openPostgresStore } from "./postgres/store.ts";
+import { openSqliteStore } from "./sqlite/store.ts";
+import type { Store } from "./store.ts";
+
+export type OpenedStore = Store & { appliedMigrations: string[] };
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+export async function openStore(database: Config["database"]): Promise<OpenedStore> {
+  if (isPostgresUrl(database.url)) {
+    return openPostgresStore(database.url, { poolSize: database.poolSize });
+  }
+  return openSqliteStore(database.url, { synchronous: database.synchronous });
+}

@@ -1,0 +1,194 @@
+// The same data model as db/sqlite/schema.ts, on PostgreSQL: same tables, columns and indexes,
+// so both stores hold the same rows. Times are Unix milliseconds (bigint); message and event ids
+// are bigint, the rest integer. `…Key` columns hold a name folded by JavaScript's toLowerCase.
+import { sql } from "drizzle-orm";
+import { bigint, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+const millis = (column: string) => bigint(column, { mode: "number" });
+const createdAt = (column = "created_at") =>
+  millis(column).notNull().default(sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`);
+const serialId = () => integer("id").primaryKey().generatedByDefaultAsIdentity();
+
+export const workspaces = pgTable(
+  "workspaces",
+  {
+    id: serialId(),
+    name: text("name").notNull(),
+    nameKey: text("name_key").notNull(),
+    ownerId: integer("owner_id"),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("workspaces_name_unique").on(table.nameKey)],
+);
+
+export const users = pgTable(
+  "users",
+  {
+    id: serialId(),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    fullname: text("fullname").notNull(),
+    email: text("email").notNull(),
+    emailKey: text("email_key").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    tokenVersion: integer("token_version").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("users_email_unique").on(table.emailKey),
+    index("users_workspace").on(table.workspaceId),
+  ],
+);
+
+export const invites = pgTable("invites", {
+  code: text("code").primaryKey(),
+  workspaceId: integer("workspace_id")
+    .notNull()
+    .references(() => workspaces.id),
+  createdBy: integer("created_by")
+    .notNull()
+    .references(() => users.id),
+  expiresAt: millis("expires_at").notNull(),
+  createdAt: createdAt(),
+});
+
+export const chats = pgTable(
+  "chats",
+  {
+    id: serialId(),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    type: text("type", {
+      enum: ["single", "group", "private_channel", "public_channel"],
+    }).notNull(),
+    name: text("name"),
+    nameKey: text("name_key"),
+    ownerId: integer("owner_id")
+      .notNull()
+      .references(() => users.id),
+    pairKey: text("pair_key"),
+    lastMessageId: bigint("last_message_id", { mode: "number" }),
+    activityEventId: bigint("activity_event_id", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("chats_channel_name_unique")
+      .on(table.workspaceId, table.nameKey)
+      .where(sql`${table.type} in ('private_channel', 'public_channel')`),
+    uniqueIndex("chats_pair_unique").on(table.workspaceId, table.pairKey),
+    index("chats_workspace_type").on(table.workspaceId, table.type),
+  ],
+);
+
+export const chatMembers = pgTable(
+  "chat_members",
+  {
+    id: serialId(),
+    chatId: integer("chat_id").notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    sinceEventId: bigint("since_event_id", { mode: "number" }).notNull(),
+    untilEventId: bigint("until_event_id", { mode: "number" }),
+    joinedAt: createdAt("joined_at"),
+  },
+  (table) => [
+    uniqueIndex("chat_members_current")
+      .on(table.chatId, table.userId)
+      .where(sql`${table.untilEventId} is null`),
+    index("chat_members_user").on(table.userId, table.untilEventId),
+  ],
+);
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    chatId: integer("chat_id")
+      .notNull()
+      .references(() => chats.id, { onDelete: "cascade" }),
+    senderId: integer("sender_id")
+      .notNull()
+      .references(() => users.id),
+    content: text("content").notNull(),
+    // JSON text, as in SQLite: the store writes and reads it whole.
+    files: text("files").notNull().default("[]"),
+    clientId: text("client_id"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("messages_chat_id").on(table.chatId, table.id),
+    uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
+  ],
+);
+
+// Event ids are not taken from a sequence: a sequence hands out values that commit out of
+// order, so a reader could pass over one still uncommitted. They come from `event_counter`
+// (see docs/scaling.md), whose one row every event-writing transaction locks first.
+export const events = pgTable(
+  "events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey(),
+    type: text("type", {
+      enum: ["message.created", "chat.created", "chat.updated", "chat.removed"],
+    }).notNull(),
+    chatId: integer("chat_id").notNull(),
+    userId: integer("user_id"),
+    data: text("data").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("events_chat").on(table.chatId, table.id),
+    index("events_user").on(table.userId, table.id),
+  ],
+);
+
+// One row: the last event id handed out. Locked by each event-writing transaction until it
+// commits, so ids commit in order and, since a rollback undoes the increment, without gaps.
+export const eventCounter = pgTable(
+  "event_counter",
+  {
+    id: integer("id").primaryKey(),
+    last: bigint("last", { mode: "number" }).notNull(),
+  },
+  (table) => [check("event_counter_one_row", sql`${table.id} = 1`)],
+);
+
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const files = pgTable(
+  "files",
+  {
+    id: serialId(),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    hash: text("hash").notNull(),
+    ext: text("ext").notNull(),
+    type: text("type").notNull(),
+    size: bigint("size", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("files_workspace_hash").on(table.workspaceId, table.hash)],
+);
+
+export const uploads = pgTable(
+  "uploads",
+  {
+    id: serialId(),
+    fileId: integer("file_id")
+      .notNull()
+      .references(() => files.id),
+    name: text("name").notNull(),
+    uploadedBy: integer("uploaded_by")
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (table) => [index("uploads_file").on(table.fileId)],
+);

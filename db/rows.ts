@@ -1,0 +1,111 @@
+// Rows to wire models, shared by both stores: the same row gives the same JSON on either engine,
+// key for key, so an event written by one reads back identically through the other.
+import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { Chat, ChatType } from "../src/features/chats/model.ts";
+import type { Message } from "../src/features/messages/model.ts";
+import { type EventType, eventJson, type StoredEvent } from "../src/features/realtime/events.ts";
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const foldCase = (text: string) => text.toLowerCase();
+/** "smallerId:largerId": a pair of users has one single chat per workspace. */
+export const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+export function toUser(row: {
+  id: number;
+  fullname: string;
+  email: string;
+  workspaceId: number;
+  createdAt: number;
+}): User {
+  return {
+    id: row.id,
+    fullname: row.fullname,
+    email: row.email,
+    workspaceId: row.workspaceId,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+export function toWorkspace(row: {
+  id: number;
+  name: string;
+  ownerId: number | null;
+  createdAt: number;
+}): Workspace {
+  return { id: row.id, name: row.name, ownerId: row.ownerId ?? 0, createdAt: iso(row.createdAt) };
+}
+
+export type ChatRow = {
+  id: number;
+  workspaceId: number;
+  type: ChatType;
+  name: string | null;
+  ownerId: number;
+  lastMessageId: number | null;
+  createdAt: number;
+};
+
+export function toChat(row: ChatRow, members: number[]): Chat {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    type: row.type,
+    name: row.name,
+    ownerId: row.ownerId,
+    members,
+    createdAt: iso(row.createdAt),
+    lastMessageId: row.lastMessageId,
+  };
+}
+
+/** A message row as both engines return it from raw SQL. */
+export type MessageRow = {
+  id: number;
+  chat_id: number;
+  sender_id: number;
+  content: string;
+  files: string;
+  client_id: string | null;
+  created_at: number;
+};
+
+export function rowToMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    chatId: row.chat_id,
+    senderId: row.sender_id,
+    content: row.content,
+    files: JSON.parse(row.files) as string[],
+    clientId: row.client_id,
+    createdAt: iso(row.created_at),
+  };
+}
+
+/** Groups (chatId, userId) rows into member lists, each in id order. */
+export function membersByChat(rows: { chatId: number; userId: number }[]): Map<number, number[]> {
+  const byChat = new Map<number, number[]>();
+  for (const { chatId, userId } of rows) {
+    const list = byChat.get(chatId) ?? [];
+    list.push(userId);
+    byChat.set(chatId, list);
+  }
+  return byChat;
+}
+
+export type EventRow = {
+  id: number;
+  type: EventType;
+  chatId: number;
+  userId: number | null;
+  data: string;
+};
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    chatId: row.chatId,
+    userId: row.userId,
+    json: eventJson(row.id, row.type, row.chatId, row.data),
+  };
+}
