@@ -2,7 +2,6 @@
 // closing line "N passed, N failed" counted from the JUnit report, which CI reads.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 
-const report = ".test-results/junit.xml";
 const bin = "node_modules/.bin";
 
 function run(label: string, command: string[]): boolean {
@@ -23,6 +22,65 @@ if (!(await Bun.file(chromium).exists())) {
     "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium";
   if (!run("install Chromium (Debian's package)", ["sh", "-c", install])) {
     console.error(`Chromium is missing and could not be installed: the browser tests will fail`);
+  }
+}
+
+// PostgreSQL and Redis back the scale-out tests. A machine that lacks them gets them from apt
+// and started as Debian starts them; a test run never skips them.
+async function listening(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(port: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await listening(port)) return true;
+    await Bun.sleep(100);
+  }
+  return false;
+}
+
+const services = [
+  {
+    name: "PostgreSQL",
+    port: 5432,
+    installed: "/usr/bin/pg_ctlcluster",
+    packages: "postgresql",
+    start:
+      "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start && " +
+      "sed -i 's/^\\(host.*127.0.0.1\\/32 *\\)[a-z0-9-]*$/\\1trust/' /etc/postgresql/*/main/pg_hba.conf && " +
+      "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main reload && " +
+      '(su postgres -c "createdb test" 2>/dev/null || true)',
+  },
+  {
+    name: "Redis",
+    port: 6379,
+    installed: "/usr/bin/redis-server",
+    packages: "redis-server",
+    start: 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+  },
+];
+for (const service of services) {
+  if ((await listening(service.port)) && (await Bun.file(service.installed).exists())) continue;
+  if (!(await Bun.file(service.installed).exists())) {
+    run(`install ${service.name} (Debian's package)`, [
+      "sh",
+      "-c",
+      `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${service.packages}`,
+    ]);
+  }
+  if (!(await listening(service.port))) {
+    run(`start ${service.name}`, ["sh", "-c", service.start]);
+  }
+  if (!(await waitFor(service.port))) {
+    console.error(
+      `${service.name} is not listening on 127.0.0.1:${service.port}: its tests will fail`,
+    );
   }
 }
 
@@ -60,27 +118,55 @@ for (const [label, command] of [
 
 rmSync(".test-results", { recursive: true, force: true });
 mkdirSync(".test-results", { recursive: true });
-const testsOk = run("tests (bun test)", [
-  process.execPath,
-  "test",
-  "--timeout",
-  "60000",
-  "--reporter=junit",
-  `--reporter-outfile=${report}`,
-  ...process.argv.slice(2),
-]);
 
-let xml = "";
-try {
-  xml = readFileSync(report, "utf8");
-} catch {
-  console.error("the test run wrote no report");
-  finish(0, 1);
+type Counts = { passed: number; failed: number; skipped: number };
+
+/** One `bun test` run, counted from its JUnit report. */
+function runTests(label: string, paths: string[], env: Record<string, string> = {}): Counts {
+  const report = `.test-results/${label.replace(/\W+/g, "-")}.xml`;
+  console.log(`\n▶ ${label}`);
+  const result = Bun.spawnSync(
+    [
+      process.execPath,
+      "test",
+      "--timeout",
+      "60000",
+      "--reporter=junit",
+      `--reporter-outfile=${report}`,
+      ...paths,
+    ],
+    { stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } },
+  );
+  let xml = "";
+  try {
+    xml = readFileSync(report, "utf8");
+  } catch {
+    console.error(`${label}: the test run wrote no report`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const totals = /<testsuites[^>]*>/.exec(xml)?.[0] ?? "";
+  const count = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
+  const failed = count("failures") + count("errors");
+  const skipped = count("skipped");
+  // A run that broke outside any test (an error between tests) must not read as green.
+  const broke = result.exitCode !== 0 && failed === 0 ? 1 : 0;
+  return { passed: count("tests") - failed - skipped, failed: failed + broke, skipped };
 }
-const totals = /<testsuites[^>]*>/.exec(xml)?.[0] ?? "";
-const count = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
-const tests = count("tests");
-const failed = count("failures") + count("errors");
-const skipped = count("skipped");
-// A run that broke outside any test (an error between tests) must not read as green.
-finish(tests - failed - skipped, failed + (testsOk || failed > 0 ? 0 : 1), skipped);
+
+const chosen = process.argv.slice(2);
+const runs = [runTests("tests (bun test)", chosen)];
+// The feature suites once more on PostgreSQL: both stores pass the same tests.
+const sharedSuites = ["test/features", "test/security", "test/errors.test.ts"];
+const onPostgres =
+  chosen.length === 0
+    ? sharedSuites
+    : chosen.filter((path) => sharedSuites.some((suite) => path.startsWith(suite)));
+if (onPostgres.length > 0) {
+  runs.push(
+    runTests("the feature tests again on PostgreSQL", onPostgres, {
+      CHAT_TEST_DATABASE: "postgres",
+    }),
+  );
+}
+const sum = (key: keyof Counts) => runs.reduce((total, run) => total + run[key], 0);
+finish(sum("passed"), sum("failed"), sum("skipped"));

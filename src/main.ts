@@ -3,12 +3,15 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { openSqliteStore } from "../db/sqlite/store.ts";
+import { copySqliteToPostgres } from "../db/copy.ts";
+import { isPostgresUrl, openStore } from "../db/open.ts";
+import { openPostgresStore } from "../db/postgres/store.ts";
+import { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, durationMs, loadConfig, maskSecrets } from "./config.ts";
 import { FileStorage } from "./features/files/storage.ts";
-import { LocalHub } from "./features/realtime/hub.ts";
+import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger } from "./ops/logging.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
@@ -23,6 +26,8 @@ Commands:
   serve          run the server (the default)
   migrate        apply database migrations and exit
   backup <file>  write a consistent copy of the database while the server runs
+  migrate-to-postgres <url>
+                 copy the SQLite database, whole, into an empty PostgreSQL database
   config         print the effective configuration, secrets masked
 
 Options:
@@ -43,6 +48,12 @@ Applies the migrations the database lacks (the server also does this at start) a
 
 Writes a consistent copy of the database to <file> (which must not exist) with VACUUM INTO.
 Safe while the server runs: it reads one snapshot and writers go on.`,
+  "migrate-to-postgres": `Usage: chat migrate-to-postgres <postgres://…>
+
+Copies the configured SQLite database (database.url) into the empty PostgreSQL database at
+<url>, in one transaction: every row with its id, so tokens, links and clients' event ids stay
+valid. Stop the server first. Then set database.url to <url> (and files.dir to a directory every
+instance shares). See docs/scaling.md.`,
   config: `Usage: chat config
 
 Prints the effective configuration (file, environment and defaults) as YAML, secrets masked.`,
@@ -57,13 +68,9 @@ class UsageError extends Error {
   }
 }
 
-function openStore(config: Config) {
-  return openSqliteStore(config.database.url, { synchronous: config.database.synchronous });
-}
-
 async function serve(config: Config, source: string): Promise<void> {
   const logger = consoleLogger(process.stdout.isTTY === true);
-  const db = openStore(config);
+  const db = await openStore(config.database);
   const secret =
     config.auth.secret ||
     (await db.keepSetting(
@@ -72,7 +79,7 @@ async function serve(config: Config, source: string): Promise<void> {
     ));
   const files = new FileStorage(config.files.dir);
   await files.init();
-  const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
+  const hub = await startHub(config, db);
   const { tls } = config.server;
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
     throw new ConfigError("server.tls: set both cert and key, or neither");
@@ -111,6 +118,7 @@ async function serve(config: Config, source: string): Promise<void> {
     hub.closeAll(1001, "server shutting down");
     const bound = Bun.sleep(durationMs(config.server.shutdownTimeout)).then(() => "timeout");
     if ((await Promise.race([app.stop(), bound])) === "timeout") await app.stop(true);
+    await hub.stop();
     await db.close();
     process.exit(0);
   };
@@ -138,7 +146,7 @@ async function run(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args,
       options: { help: { type: "boolean", short: "h" } },
-      allowPositionals: command === "backup",
+      allowPositionals: command === "backup" || command === "migrate-to-postgres",
       strict: true,
     });
   } catch (error) {
@@ -156,7 +164,7 @@ async function run(argv: string[]): Promise<number> {
       await serve(config, source);
       return -1;
     case "migrate": {
-      const db = openStore(config);
+      const db = await openStore(config.database);
       console.log(
         db.appliedMigrations.length > 0
           ? `applied: ${db.appliedMigrations.join(", ")}`
@@ -169,10 +177,37 @@ async function run(argv: string[]): Promise<number> {
       const [target, ...extra] = parsed.positionals;
       if (!target || extra.length > 0) throw new UsageError("backup takes one file name", "backup");
       if (existsSync(target)) throw new UsageError(`${target} exists: choose a new file`, "backup");
-      const db = openStore(config);
+      const db = await openStore(config.database);
       await db.backup(target);
       await db.close();
       console.log(`backup written to ${target} (${Bun.file(target).size} bytes)`);
+      return 0;
+    }
+    case "migrate-to-postgres": {
+      const [target, ...extra] = parsed.positionals;
+      if (!target || extra.length > 0 || !isPostgresUrl(target)) {
+        throw new UsageError(
+          "migrate-to-postgres takes one postgres:// URL",
+          "migrate-to-postgres",
+        );
+      }
+      const source = await openStore(config.database);
+      if (!(source instanceof SqliteStore)) {
+        throw new UsageError(
+          `database.url is ${maskSecrets(config).database.url}: the source must be SQLite`,
+          "migrate-to-postgres",
+        );
+      }
+      const destination = await openPostgresStore(target);
+      try {
+        const copied = await copySqliteToPostgres(source, destination);
+        const { lastEventId, ...rows } = copied;
+        for (const [table, count] of Object.entries(rows)) console.log(`${table}: ${count} rows`);
+        console.log(`event ids continue after ${lastEventId}; now set database.url to the new URL`);
+      } finally {
+        await source.close();
+        await destination.close();
+      }
       return 0;
     }
     case "config":

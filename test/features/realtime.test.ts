@@ -293,6 +293,22 @@ describe("typing and presence", () => {
     for (const socket of [aliceOne, aliceTwo, carols]) expect(await socket.barrier()).toEqual([]);
   });
 
+  test("typing while a member's connection is still replaying reaches it once it is live", async () => {
+    const chat = await channel(alice, "private_channel", [bob]);
+    const from = await app.db.latestEventId();
+    // Enough history that bob's replay takes several pages, yielding between them.
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => send(alice, chat.id, `backlog ${i}`)));
+    const aliceSocket = await live(alice);
+    const bobSocket = await connect(bob, from);
+    expect((await bobSocket.take()).type).toBe("ready");
+    aliceSocket.send({ type: "typing", chatId: chat.id });
+    const frames = await bobSocket.takeUntil((frame) => frame.type === "typing", {
+      timeoutMs: 15_000,
+    });
+    expect(frames.filter((frame) => frame.type === "message.created")).toHaveLength(1200);
+    expect(frames.at(-1)?.data).toEqual({ chatId: chat.id, userId: alice.user.id });
+  });
+
   test("online at the first connection, offline when the last closes, to the workspace only", async () => {
     const watcher = await live(bob);
     const globex = await live(mallory);

@@ -7,7 +7,7 @@ import { SqliteStore } from "../../db/sqlite/store.ts";
 import { createApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
-import { LocalHub } from "../../src/features/realtime/hub.ts";
+import { startHub } from "../../src/features/realtime/cluster.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
 import { RateLimiter } from "../../src/rate-limit.ts";
 import { type DeepPartial, testConfig } from "./config.ts";
@@ -26,7 +26,7 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   const db = await openStore(config.database);
   const files = new FileStorage(config.files.dir);
   await files.init();
-  const hub = new LocalHub({ backpressureLimit: config.realtime.backpressureLimit });
+  const hub = await startHub(config, db);
   // The limits' clock: real time, plus whatever a test moves it on by (no sleeping).
   let clockOffset = 0;
   const limits = new RateLimiter(() => Date.now() + clockOffset);
@@ -86,6 +86,7 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
 
   const stop = async () => {
     await app.stop(true);
+    await hub.stop();
     await db.close();
     await postgres?.drop();
   };

@@ -3,9 +3,10 @@
 // and Bun fans it out; event streams (SSE) are kept in the hub's own topic table.
 import type { User } from "../accounts/model.ts";
 import { eventFrame, type Frame, frame, type StoredEvent } from "./events.ts";
+import { type EventSource, Sequencer, type SequencerOptions } from "./sequencer.ts";
 
 export interface Hub {
-  /** Delivers events that are already committed, in id order. Never throws to the caller. */
+  /** Delivers events that are already committed. Never throws to the caller. */
   publish(events: StoredEvent[]): void;
 }
 
@@ -38,6 +39,8 @@ export const workspaceTopic = (workspaceId: number) => `workspace:${workspaceId}
 export class Connection {
   state: "catching-up" | "live" | "closed" = "catching-up";
   buffer: StoredEvent[] = [];
+  /** Typing frames for this connection while it catches up, sent once it is live. */
+  held: Frame[] = [];
   /** The chats this connection receives: kept in step with its user's chat.created/removed. */
   readonly chats = new Set<number>();
   private readonly topics = new Set<string>();
@@ -91,6 +94,12 @@ export type HubOptions = {
   backpressureLimit: number;
   /** How often queued bytes are checked. */
   sweepIntervalMs?: number;
+  /**
+   * Where committed events can be read back, when they may be published out of id order
+   * (PostgreSQL: several writers): the hub then puts them in order before delivering.
+   * Without it, events are delivered as published (SQLite: one writer, in commit order).
+   */
+  ordering?: { source: EventSource } & Partial<SequencerOptions>;
 };
 
 /** In-process delivery for one server. */
@@ -104,8 +113,36 @@ export class LocalHub implements Hub {
   private readonly streamTopics = new Map<string, Set<Connection>>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private lastSweep = 0;
+  private readonly sequencer: Sequencer | undefined;
 
-  constructor(private readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {}
+  constructor(protected readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {
+    const { ordering } = options;
+    if (ordering) {
+      this.sequencer = new Sequencer(ordering.source, (events) => this.deliver(events), {
+        gapMs: ordering.gapMs ?? 50,
+        pollMs: ordering.pollMs ?? 1000,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.sequencer?.start();
+  }
+
+  async stop(): Promise<void> {
+    this.sequencer?.stop();
+    this.stopSweeping();
+  }
+
+  /** Resolves once every event up to `id` has reached the live connections. */
+  whenDelivered(id: number): Promise<void> {
+    return this.sequencer?.whenDelivered(id) ?? Promise.resolve();
+  }
+
+  /** Reads back what committed but never arrived (after a lost Redis connection, say). */
+  protected catchUp(): void {
+    void this.sequencer?.fill();
+  }
 
   /** The Bun server that WebSocket topics are published on, known once one socket opens. */
   useServer(server: TopicServer): void {
@@ -113,6 +150,12 @@ export class LocalHub implements Hub {
   }
 
   publish(events: StoredEvent[]): void {
+    if (this.sequencer) this.sequencer.offer(events);
+    else this.deliver(events);
+  }
+
+  /** Sends events, in id order, to the live connections that may see them. */
+  private deliver(events: StoredEvent[]): void {
     for (const event of events) {
       this.stats.events += 1;
       if (event.type === "message.created") this.stats.messages += 1;
@@ -147,7 +190,7 @@ export class LocalHub implements Hub {
   /** Presence: subscribes the connection to its workspace, announcing the user if first. */
   joinWorkspace(connection: Connection, isFirst: boolean): void {
     connection.subscribe(workspaceTopic(connection.user.workspaceId), this.streamTopics);
-    if (isFirst) this.announce(connection.user, "online");
+    if (isFirst) this.cameOnline(connection.user);
   }
 
   /**
@@ -165,6 +208,8 @@ export class LocalHub implements Hub {
       // events of this user are always received).
       if (connection.receives(event)) connection.sendEvent(event);
     }
+    for (const held of connection.held) connection.send(held);
+    connection.held = [];
     connection.state = "live";
     connection.subscribe(userTopic(connection.user.id), this.streamTopics);
     for (const chatId of connection.chats) this.follow(connection, chatId);
@@ -180,20 +225,35 @@ export class LocalHub implements Hub {
     mine?.delete(connection);
     if (mine && mine.size === 0) {
       this.byUser.delete(connection.user.id);
-      this.announce(connection.user, "offline");
+      this.wentOffline(connection.user);
     }
     if (this.byUser.size === 0) this.stopSweeping();
   }
 
   /** Typing goes to the other members' connections, never back to the typist's own. */
-  typing(from: User, chatId: number, memberIds: number[]): void {
-    const typing = frame("typing", { chatId, data: { chatId, userId: from.id } });
+  typing(fromId: number, chatId: number, memberIds: number[]): void {
+    const typing = frame("typing", { chatId, data: { chatId, userId: fromId } });
     for (const memberId of memberIds) {
-      if (memberId !== from.id) this.publishTo(userTopic(memberId), typing);
+      if (memberId === fromId) continue;
+      this.publishTo(userTopic(memberId), typing);
+      // A connection still replaying is not subscribed yet; it gets the frame once live.
+      for (const connection of this.byUser.get(memberId) ?? []) {
+        if (connection.state === "catching-up") connection.held.push(typing);
+      }
     }
   }
 
-  /** Users of the workspace with at least one open connection here. */
+  /** A user's first connection here opened. */
+  protected cameOnline(user: User): void {
+    this.announce(user.id, user.workspaceId, "online");
+  }
+
+  /** A user's last connection here closed. */
+  protected wentOffline(user: User): void {
+    this.announce(user.id, user.workspaceId, "offline");
+  }
+
+  /** Users of the workspace with at least one open connection. */
   onlineIn(workspaceId: number): number[] {
     const online: number[] = [];
     for (const [userId, connections] of this.byUser) {
@@ -234,11 +294,8 @@ export class LocalHub implements Hub {
     connection.unsubscribe(chatTopic(chatId), this.streamTopics);
   }
 
-  private announce(user: User, status: "online" | "offline"): void {
-    this.publishTo(
-      workspaceTopic(user.workspaceId),
-      frame("presence", { data: { userId: user.id, status } }),
-    );
+  protected announce(userId: number, workspaceId: number, status: "online" | "offline"): void {
+    this.publishTo(workspaceTopic(workspaceId), frame("presence", { data: { userId, status } }));
   }
 
   /** One serialized frame per topic: Bun fans it out to sockets, the table to streams. */

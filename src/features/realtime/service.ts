@@ -28,6 +28,22 @@ export async function openConnection(
   connection: Connection,
   since: number | null | undefined,
 ): Promise<void> {
+  try {
+    await catchUp(ctx, connection, since);
+  } catch (error) {
+    // The database failed mid-replay (or closed under a stopping server): the client is told to
+    // come back and resume, rather than left on a connection that would silently miss events.
+    if (connection.state === "closed") return;
+    console.error("a connection could not be caught up", error);
+    connection.transport.close(1011, "could not replay: resume with since");
+  }
+}
+
+async function catchUp(
+  ctx: RealtimeCtx,
+  connection: Connection,
+  since: number | null | undefined,
+): Promise<void> {
   const isFirst = ctx.hub.attach(connection);
   const latest = await ctx.db.latestEventId();
   const oldest = await ctx.db.oldestEventId();
@@ -52,6 +68,10 @@ export async function openConnection(
     // the hub buffers whatever they publish meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // Events the replay read may not have reached this instance's hub yet (PostgreSQL: they
+  // arrive from other writers in any order); going live only after they have means they are
+  // not sent twice.
+  await ctx.hub.whenDelivered(cursor);
   ctx.hub.goLive(connection, cursor);
 }
 
@@ -104,7 +124,7 @@ export async function handleFrame(
 async function sendTyping(ctx: RealtimeCtx, connection: Connection, chatId: number) {
   const members = await ctx.db.listMembersByJoinOrder(chatId);
   if (!members.includes(connection.user.id)) throw notFound("no such chat");
-  ctx.hub.typing(connection.user, chatId, members);
+  ctx.hub.typing(connection.user.id, chatId, members);
 }
 
 function invalidFrame(schema: Parameters<typeof Value.Errors>[0], message: unknown): AppError {

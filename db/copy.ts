@@ -1,0 +1,89 @@
+// `chat migrate-to-postgres`: copies an embedded SQLite database, whole, into an empty PostgreSQL
+// database, in one transaction: every row with its id, the event counter and the id sequences
+// moved past the copied rows, so clients resume with the event ids they already hold.
+import type { PostgresStore } from "./postgres/store.ts";
+import type { SqliteStore } from "./sqlite/store.ts";
+
+/** In foreign-key order: every row refers only to tables copied before it. */
+const tables = [
+  "workspaces",
+  "users",
+  "invites",
+  "chats",
+  "chat_members",
+  "messages",
+  "events",
+  "settings",
+  "files",
+  "uploads",
+] as const;
+
+/** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
+const identityTables = [
+  "workspaces",
+  "users",
+  "chats",
+  "chat_members",
+  "messages",
+  "files",
+  "uploads",
+] as const;
+
+const pageSize = 1000;
+
+export type CopyReport = Record<(typeof tables)[number], number> & { lastEventId: number };
+
+export async function copySqliteToPostgres(
+  source: SqliteStore,
+  target: PostgresStore,
+  progress: (table: string, rows: number) => void = () => {},
+): Promise<CopyReport> {
+  const counts = {} as CopyReport;
+  // One read transaction: the copy is a snapshot even if a server is still writing.
+  source.sqlite.run("begin");
+  try {
+    await target.sql.begin(async (tx) => {
+      const [existing] = await tx<{ count: number }[]>`select count(*)::int as count from users`;
+      if ((existing?.count ?? 0) > 0) {
+        throw new Error("the PostgreSQL database already holds users: copy into an empty one");
+      }
+      for (const table of tables) {
+        let copied = 0;
+        for (const rows of pages(source, table)) {
+          await tx`insert into ${tx(table)} ${tx(rows)}`;
+          copied += rows.length;
+          progress(table, copied);
+        }
+        counts[table] = copied;
+      }
+      for (const table of identityTables) {
+        await tx.unsafe(
+          `select setval(pg_get_serial_sequence('${table}', 'id'), coalesce((select max(id) from ${table}), 0) + 1, false)`,
+        );
+      }
+      counts.lastEventId = await source.latestEventId();
+      await tx`update event_counter set last = ${counts.lastEventId} where id = 1`;
+    });
+  } finally {
+    source.sqlite.run("rollback");
+  }
+  return counts;
+}
+
+/** The column each table is paged by: its primary key. */
+const primaryKey = (table: (typeof tables)[number]) =>
+  table === "settings" ? "key" : table === "invites" ? "code" : "id";
+
+/** A table's rows in primary-key order, a page at a time. */
+function* pages(source: SqliteStore, table: (typeof tables)[number]) {
+  const key = primaryKey(table);
+  const page = source.sqlite.query<Record<string, unknown>, [number | string, number]>(
+    `select * from ${table} where ${key} > ? order by ${key} limit ?`,
+  );
+  for (let after: number | string = key === "id" ? 0 : ""; ; ) {
+    const rows = page.all(after, pageSize);
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows.at(-1)?.[key] as number | string;
+  }
+}

@@ -1,0 +1,320 @@
+// Three real server processes on one PostgreSQL database and one Redis, as behind a load
+// balancer: what one instance commits reaches sockets on the others, in order, once; a client
+// resumes on any instance; retries racing on two instances store one message; presence, typing
+// and files work across instances. A Redis of the test's own is restarted under two instances.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
+import { createDatabase } from "../support/postgres.ts";
+import { freePort, postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const database = await createDatabase();
+const sharedFiles = mkdtempSync(join(tmpdir(), "chat-cluster-files-"));
+const started: ServerProcess[] = [];
+const sockets: LiveWebSocket[] = [];
+const redisServers: Bun.Subprocess[] = [];
+afterAll(async () => {
+  for (const socket of sockets) socket.socket.close();
+  for (const server of started) server.child.kill("SIGKILL");
+  for (const redis of redisServers) redis.kill("SIGKILL");
+  await Promise.all(started.map((server) => server.child.exited));
+  await database.drop();
+});
+
+function startInstance(pubsubUrl: string) {
+  return startServerProcess([process.execPath, main], {
+    yaml: (dir, port) =>
+      [
+        "server:\n  host: 127.0.0.1",
+        `  port: ${port}`,
+        `database:\n  url: ${database.url}`,
+        `pubsub:\n  url: ${pubsubUrl}`,
+        `files:\n  dir: ${sharedFiles}`,
+        `auth:\n  secret: cluster-test-secret-long-enough-for-hs256`,
+        "limits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0",
+        `# ${dir}`,
+      ].join("\n"),
+  }).then((server) => {
+    started.push(server);
+    return server;
+  });
+}
+
+const [instanceA, instanceB, instanceC] = (await Promise.all(
+  [1, 2, 3].map(() => startInstance("redis://127.0.0.1:6379")),
+)) as [ServerProcess, ServerProcess, ServerProcess];
+
+type Person = { token: string; user: { id: number; workspaceId: number } };
+
+async function signup(
+  on: ServerProcess,
+  name: string,
+  workspace: string,
+  invite?: string,
+): Promise<Person> {
+  const reply = await postJson(on.url, "/api/signup", undefined, {
+    fullname: name,
+    email: `${name.toLowerCase()}@${workspace.toLowerCase()}.test`,
+    password: `${name.toLowerCase()}-password`,
+    workspace,
+    ...(invite && { invite }),
+  });
+  expect(reply.status).toBe(201);
+  return reply.body;
+}
+
+// Each person signs up through a different instance: accounts are shared too.
+const alice = await signup(instanceA, "Alice", "Acme");
+const code = (await postJson(instanceB.url, "/api/invites", alice.token, {})).body.code;
+const bob = await signup(instanceB, "Bob", "Acme", code);
+const carol = await signup(instanceC, "Carol", "Acme", code);
+const mallory = await signup(instanceC, "Mallory", "Globex");
+const channel = (
+  await postJson(instanceA.url, "/api/chat", alice.token, {
+    type: "private_channel",
+    name: "cluster",
+    members: [bob.user.id, carol.user.id],
+  })
+).body;
+
+async function connect(on: ServerProcess, person: Person, since?: number) {
+  const socket = await openWebSocket(on.url, person.token, since);
+  sockets.push(socket);
+  const ready = await socket.take();
+  expect(ready.type).toBe("ready");
+  return socket;
+}
+
+const messageIds = (frames: LiveFrame[]) =>
+  frames.filter((frame) => frame.type === "message.created").map((frame) => frame.id as number);
+
+describe("delivery across instances", () => {
+  test("a message sent through A reaches members on B and C, and not the outsider", async () => {
+    const bobOnB = await connect(instanceB, bob);
+    const carolOnC = await connect(instanceC, carol);
+    const malloryOnC = await connect(instanceC, mallory);
+    const aliceOnA = await connect(instanceA, alice);
+    aliceOnA.send({ type: "send", chatId: channel.id, content: "hello, cluster", clientId: "x1" });
+    const ack = await aliceOnA.takeUntil((frame) => frame.type === "ack");
+    const id = ack.at(-1)?.data.id;
+    for (const socket of [bobOnB, carolOnC]) {
+      const [event] = await socket.takeUntil((frame) => frame.type === "message.created");
+      expect(event?.data).toMatchObject({ id, content: "hello, cluster" });
+    }
+    // What A committed is on C by now; C would have delivered it to mallory before this pong.
+    await carolOnC.barrier();
+    expect(await malloryOnC.barrier()).toEqual([]);
+    for (const socket of [bobOnB, carolOnC, malloryOnC, aliceOnA]) await socket.close();
+  });
+
+  test("senders on three instances at once: every member sees the same events, in id order, once", async () => {
+    const watchers = await Promise.all([
+      connect(instanceA, bob),
+      connect(instanceB, carol),
+      connect(instanceC, alice),
+    ]);
+    const senders = [
+      [instanceA, alice],
+      [instanceB, bob],
+      [instanceC, carol],
+    ] as const;
+    const perSender = 40;
+    await Promise.all(
+      senders.map(async ([on, person], n) => {
+        for (let i = 0; i < perSender; i++) {
+          const reply = await postJson(on.url, `/api/chat/${channel.id}`, person.token, {
+            content: `${n}:${i}`,
+          });
+          expect(reply.status).toBe(201);
+        }
+      }),
+    );
+    const seen = await Promise.all(
+      watchers.map(async (socket) => {
+        const frames: LiveFrame[] = [];
+        while (messageIds(frames).length < senders.length * perSender) {
+          frames.push(await socket.take());
+        }
+        return messageIds(frames);
+      }),
+    );
+    const first = seen[0] as number[];
+    expect(first).toEqual([...first].sort((x, y) => x - y));
+    expect(new Set(first).size).toBe(first.length);
+    for (const ids of seen) expect(ids).toEqual(first);
+    for (const socket of watchers) expect(await socket.barrier()).toEqual([]);
+    for (const socket of watchers) await socket.close();
+  });
+
+  test("resuming on another instance replays exactly what was missed, then goes live", async () => {
+    const bobOnA = await connect(instanceA, bob);
+    bobOnA.send({ type: "send", chatId: channel.id, content: "before leaving", clientId: "r0" });
+    const [seenLast] = await bobOnA.takeUntil((frame) => frame.type === "message.created");
+    expect(seenLast?.data.content).toBe("before leaving");
+    await bobOnA.close();
+
+    const missed: number[] = [];
+    for (const [on, person] of [
+      [instanceB, alice],
+      [instanceC, carol],
+      [instanceA, alice],
+    ] as const) {
+      const reply = await postJson(on.url, `/api/chat/${channel.id}`, person.token, {
+        content: `while away on ${on.port}`,
+      });
+      missed.push(reply.body.id);
+    }
+    const bobOnC = await connect(instanceC, bob, seenLast?.id);
+    const replayed = await bobOnC.takeUntil((frame) => frame.data?.id === missed.at(-1));
+    expect(replayed.map((frame) => frame.data.id)).toEqual(missed);
+    expect(messageIds(replayed)).toEqual(
+      [...messageIds(replayed)].sort((x, y) => x - y).filter((id) => id > (seenLast?.id ?? 0)),
+    );
+
+    const live = await postJson(instanceB.url, `/api/chat/${channel.id}`, carol.token, {
+      content: "and live again",
+    });
+    const [next] = await bobOnC.takeUntil((frame) => frame.type === "message.created");
+    expect(next?.data.id).toBe(live.body.id);
+    expect(await bobOnC.barrier()).toEqual([]);
+    await bobOnC.close();
+  });
+
+  test("the same clientId sent to two instances at once is stored once", async () => {
+    const carolOnC = await connect(instanceC, carol);
+    for (let round = 0; round < 10; round++) {
+      const body = { content: `retry ${round}`, clientId: `dup-${round}` };
+      const replies = await Promise.all(
+        [instanceA, instanceB, instanceA, instanceB].map((on) =>
+          postJson(on.url, `/api/chat/${channel.id}`, alice.token, body),
+        ),
+      );
+      expect(new Set(replies.map((reply) => reply.body.id)).size).toBe(1);
+      expect(replies.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 201]);
+    }
+    const frames = await carolOnC.takeUntil((frame) => frame.data?.clientId === "dup-9");
+    expect(frames.map((frame) => frame.data.clientId)).toEqual(
+      Array.from({ length: 10 }, (_, round) => `dup-${round}`),
+    );
+    expect(await carolOnC.barrier()).toEqual([]);
+    await carolOnC.close();
+  });
+});
+
+describe("presence, typing and files across instances", () => {
+  test("presence and typing reach other instances; /api/presence counts every instance", async () => {
+    const bobOnB = await connect(instanceB, bob);
+    const aliceOnA = await connect(instanceA, alice);
+    const [online] = await bobOnB.takeUntil(
+      (frame) => frame.type === "presence" && frame.data.userId === alice.user.id,
+      { presence: true },
+    );
+    expect(online?.data.status).toBe("online");
+    const presence = await fetch(`${instanceC.url}/api/presence`, {
+      headers: { authorization: `Bearer ${carol.token}` },
+    }).then((response) => response.json() as Promise<any>);
+    expect(presence.online).toEqual([alice.user.id, bob.user.id].sort((x, y) => x - y));
+
+    aliceOnA.send({ type: "typing", chatId: channel.id });
+    const [typing] = await bobOnB.takeUntil((frame) => frame.type === "typing");
+    expect(typing?.data).toEqual({ chatId: channel.id, userId: alice.user.id });
+    // Never back to the typist, on any instance.
+    expect(await aliceOnA.barrier()).toEqual([]);
+
+    await aliceOnA.close();
+    const offline = await bobOnB.takeUntil(
+      (frame) => frame.type === "presence" && frame.data.userId === alice.user.id,
+      { presence: true },
+    );
+    expect(offline.at(-1)?.data.status).toBe("offline");
+    await bobOnB.close();
+  });
+
+  test("a file uploaded through one instance downloads through another", async () => {
+    const form = new FormData();
+    form.append("files", new File(["shared bytes"], "note.txt", { type: "text/plain" }));
+    const upload = await fetch(`${instanceA.url}/api/upload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice.token}` },
+      body: form,
+    }).then((response) => response.json() as Promise<any>);
+    const url = upload[0]?.url;
+    expect(typeof url).toBe("string");
+    const download = await fetch(`${instanceB.url}${url}`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe("shared bytes");
+  });
+});
+
+describe("when Redis restarts", () => {
+  test("what was committed meanwhile still arrives, and delivery goes on live", async () => {
+    const port = await freePort();
+    const startRedis = () => {
+      const redis = Bun.spawn(
+        ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", ""],
+        { stdout: "ignore", stderr: "ignore" },
+      );
+      redisServers.push(redis);
+      return redis;
+    };
+    const waitForRedis = async () => {
+      for (let i = 0; i < 200; i++) {
+        const socket = await Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: { data() {} },
+        }).catch(() => undefined);
+        if (socket) return socket.end();
+        await Bun.sleep(25);
+      }
+      throw new Error("redis did not start");
+    };
+    let redis = startRedis();
+    await waitForRedis();
+    const [instanceD, instanceE] = (await Promise.all(
+      [1, 2].map(() => startInstance(`redis://127.0.0.1:${port}`)),
+    )) as [ServerProcess, ServerProcess];
+    const bobOnE = await connect(instanceE, bob);
+
+    const before = await postJson(instanceD.url, `/api/chat/${channel.id}`, alice.token, {
+      content: "before the restart",
+    });
+    const [first] = await bobOnE.takeUntil((frame) => frame.type === "message.created");
+    expect(first?.data.id).toBe(before.body.id);
+
+    redis.kill("SIGKILL");
+    await redis.exited;
+    // Acknowledged while Redis is down: committed, so it must reach bob all the same.
+    const during = await postJson(instanceD.url, `/api/chat/${channel.id}`, alice.token, {
+      content: "while Redis is down",
+    });
+    expect(during.status).toBe(201);
+
+    redis = startRedis();
+    await waitForRedis();
+    const [missed] = await bobOnE.takeUntil((frame) => frame.type === "message.created", {
+      timeoutMs: 15_000,
+    });
+    expect(missed?.data.id).toBe(during.body.id);
+
+    // Live again through the restarted Redis (ioredis resubscribed by itself).
+    const deadline = Date.now() + 15_000;
+    let after: number | undefined;
+    while (after === undefined && Date.now() < deadline) {
+      const reply = await postJson(instanceD.url, `/api/chat/${channel.id}`, alice.token, {
+        content: "after the restart",
+      });
+      const [frame] = await bobOnE.takeUntil((f) => f.type === "message.created");
+      expect(frame?.data.id).toBe(reply.body.id);
+      after = frame?.data.id;
+    }
+    expect(after).toBeGreaterThan(during.body.id);
+    expect(await bobOnE.barrier()).toEqual([]);
+    await bobOnE.close();
+  }, 60_000);
+});

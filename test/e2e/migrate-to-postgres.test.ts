@@ -1,0 +1,103 @@
+// The way off SQLite: a server used on its embedded database, stopped, copied with
+// `chat migrate-to-postgres`, and started again on PostgreSQL keeps everything clients hold:
+// passwords, tokens (the secret is copied), chats, history, and the event ids they resume from.
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { openWebSocket } from "../support/live.ts";
+import { createDatabase } from "../support/postgres.ts";
+import { postJson, startServerProcess } from "../support/process.ts";
+
+const main = join(import.meta.dir, "../../src/main.ts");
+const database = await createDatabase();
+afterAll(() => database.drop());
+
+const get = (base: string, path: string, token: string) =>
+  fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } }).then(
+    async (response) => ({ status: response.status, body: (await response.json()) as any }),
+  );
+
+test("a SQLite installation copied to PostgreSQL serves the same data, tokens and event ids", async () => {
+  const sqlite = await startServerProcess([process.execPath, main]);
+  const alice = (
+    await postJson(sqlite.url, "/api/signup", undefined, {
+      fullname: "Alice",
+      email: "alice@acme.test",
+      password: "alice-password",
+      workspace: "Acme",
+    })
+  ).body;
+  const code = (await postJson(sqlite.url, "/api/invites", alice.token, {})).body.code;
+  const bob = (
+    await postJson(sqlite.url, "/api/signup", undefined, {
+      fullname: "Bob",
+      email: "bob@acme.test",
+      password: "bob-password",
+      workspace: "Acme",
+      invite: code,
+    })
+  ).body;
+  const chat = (await postJson(sqlite.url, "/api/chat", alice.token, { members: [bob.user.id] }))
+    .body;
+  for (let i = 0; i < 30; i++) {
+    await postJson(sqlite.url, `/api/chat/${chat.id}`, i % 2 ? bob.token : alice.token, {
+      content: `message ${i}`,
+    });
+  }
+  const bobSocket = await openWebSocket(sqlite.url, bob.token);
+  const { lastEventId } = await bobSocket.take();
+  await bobSocket.close();
+  const historyBefore = await get(sqlite.url, `/api/chat/${chat.id}/messages?limit=100`, bob.token);
+  const chatsBefore = await get(sqlite.url, "/api/chat", alice.token);
+  sqlite.child.kill("SIGTERM");
+  await sqlite.child.exited;
+
+  // The same configuration file, so the command reads the same SQLite database.
+  const env = { ...process.env, CHAT_CONFIG: join(sqlite.dir, "custom.yml") };
+  const copy = Bun.spawnSync([process.execPath, main, "migrate-to-postgres", database.url], {
+    cwd: sqlite.dir,
+    env,
+  });
+  expect(copy.stderr.toString()).toBe("");
+  expect(copy.exitCode).toBe(0);
+  expect(copy.stdout.toString()).toContain("messages: 30 rows");
+
+  // Copying twice would mix two histories: the second attempt is refused.
+  const again = Bun.spawnSync([process.execPath, main, "migrate-to-postgres", database.url], {
+    cwd: sqlite.dir,
+    env,
+  });
+  expect(again.exitCode).toBe(1);
+  expect(again.stderr.toString()).toContain("already holds users");
+
+  const postgres = await startServerProcess([process.execPath, main], {
+    yaml: (dir, port) =>
+      `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: ${database.url}\nfiles:\n  dir: ${dir}/files\n`,
+  });
+  try {
+    // The old tokens still work: the signing secret came along.
+    expect(await get(postgres.url, "/api/chat", alice.token)).toEqual(chatsBefore);
+    expect(await get(postgres.url, `/api/chat/${chat.id}/messages?limit=100`, bob.token)).toEqual(
+      historyBefore,
+    );
+    const signin = await postJson(postgres.url, "/api/signin", undefined, {
+      email: "bob@acme.test",
+      password: "bob-password",
+    });
+    expect(signin.status).toBe(200);
+
+    // A client resumes from the event id it held, and new ids continue after the copied ones.
+    const resumed = await openWebSocket(postgres.url, bob.token, lastEventId);
+    expect(await resumed.take()).toEqual({ type: "ready", lastEventId });
+    const sent = await postJson(postgres.url, `/api/chat/${chat.id}`, alice.token, {
+      content: "on PostgreSQL",
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body.id).toBe(historyBefore.body[0].id + 1);
+    const [event] = await resumed.takeUntil((frame) => frame.type === "message.created");
+    expect(event).toMatchObject({ id: lastEventId + 1, data: { content: "on PostgreSQL" } });
+    await resumed.close();
+  } finally {
+    postgres.child.kill("SIGKILL");
+    await postgres.child.exited;
+  }
+});
