@@ -4,6 +4,7 @@ import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "../src/features/realtime/events.ts";
+import type { ChatChange } from "./store.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 export const foldCase = (text: string) => text.toLowerCase();
@@ -107,5 +108,30 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     chatId: row.chatId,
     userId: row.userId,
     json: eventJson(row.id, row.type, row.chatId, row.data),
+  };
+}
+
+/** Who a change removes and adds, against the current members: the same rule on both stores. */
+export function membershipDelta(current: number[], change: ChatChange) {
+  const remove = (change.remove ?? []).filter((id) => current.includes(id));
+  const add = [...new Set(change.add ?? [])].filter((id) => !current.includes(id));
+  const remaining = current.filter((id) => !remove.includes(id));
+  return { remove, add, remaining };
+}
+
+/** The columns a change sets on the chat row; undefined when it sets none (same name, owner). */
+export function chatRowUpdate(
+  before: { name: string | null; ownerId: number },
+  change: ChatChange,
+) {
+  const renamed = change.name !== undefined && change.name !== before.name;
+  const reowned = change.ownerId !== undefined && change.ownerId !== before.ownerId;
+  if (!renamed && !reowned) return undefined;
+  return {
+    ...(renamed && {
+      name: change.name ?? null,
+      nameKey: change.name == null ? null : foldCase(change.name),
+    }),
+    ...(reowned && { ownerId: change.ownerId as number }),
   };
 }

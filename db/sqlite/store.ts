@@ -11,11 +11,13 @@ import type { Chat } from "../../src/features/chats/model.ts";
 import type { Message } from "../../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
 import {
+  chatRowUpdate,
   type EventRow,
   foldCase,
   iso,
   type MessageRow,
   membersByChat,
+  membershipDelta,
   pairKey,
   rowToMessage,
   toChat,
@@ -389,8 +391,7 @@ export class SqliteStore implements Store {
       return this.db.transaction((tx) => {
         const written: StoredEvent[] = [];
         const current = currentMembers(tx, chatId);
-        const remove = (change.remove ?? []).filter((id) => current.includes(id));
-        const add = [...new Set(change.add ?? [])].filter((id) => !current.includes(id));
+        const { remove, add, remaining } = membershipDelta(current, change);
 
         for (const userId of remove) {
           const event = appendEvent(
@@ -406,31 +407,17 @@ export class SqliteStore implements Store {
 
         const before = tx.select().from(chats).where(eq(chats.id, chatId)).get();
         if (!before) throw notFound("no such chat");
-        const renamed = change.name !== undefined && change.name !== before.name;
-        const reowned = change.ownerId !== undefined && change.ownerId !== before.ownerId;
-        const row =
-          renamed || reowned
-            ? tx
-                .update(chats)
-                .set({
-                  ...(renamed && {
-                    name: change.name,
-                    nameKey: change.name == null ? null : foldCase(change.name),
-                  }),
-                  ...(reowned && { ownerId: change.ownerId }),
-                })
-                .where(eq(chats.id, chatId))
-                .returning()
-                .get()
-            : before;
+        const update = chatRowUpdate(before, change);
+        const row = update
+          ? tx.update(chats).set(update).where(eq(chats.id, chatId)).returning().get()
+          : before;
 
-        const remaining = current.filter((id) => !remove.includes(id));
         const chat = toChat(
           row,
           [...remaining, ...add].sort((a, b) => a - b),
         );
         const data = JSON.stringify(chat);
-        const changed = renamed || reowned || remove.length > 0 || add.length > 0;
+        const changed = update !== undefined || remove.length > 0 || add.length > 0;
         if (changed && remaining.length > 0) {
           written.push(appendEvent(tx, "chat.updated", chatId, null, data));
         }

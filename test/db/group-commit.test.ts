@@ -2,21 +2,10 @@
 // after the commit, in id order, and one failing send does not take the others with it.
 import { expect, test } from "bun:test";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
+import { seedStore } from "../support/store.ts";
 
 const store = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
-const { user } = await store.createUser({
-  fullname: "A",
-  email: "a@x.test",
-  passwordHash: "h",
-  workspace: { name: "W" },
-});
-const { value: chat } = await store.createChat({
-  workspaceId: user.workspaceId,
-  type: "private_channel",
-  name: "c",
-  ownerId: user.id,
-  memberIds: [user.id],
-});
+const { user, chat } = await seedStore(store);
 const send = (chatId: number, clientId: string | null = null) =>
   store.insertMessage({ chatId, senderId: user.id, content: "x", files: [], clientId });
 

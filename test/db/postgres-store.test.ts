@@ -10,6 +10,7 @@ import {
 } from "../../db/postgres/migrate.ts";
 import { openPostgresStore } from "../../db/postgres/store.ts";
 import { createDatabase } from "../support/postgres.ts";
+import { seedStore } from "../support/store.ts";
 
 const database = await createDatabase();
 // Two stores on one database: two instances of the server, each with its own pool.
@@ -21,27 +22,13 @@ afterAll(async () => {
   await database.drop();
 });
 
-const { user } = await first.createUser({
-  fullname: "A",
-  email: "a@x.test",
-  passwordHash: "h",
-  workspace: { name: "W" },
-});
+const { user, chat } = await seedStore(first);
 const { user: other } = await first.createUser({
   fullname: "B",
   email: "b@x.test",
   passwordHash: "h",
   workspace: { id: user.workspaceId },
 });
-const newChat = (name: string) =>
-  first.createChat({
-    workspaceId: user.workspaceId,
-    type: "private_channel",
-    name,
-    ownerId: user.id,
-    memberIds: [user.id],
-  });
-const { value: chat } = await newChat("main");
 
 test("every migration drizzle-kit generated is embedded, and a second run applies nothing", async () => {
   expect(Object.keys(postgresMigrations).sort()).toEqual([...postgresJournalTags].sort());
@@ -119,7 +106,7 @@ test("a send that fails gives its event id back: ids stay gapless", async () => 
   expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
   const rejected = results[1] as PromiseRejectedResult;
   expect(rejected.reason.code).toBe("not_found");
-  await newChat("after-failure");
+  await first.changeChat(chat.id, { name: "after-failure" });
   const ids = (await first.eventsAfter(before, 100)).map((event) => event.id);
   expect(ids).toEqual([before + 1, before + 2]);
 });

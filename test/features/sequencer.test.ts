@@ -4,22 +4,11 @@ import { afterAll, expect, test } from "bun:test";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
 import type { StoredEvent } from "../../src/features/realtime/events.ts";
 import { Sequencer } from "../../src/features/realtime/sequencer.ts";
+import { seedStore } from "../support/store.ts";
 
 const store = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
 afterAll(() => store.close());
-const { user } = await store.createUser({
-  fullname: "A",
-  email: "a@x.test",
-  passwordHash: "h",
-  workspace: { name: "W" },
-});
-const { value: chat } = await store.createChat({
-  workspaceId: user.workspaceId,
-  type: "private_channel",
-  name: "c",
-  ownerId: user.id,
-  memberIds: [user.id],
-});
+const { user, chat } = await seedStore(store);
 
 /** Stores `count` messages and returns their events, in id order. */
 async function commit(count: number): Promise<StoredEvent[]> {
