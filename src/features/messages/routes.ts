@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { ErrorBody, errorResponses } from "../../errors.ts";
+import { documentedOnly } from "../../ops/openapi.ts";
 import { headers } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { IdParams } from "../chats/model.ts";
@@ -38,10 +39,10 @@ export const messageRoutes = (deps: AuthDeps) =>
       {
         params: IdParams,
         query: HistoryQuery,
-        response: { 200: t.Array(Message), ...errorResponses },
         detail: {
           summary: "Message history, newest first",
           description: "Page backwards with `before` (a message id, exclusive); `limit` 1–100.",
+          ...documentedOnly({ 200: t.Array(Message), ...errorResponses }),
         },
       },
     );
