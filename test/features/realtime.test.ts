@@ -46,6 +46,12 @@ describe("connecting", () => {
     expect(await socket.take()).toEqual({ type: "ready", lastEventId: latest });
   });
 
+  test("a plain GET with a good token, asking no upgrade, is 400 in the envelope", async () => {
+    const reply = await fetch(`${app.url}/api/ws?token=${alice.token}`);
+    expect(reply.status).toBe(400);
+    expect(((await reply.json()) as any).error.code).toBe("bad_request");
+  });
+
   test("a bad or missing token refuses the upgrade with 401", async () => {
     for (const token of ["garbage", ""]) {
       const reply = await fetch(`${app.url}/api/ws?token=${token}`, {
