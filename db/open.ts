@@ -1,7 +1,7 @@
 // Picks the store from `database.url`: sqlite://… is the embedded default, postgres://… the
 // shared database several instances run on.
 import type { Config } from "../src/config.ts";
-import { openPostgresStore } from "./postgres/store.ts";
+import type { PostgresOptions, PostgresStore } from "./postgres/store.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./store.ts";
 
@@ -9,9 +9,14 @@ export type OpenedStore = Store & { appliedMigrations: string[] };
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
+/** Loaded on demand, so the embedded default never loads the PostgreSQL driver. */
+export async function openPostgres(url: string, options?: PostgresOptions): Promise<PostgresStore> {
+  const { openPostgresStore } = await import("./postgres/store.ts");
+  return openPostgresStore(url, options);
+}
+
 export async function openStore(database: Config["database"]): Promise<OpenedStore> {
-  if (isPostgresUrl(database.url)) {
-    return openPostgresStore(database.url, { poolSize: database.poolSize });
-  }
+  if (isPostgresUrl(database.url))
+    return openPostgres(database.url, { poolSize: database.poolSize });
   return openSqliteStore(database.url, { synchronous: database.synchronous });
 }

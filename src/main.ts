@@ -3,9 +3,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { copySqliteToPostgres } from "../db/copy.ts";
-import { isPostgresUrl, openStore } from "../db/open.ts";
-import { openPostgresStore } from "../db/postgres/store.ts";
+import { isPostgresUrl, openPostgres, openStore } from "../db/open.ts";
 import { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
@@ -198,7 +196,8 @@ async function run(argv: string[]): Promise<number> {
           "migrate-to-postgres",
         );
       }
-      const destination = await openPostgresStore(target);
+      const destination = await openPostgres(target);
+      const { copySqliteToPostgres } = await import("../db/copy.ts");
       try {
         const copied = await copySqliteToPostgres(source, destination);
         const { lastEventId, ...rows } = copied;

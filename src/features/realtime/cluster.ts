@@ -2,7 +2,7 @@
 // delivers what the others publish to its own sockets, in id order (the hub's sequencer fills
 // whatever Redis lost from the database). Typing and presence, which are never stored, travel
 // the same way; presence is soft state that each instance rebuilds from its peers' heartbeats.
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import type { Store } from "../../../db/store.ts";
 import type { Config } from "../../config.ts";
 import type { User } from "../accounts/model.ts";
@@ -28,25 +28,16 @@ type Peer = { users: Map<number, number>; seen: number };
 
 export class ClusterHub extends LocalHub {
   readonly instanceId = crypto.randomUUID();
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private publisher!: Redis;
+  private subscriber!: Redis;
   private readonly channels: { events: string; notes: string };
   /** Who is connected where, this instance included: user id → workspace id, per instance. */
   private readonly peers = new Map<string, Peer>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly heartbeatMs: number;
 
-  constructor(cluster: ClusterOptions) {
+  constructor(private readonly cluster: ClusterOptions) {
     super(cluster);
-    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 3 };
-    // No offline queue: during an outage, publishes fail at once instead of piling up in memory;
-    // the other instances read what they missed from the database when Redis is back.
-    this.publisher = new Redis(cluster.url, { ...redisOptions, enableOfflineQueue: false });
-    this.subscriber = new Redis(cluster.url, { ...redisOptions, autoResubscribe: true });
-    for (const client of [this.publisher, this.subscriber]) {
-      // Reconnecting is ioredis's job; an error here is only worth a line in the log.
-      client.on("error", (error) => console.error(`redis: ${error.message}`));
-    }
     this.channels = { events: `${cluster.prefix}:events`, notes: `${cluster.prefix}:notes` };
     this.heartbeatMs = cluster.heartbeatMs ?? 5000;
     this.peers.set(this.instanceId, { users: new Map(), seen: Number.POSITIVE_INFINITY });
@@ -54,6 +45,17 @@ export class ClusterHub extends LocalHub {
 
   override async start(): Promise<void> {
     await super.start();
+    // Loaded here, so a single instance never loads the Redis client at all.
+    const { default: Redis } = await import("ioredis");
+    const redisOptions = { lazyConnect: true, maxRetriesPerRequest: 3 };
+    // No offline queue: during an outage, publishes fail at once instead of piling up in memory;
+    // the other instances read what they missed from the database when Redis is back.
+    this.publisher = new Redis(this.cluster.url, { ...redisOptions, enableOfflineQueue: false });
+    this.subscriber = new Redis(this.cluster.url, { ...redisOptions, autoResubscribe: true });
+    for (const client of [this.publisher, this.subscriber]) {
+      // Reconnecting is ioredis's job; an error here is only worth a line in the log.
+      client.on("error", (error) => console.error(`redis: ${error.message}`));
+    }
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
     this.subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) =>
       this.receive(channel.toString(), message.toString()),
