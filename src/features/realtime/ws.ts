@@ -6,7 +6,13 @@ import { badRequest } from "../../errors.ts";
 import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { Connection, type LocalHub, type Transport } from "./hub.ts";
-import { closeConnection, handleFrame, openConnection, parseSince } from "./service.ts";
+import {
+  closeConnection,
+  handleFrame,
+  openConnection,
+  parseSince,
+  type RealtimeCtx,
+} from "./service.ts";
 
 const socketTransport = (socket: ServerWebSocket<unknown>): Transport => ({
   kind: "ws",
@@ -44,20 +50,8 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
     ({ request, server, user, query }) => {
       const ip = requestIp(server, request, deps.config.server.trustedProxies);
       deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
-      let connection: Connection | undefined;
-      const handlers: SocketHandlers = {
-        open(socket) {
-          connection = new Connection(user, socketTransport(socket));
-          void openConnection({ ...deps, user }, connection, parseSince(query.since));
-        },
-        message(_socket, message) {
-          if (connection) void handleFrame({ ...deps, user }, connection, parseFrame(message));
-        },
-        close() {
-          if (connection) closeConnection(deps.hub, connection);
-        },
-      };
-      if (!server?.upgrade(request, { data: handlers })) {
+      const data = socketHandlers({ ...deps, user }, parseSince(query.since));
+      if (!server?.upgrade(request, { data })) {
         throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
       }
       // Bun answers an upgraded request itself; the handler returns nothing.
@@ -69,6 +63,26 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
       detail: { hide: true },
     },
   );
+
+/**
+ * One socket's handlers, kept for its lifetime: built apart from the request handler so that
+ * they hold the user and the deps, not the request they came with.
+ */
+function socketHandlers(ctx: RealtimeCtx, since: number | null | undefined): SocketHandlers {
+  let connection: Connection | undefined;
+  return {
+    open(socket) {
+      connection = new Connection(ctx.user, socketTransport(socket));
+      void openConnection(ctx, connection, since);
+    },
+    message(_socket, message) {
+      if (connection) void handleFrame(ctx, connection, parseFrame(message));
+    },
+    close() {
+      if (connection) closeConnection(ctx.hub, connection);
+    },
+  };
+}
 
 /** What Elysia's app-wide WebSocket handler calls, found on each socket's data. */
 type SocketHandlers = {
