@@ -1,8 +1,10 @@
 // Shared by the benchmark suite: processes pinned to a core, their CPU time, percentiles, and
-// preparing our server's users and chats through its own API.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// preparing our server's users and chats through its own API or straight in its store.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import postgres from "postgres";
+import type { Store } from "../db/store.ts";
 
 export const repo = join(import.meta.dir, "..");
 export const serverCore = "0";
@@ -79,20 +81,86 @@ export async function mintToken(userId: number): Promise<string> {
     .sign(new TextEncoder().encode(benchSecret));
 }
 
-/** Our server (bun + src/main.ts, or the binary) on its own database, limits off, quiet. */
-export async function startOurs(
-  command: string[],
-  databasePath?: string,
-  backpressureLimit = 67_108_864,
-): Promise<Running> {
+export type OursOptions = {
+  /** A SQLite file's path, or a postgres:// URL; default: a new SQLite file of its own. */
+  database?: string;
+  /** redis://…: instances on one PostgreSQL database deliver each other's events through it. */
+  pubsubUrl?: string;
+  /** Instances of one cluster share their uploaded files; default: a directory of its own. */
+  filesDir?: string;
+  backpressureLimit?: number;
+};
+
+/** Our server (bun + src/main.ts, or the binary) on its own port, limits off, quiet. */
+export async function startOurs(command: string[], options: OursOptions = {}): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "chat-bench-ours-"));
   const config = join(dir, "app.yml");
   const port = await freePort();
-  writeFileSync(
-    config,
-    `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${databasePath ?? join(dir, "chat.db")}\nfiles:\n  dir: ${dir}/files\nauth:\n  secret: "${benchSecret}"\nlimits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0\nrealtime:\n  backpressureLimit: ${backpressureLimit}\n`,
-  );
+  const database = options.database ?? join(dir, "chat.db");
+  const lines = [
+    `server:\n  host: 127.0.0.1\n  port: ${port}`,
+    `database:\n  url: ${/^postgres(ql)?:\/\//.test(database) ? database : `sqlite://${database}`}`,
+    ...(options.pubsubUrl ? [`pubsub:\n  url: ${options.pubsubUrl}`] : []),
+    `files:\n  dir: ${options.filesDir ?? join(dir, "files")}`,
+    `auth:\n  secret: "${benchSecret}"`,
+    "limits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0",
+    `realtime:\n  backpressureLimit: ${options.backpressureLimit ?? 67_108_864}`,
+  ];
+  writeFileSync(config, `${lines.join("\n")}\n`);
   return spawnPinned(command, { dir, port, env: { CHAT_CONFIG: config }, path: "/healthz" });
+}
+
+/** The PostgreSQL server the cluster scenario creates its database in (trust auth). */
+export const postgresAdminUrl =
+  process.env.CHAT_BENCH_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/test";
+export const redisUrl = process.env.CHAT_BENCH_REDIS ?? "redis://127.0.0.1:6379";
+
+export type BenchDatabase = {
+  url: string;
+  /** CPU seconds used so far by the server processes serving this database's connections. */
+  backendCpuSeconds(): Promise<Map<number, number>>;
+  drop(): Promise<void>;
+};
+
+/** A new, empty PostgreSQL database for one run, dropped (with its connections) by `drop`. */
+export async function createPostgresDatabase(): Promise<BenchDatabase> {
+  const name = `chat_bench_${process.pid}_${crypto.randomUUID().slice(0, 8)}`;
+  const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async backendCpuSeconds() {
+      const rows = await admin<{ pid: number }[]>`
+        select pid from pg_stat_activity where datname = ${name}`;
+      const seconds = new Map<number, number>();
+      for (const { pid } of rows) {
+        try {
+          seconds.set(pid, cpuSeconds(pid));
+        } catch {} // a connection that closed in between
+      }
+      return seconds;
+    },
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** CPU seconds used between two readings of backendCpuSeconds (a new backend counts whole). */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** A directory for files that several instances share. */
+export function sharedFilesDir(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "chat-bench-shared-")), "files");
+  mkdirSync(dir);
+  return dir;
 }
 
 async function post(url: string, token: string | undefined, body: unknown) {
@@ -144,6 +212,47 @@ export async function prepareOurs(base: string, people: number, chats: number, p
   return { users, chatIds };
 }
 
+/**
+ * `people` users in one workspace, in group chats of ten, written straight into a store (SQLite
+ * or PostgreSQL) with tokens minted here: no Argon2 for thousands of people. `index` is the
+ * chat's position, the room the references use.
+ */
+export async function seedChatsOfTen(store: Store, people: number, domain: string) {
+  const first = await store.createUser({
+    fullname: "U0",
+    email: `u0@${domain}`,
+    passwordHash: "not used",
+    workspace: { name: domain },
+  });
+  const ids = [first.user.id];
+  for (let i = 1; i < people; i++) {
+    ids.push(
+      (
+        await store.createUser({
+          fullname: `U${i}`,
+          email: `u${i}@${domain}`,
+          passwordHash: "not used",
+          workspace: { id: first.workspace.id },
+        })
+      ).user.id,
+    );
+  }
+  const clients: { token: string; room: number; index: number }[] = [];
+  for (let c = 0; c * 10 < ids.length; c++) {
+    const members = ids.slice(c * 10, c * 10 + 10);
+    const chat = await store.createChat({
+      workspaceId: first.workspace.id,
+      type: "group",
+      name: null,
+      ownerId: members[0] as number,
+      memberIds: members,
+    });
+    for (const id of members)
+      clients.push({ token: await mintToken(id), room: chat.value.id, index: c });
+  }
+  return clients;
+}
+
 /** Arguments for a generator, in a file: thousands of tokens do not fit on a command line. */
 export function argsFile(args: Record<string, unknown>): string {
   const path = join(mkdtempSync(join(tmpdir(), "chat-bench-args-")), "args.json");
@@ -156,12 +265,23 @@ export function readArgs<T>(): T {
   return JSON.parse(readFileSync(process.argv[2] as string, "utf8")) as T;
 }
 
-/** Runs a load generator pinned to the other core; its last stdout line is its JSON result. */
+/**
+ * Runs a load generator pinned to the other core; its last stdout line is its JSON result.
+ * Server CPU is the sum over `serverPid` (several for a cluster), from the generator's START,
+ * when `onStart` is called too.
+ */
 export async function runLoad<T>(
   script: string,
   args: Record<string, unknown>,
-  serverPid?: number,
+  serverPid?: number | number[],
+  onStart?: () => void,
 ) {
+  const serverPids = serverPid === undefined ? [] : [serverPid].flat();
+  const serversCpu = () =>
+    serverPids.reduce((sum, pid) => {
+      if (!existsSync(`/proc/${pid}`)) throw new Error(`server ${pid} exited during ${script}`);
+      return sum + cpuSeconds(pid);
+    }, 0);
   const child = Bun.spawn(
     ["taskset", "-c", loadCore, process.execPath, join(repo, "bench/load", script), argsFile(args)],
     {
@@ -174,11 +294,14 @@ export async function runLoad<T>(
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
     const text = decoder.decode(chunk);
-    if (text.includes("START") && serverPid) serverCpuAtStart = cpuSeconds(serverPid);
+    if (text.includes("START")) {
+      serverCpuAtStart = serversCpu();
+      onStart?.();
+    }
     output += text;
   }
-  const serverCpu = serverPid ? cpuSeconds(serverPid) - serverCpuAtStart : 0;
-  await child.exited;
+  const serverCpu = serversCpu() - serverCpuAtStart;
+  if ((await child.exited) !== 0) throw new Error(`${script} failed (exit ${child.exitCode})`);
   const last = output.trim().split("\n").at(-1) ?? "{}";
   const result = JSON.parse(last) as T & { seconds: number; loadCpu: number };
   return {
@@ -218,3 +341,36 @@ export function finishLatencyRun(
   );
   process.exit(0);
 }
+
+/** One rate step of the many-chats generator. */
+export type StepResult = {
+  offered: number;
+  achieved: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+};
+
+/** The highest offered rate with ≥ 99.9% delivered and p99 ≤ 50 ms. */
+export function sustainedStep(steps: StepResult[]): StepResult | undefined {
+  return steps
+    .filter((step) => step.delivered >= 0.999 && step.p99 <= 50)
+    .reduce<StepResult | undefined>(
+      (best, step) => (best && best.offered >= step.offered ? best : step),
+      undefined,
+    );
+}
+
+/** One line of the report's table: our figure against a reference, measured in the same run. */
+export type Row = {
+  scenario: string;
+  measure: string;
+  ours: number;
+  reference: number;
+  referenceName: string;
+  /** The ratio aimed at; none for a row that is only measured. */
+  target?: number;
+  serverCpu: number;
+  loadCpu: number;
+  note?: string;
+};

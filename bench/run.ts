@@ -2,22 +2,29 @@
 // workload at each, and writes the ratios to docs/benchmarks.md and docs/benchmarks.svg.
 // Servers run on core 0, load generators on core 1; a row whose generator saturates its core is
 // marked invalid. Default sizes finish in a few minutes; --full uses the issue's sizes.
+// `--only cluster` runs just the cluster scenario (PostgreSQL at CHAT_BENCH_POSTGRES, Redis at
+// CHAT_BENCH_REDIS, the local ones by default) and prints its rows; the docs are left as they are.
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../db/sqlite/store.ts";
+import { runCluster } from "./cluster.ts";
 import {
   argsFile,
   cpuSeconds,
   mintToken,
   prepareOurs,
+  type Row,
   type Running,
   repo,
   rssBytes,
   runLoad,
+  type StepResult,
+  seedChatsOfTen,
   startOurs,
   startPinned,
+  sustainedStep,
 } from "./lib.ts";
 
 const full = process.argv.includes("--full");
@@ -35,21 +42,56 @@ const size = {
   slowMembers: full ? 1000 : 200,
   slowRate: full ? 1000 : 200,
   slowSeconds: 10,
+  cluster: {
+    clients: full ? 4000 : 1000,
+    rates: [1000, 2000, 4000, 6000, 8000, 10_000, 12_000, 16_000],
+    stepSeconds: full ? 5 : 3,
+    latencyChats: 20,
+    latencyRate: 500,
+    latencySeconds: full ? 20 : 5,
+    warmupSeconds: 2,
+  },
 };
 
-type Row = {
-  scenario: string;
-  measure: string;
-  ours: number;
-  reference: number;
-  referenceName: string;
-  target: number;
-  serverCpu: number;
-  loadCpu: number;
-  note?: string;
-};
 const rows: Row[] = [];
 const log = (text: string) => console.log(`· ${text}`);
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
+const lowerIsBetter = (row: Row) => row.measure.includes("lower is better");
+const ratio = (row: Row) => row.ours / row.reference;
+const meets = (row: Row, target: number) =>
+  lowerIsBetter(row) ? ratio(row) <= target : ratio(row) >= target;
+const invalid = (row: Row) => row.loadCpu >= 0.95;
+const targetCell = (row: Row) =>
+  row.target === undefined
+    ? "none (measured only)"
+    : `${lowerIsBetter(row) ? "≤" : "≥"} ${row.target}×`;
+const metCell = (row: Row) => {
+  if (invalid(row)) return "invalid: load generator saturated";
+  if (row.target === undefined) return "—";
+  return meets(row, row.target) ? "yes" : "**no**";
+};
+const tableHeader = [
+  "| scenario | measure | ours | reference | ratio | target | met | server CPU | load CPU |",
+  "|---|---|---|---|---|---|---|---|---|",
+];
+const tableLine = (row: Row) =>
+  `| ${row.scenario} | ${row.measure} | ${fmt(row.ours)} | ${fmt(row.reference)} (${row.referenceName}) | ${ratio(row).toFixed(2)}× | ${targetCell(row)} | ${metCell(row)} | ${(row.serverCpu * 100).toFixed(0)}% | ${(row.loadCpu * 100).toFixed(0)}% |`;
+
+const only = process.argv.includes("--only")
+  ? process.argv[process.argv.indexOf("--only") + 1]
+  : undefined;
+if (only !== undefined && only !== "cluster") {
+  console.error(`--only: "${only}" is not a scenario that runs alone; "cluster" is`);
+  process.exit(2);
+}
+const ourSourceCommand = [process.execPath, join(repo, "src/main.ts")];
+if (only === "cluster") {
+  const cluster = await runCluster(ourSourceCommand, size.cluster, log);
+  console.log(
+    `\n${[...tableHeader, ...cluster.rows.map(tableLine)].join("\n")}\n\n${cluster.rows.map((row) => `- ${row.scenario}: ${row.note}`).join("\n")}\n\n${cluster.details}`,
+  );
+  process.exit(0);
+}
 
 // Build the binary once; our server also runs straight from source.
 Bun.spawnSync(
@@ -57,7 +99,7 @@ Bun.spawnSync(
   { cwd: repo },
 );
 const ourCommands: Record<string, string[]> = {
-  "ours (bun)": [process.execPath, join(repo, "src/main.ts")],
+  "ours (bun)": ourSourceCommand,
   "ours (binary)": [join(tmpdir(), "chat-bench-binary")],
 };
 
@@ -225,7 +267,7 @@ const historyChats = await (async () => {
   return ids;
 })();
 const history = await withServer(
-  () => startOurs(ourCommands["ours (bun)"] as string[], historyPath),
+  () => startOurs(ourCommands["ours (bun)"] as string[], { database: historyPath }),
   async (server) => {
     const signin = await fetch(`${server.url}/api/signin`, {
       method: "POST",
@@ -335,7 +377,7 @@ const idleUser = await (async () => {
   return user;
 })();
 const oursConnections = await withServer(
-  () => startOurs(ourCommands["ours (bun)"] as string[], connectionsDb),
+  () => startOurs(ourCommands["ours (bun)"] as string[], { database: connectionsDb }),
   async (server) =>
     rampConnections(server, {
       url: server.url,
@@ -372,49 +414,10 @@ log(
 
 // ——— Many chats: chats of 10, open-loop rising send rate, send→receive latency ———
 log(`many chats: ${size.manyChatsClients} connections in chats of 10, rising rate`);
-type StepResult = {
-  offered: number;
-  achieved: number;
-  delivered: number;
-  p50: number;
-  p99: number;
-};
 const manyChatsDb = join(mkdtempSync(join(tmpdir(), "chat-bench-many-")), "chat.db");
 const manyChatsClients = await (async () => {
-  // Written straight into the database, tokens minted here: no Argon2 for thousands of people.
   const store = openSqliteStore(`sqlite://${manyChatsDb}`, { synchronous: "NORMAL" });
-  const first = await store.createUser({
-    fullname: "U0",
-    email: "u0@many.test",
-    passwordHash: "not used",
-    workspace: { name: "Many" },
-  });
-  const ids = [first.user.id];
-  for (let i = 1; i < size.manyChatsClients; i++) {
-    ids.push(
-      (
-        await store.createUser({
-          fullname: `U${i}`,
-          email: `u${i}@many.test`,
-          passwordHash: "not used",
-          workspace: { id: first.workspace.id },
-        })
-      ).user.id,
-    );
-  }
-  const clients: { token: string; room: number; index: number }[] = [];
-  for (let c = 0; c * 10 < ids.length; c++) {
-    const members = ids.slice(c * 10, c * 10 + 10);
-    const chat = await store.createChat({
-      workspaceId: first.workspace.id,
-      type: "group",
-      name: null,
-      ownerId: members[0] as number,
-      memberIds: members,
-    });
-    for (const id of members)
-      clients.push({ token: await mintToken(id), room: chat.value.id, index: c });
-  }
+  const clients = await seedChatsOfTen(store, size.manyChatsClients, "many.test");
   await store.close();
   return clients;
 })();
@@ -428,12 +431,12 @@ const manyArgs = {
   membersPerRoom: 10,
 };
 manyChats.ours = await withServer(
-  () => startOurs(ourCommands["ours (bun)"] as string[], manyChatsDb),
+  () => startOurs(ourCommands["ours (bun)"] as string[], { database: manyChatsDb }),
   (server) =>
     runLoad<{ steps: StepResult[] }>(
       "many-chats.ts",
       {
-        url: server.url,
+        urls: [server.url],
         kind: "ours",
         clients: manyChatsClients.map(({ token, room }) => ({ token, room })),
         ...manyArgs,
@@ -451,7 +454,7 @@ for (const [name, command] of [
       runLoad<{ steps: StepResult[] }>(
         "many-chats.ts",
         {
-          url: server.url,
+          urls: [server.url],
           kind: "room",
           clients: manyChatsClients.map(({ index }) => ({ room: index })),
           ...manyArgs,
@@ -460,14 +463,7 @@ for (const [name, command] of [
       ),
   );
 }
-/** The highest offered rate with ≥ 99.9% delivered and p99 ≤ 50 ms. */
-const sustained = (steps: StepResult[]) =>
-  Math.max(
-    0,
-    ...steps
-      .filter((step) => step.delivered >= 0.999 && step.p99 <= 50)
-      .map((step) => step.offered),
-  );
+const sustained = (steps: StepResult[]) => sustainedStep(steps)?.offered ?? 0;
 const oursMany = manyChats.ours as NonNullable<(typeof manyChats)[string]>;
 const ceilingMany = manyChats["Bun.serve ceiling"] as NonNullable<(typeof manyChats)[string]>;
 const at2000 = oursMany.steps.find((step) => step.offered === 2000);
@@ -571,7 +567,11 @@ type SlowResult = {
 async function slowRun(stalled: number): Promise<SlowResult> {
   return withServer(
     // A real limit here (the other scenarios raise it for bursts): stalled sockets must hit it.
-    () => startOurs(ourCommands["ours (bun)"] as string[], slowDb, 262_144),
+    () =>
+      startOurs(ourCommands["ours (bun)"] as string[], {
+        database: slowDb,
+        backpressureLimit: 262_144,
+      }),
     async (server) => {
       let peakRss = 0;
       const sampler = setInterval(() => {
@@ -616,40 +616,36 @@ log(
   `slow consumers: p99 ${stalledRun.p99.toFixed(1)} ms with stalls vs ${calm.p99.toFixed(1)} ms without; ${stalledRun.stalledClosed} stalled closed`,
 );
 
+// ——— Cluster: one instance vs two on PostgreSQL + Redis, latency across instances ———
+const cluster = await runCluster(ourCommands["ours (bun)"] as string[], size.cluster, log);
+rows.push(...cluster.rows);
+
 // ——— Report ———
-const lowerIsBetter = (row: Row) => row.measure.includes("lower is better");
-const ratio = (row: Row) => row.ours / row.reference;
-const meets = (row: Row) =>
-  lowerIsBetter(row) ? ratio(row) <= row.target : ratio(row) >= row.target;
-const invalid = (row: Row) => row.loadCpu >= 0.95;
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
-const table = [
-  "| scenario | measure | ours | reference | ratio | target | met | server CPU | load CPU |",
-  "|---|---|---|---|---|---|---|---|---|",
-  ...rows.map(
-    (row) =>
-      `| ${row.scenario} | ${row.measure} | ${fmt(row.ours)} | ${fmt(row.reference)} (${row.referenceName}) | ${ratio(row).toFixed(2)}× | ${lowerIsBetter(row) ? "≤" : "≥"} ${row.target}× | ${invalid(row) ? "invalid: load generator saturated" : meets(row) ? "yes" : "**no**"} | ${(row.serverCpu * 100).toFixed(0)}% | ${(row.loadCpu * 100).toFixed(0)}% |`,
-  ),
-];
+const table = [...tableHeader, ...rows.map(tableLine)];
 const notes = rows.filter((row) => row.note).map((row) => `- ${row.scenario}: ${row.note}`);
 const fanoutLines = Object.entries(fanout).map(
   ([name, result]) =>
     `| ${name} | ${fmt(result.perSecond)} | ${(result.serverCpuShare * 100).toFixed(0)}% | ${(result.loadCpuShare * 100).toFixed(0)}% |`,
 );
 
-// A chart: each scenario's ratio against its target.
+// A chart: each scenario's ratio against its target (blue: a row without one).
+const barColor = (row: Row) => {
+  if (invalid(row)) return "#aaaaaa";
+  if (row.target === undefined) return "#1164a3";
+  return meets(row, row.target) ? "#2bac76" : "#e01e5a";
+};
 const width = 720;
 const barHeight = 26;
 const chart = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${rows.length * (barHeight + 14) + 40}" font-family="sans-serif" font-size="12" role="img">
 <title>Benchmark ratios of our server to each reference, against their targets</title>
-<text x="10" y="18" font-weight="bold">Ours ÷ reference, measured in one run (line: target; grey: invalid)</text>
+<text x="10" y="18" font-weight="bold">Ours ÷ reference, measured in one run (line: target; grey: invalid; blue: no target)</text>
 ${rows
   .map((row, i) => {
     const y = 30 + i * (barHeight + 14);
     const scale = (value: number) => 220 + Math.min(value, 20) * 22;
     return `<text x="10" y="${y + 17}">${row.scenario} vs ${row.referenceName.slice(0, 18)}</text>
-<rect x="220" y="${y}" width="${scale(ratio(row)) - 220}" height="${barHeight}" fill="${invalid(row) ? "#aaaaaa" : meets(row) ? "#2bac76" : "#e01e5a"}"/>
-<line x1="${scale(row.target)}" x2="${scale(row.target)}" y1="${y - 3}" y2="${y + barHeight + 3}" stroke="#000" stroke-width="2"/>
+<rect x="220" y="${y}" width="${scale(ratio(row)) - 220}" height="${barHeight}" fill="${barColor(row)}"/>
+${row.target === undefined ? "" : `<line x1="${scale(row.target)}" x2="${scale(row.target)}" y1="${y - 3}" y2="${y + barHeight + 3}" stroke="#000" stroke-width="2"/>`}
 <text x="${scale(ratio(row)) + 6}" y="${y + 17}">${ratio(row).toFixed(2)}×</text>`;
   })
   .join("\n")}
@@ -683,6 +679,7 @@ only relay frames.
 |---|---|---|---|
 ${fanoutLines.join("\n")}
 
+${cluster.details}
 ## How to read and regenerate
 
 - \`bun run bench\` (a few minutes) or \`bun run bench --full\` rewrites this page and the chart.
@@ -697,6 +694,10 @@ ${fanoutLines.join("\n")}
   \`realtime.backpressureLimit\` (the other scenarios raise it for bursts) and 4 KB messages,
   because Linux's loopback socket buffers absorb several megabytes before the server's own
   queue grows.
+- Cluster rows have no target: "ours" is two instances (or the path across instances) and the
+  reference one instance (or the path within one), both on PostgreSQL + Redis; a ratio below 1×
+  (above 1× for latency) is the price of scale-out on this machine. \`bun run bench --only
+  cluster\` runs just them and prints them without touching this page.
 
 ## What changed the numbers
 

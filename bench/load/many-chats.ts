@@ -1,34 +1,46 @@
 // Many chats: every client sits in one chat (a room) of ten; messages are sent open-loop at a
 // rising total rate, step by step. Each message carries its send time, so receivers (parsing
 // clients) measure send→receive latency. A step's result: offered and delivered rates, the share
-// delivered, and latency percentiles.
+// delivered, and latency percentiles. With several URLs (instances of one cluster), clients are
+// spread over them in turn, so a chat's members sit on different instances.
 import { percentile, readArgs } from "../lib.ts";
 
 type Args = {
-  url: string;
+  urls: string[];
   kind: "ours" | "room";
   clients: { token?: string; room: number }[];
   rates: number[];
   stepSeconds: number;
   membersPerRoom: number;
+  /** Unmeasured sending at the first rate before the ramp, e.g. while presence settles. */
+  warmupSeconds?: number;
 };
 const args = readArgs<Args>();
-const cpuAtStart = process.cpuUsage();
 
 type Step = { sent: number; received: number; latencies: number[] };
 const steps: Step[] = args.rates.map(() => ({ sent: 0, received: 0, latencies: [] }));
 const pattern = /"content":"t:([0-9.]+):([0-9]+)"/;
+// Client ids are unique per sender and chat: a second run on the same database must not repeat
+// them, or the server answers with the stored message and delivers nothing.
+const runId = crypto.randomUUID().slice(0, 8);
 
+// A server that dies while thousands connect can leave sockets neither open nor failed.
+const connecting = setTimeout(() => {
+  console.error("many-chats: the connects did not finish within 60 s");
+  process.exit(1);
+}, 60_000);
 const sockets = await Promise.all(
   args.clients.map(
-    (client) =>
+    (client, i) =>
       new Promise<WebSocket>((resolve, reject) => {
+        const base = (args.urls[i % args.urls.length] as string).replace("http", "ws");
         const url =
           args.kind === "ours"
-            ? `${args.url.replace("http", "ws")}/api/ws?token=${client.token}`
-            : `${args.url.replace("http", "ws")}/ws?room=${client.room}`;
+            ? `${base}/api/ws?token=${client.token}`
+            : `${base}/ws?room=${client.room}`;
         const socket = new WebSocket(url);
         socket.onerror = () => reject(new Error("connect failed"));
+        socket.onclose = () => reject(new Error("closed before ready"));
         socket.onmessage = (event) => {
           const text = event.data as string;
           if (text.includes('"ready"')) return resolve(socket);
@@ -45,29 +57,44 @@ const sockets = await Promise.all(
   ),
 );
 
-const started = performance.now();
-console.log("START");
+clearTimeout(connecting);
+
 let next = 0;
-const results = [];
-for (const [index, rate] of args.rates.entries()) {
-  const step = steps[index] as Step;
+/** Sends open-loop at `rate` for `seconds`, in turn from every client; returns how many. */
+async function sendFor(rate: number, seconds: number, tag: string): Promise<number> {
   const tickMs = 10;
   const perTick = rate / (1000 / tickMs);
   let owed = 0;
-  const stepStart = performance.now();
-  while (performance.now() - stepStart < args.stepSeconds * 1000) {
+  let sent = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
     owed += perTick;
     for (; owed >= 1; owed--) {
       const i = next++ % sockets.length;
       const client = args.clients[i] as Args["clients"][number];
-      const content = `t:${performance.now().toFixed(3)}:${index}`;
+      const content = `t:${performance.now().toFixed(3)}:${tag}`;
       (sockets[i] as WebSocket).send(
-        `{"type":"send","chatId":${client.room},"content":"${content}","clientId":"m${next}"}`,
+        `{"type":"send","chatId":${client.room},"content":"${content}","clientId":"${runId}-${next}"}`,
       );
-      step.sent++;
+      sent++;
     }
     await Bun.sleep(tickMs);
   }
+  return sent;
+}
+
+// The warm-up's tag is not a step number, so its deliveries are not counted.
+if (args.warmupSeconds) {
+  await sendFor(args.rates[0] ?? 0, args.warmupSeconds, "warm-up");
+  await Bun.sleep(1000);
+}
+const started = performance.now();
+const cpuAtStart = process.cpuUsage();
+console.log("START");
+const results = [];
+for (const [index, rate] of args.rates.entries()) {
+  const step = steps[index] as Step;
+  step.sent = await sendFor(rate, args.stepSeconds, String(index));
   await Bun.sleep(1000);
   const expected = step.sent * args.membersPerRoom;
   const result = {
