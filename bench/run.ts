@@ -739,7 +739,7 @@ Each change with what it bought, where it was measured:
 
 ## Not measured yet
 
-- The \`--full\` sizes (19,000 connections, 1,000,000 messages, 10,000 many-chats clients) were
+- The \`--full\` sizes (19,000 connections, 1,000,000 messages, 10,000 many-chats clients)
   have not been run yet; the figures above are the quick sizes.
 `;
 writeFileSync(join(repo, "docs/benchmarks.md"), report);
