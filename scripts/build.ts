@@ -15,6 +15,10 @@ const result = await Bun.build({
   entrypoints: ["src/main.ts"],
   compile: { outfile, ...(target && { target: `bun-${target}` as Bun.Build.CompileTarget }) },
   minify: true,
+  // Precompiled bytecode: the PostgreSQL and Redis clients are in the bundle even when only
+  // loaded on demand, and parsing them at every start took ~15 ms; with bytecode a start is faster
+  // than before they were added.
+  bytecode: true,
   sourcemap: "linked",
 });
 if (!result.success) {
