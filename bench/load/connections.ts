@@ -20,23 +20,15 @@ const lines = console[Symbol.asyncIterator]();
 const started = performance.now();
 console.log("START");
 let next = 0;
-let paused: Promise<unknown> | undefined;
 await Promise.all(
   Array.from({ length: args.concurrency }, async () => {
     while (next < args.count) {
-      if (paused) await paused;
       next++;
       await new Promise<void>((resolve, reject) => {
         const socket = new WebSocket(url);
         socket.onmessage = () => {
           socket.onmessage = null;
           sockets.push(socket);
-          // At half, the ramp waits while the orchestrator lets the server settle and reads its
-          // memory; it reads it again once all are open.
-          if (sockets.length === Math.floor(args.count / 2)) {
-            console.log("HALF");
-            paused = lines.next();
-          }
           resolve();
         };
         socket.onerror = () => reject(new Error("connect failed"));

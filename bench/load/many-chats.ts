@@ -29,32 +29,43 @@ const connecting = setTimeout(() => {
   console.error("many-chats: the connects did not finish within 60 s");
   process.exit(1);
 }, 60_000);
-const sockets = await Promise.all(
-  args.clients.map(
-    (client, i) =>
-      new Promise<WebSocket>((resolve, reject) => {
-        const base = (args.urls[i % args.urls.length] as string).replace("http", "ws");
-        const url =
-          args.kind === "ours"
-            ? `${base}/api/ws?token=${client.token}`
-            : `${base}/ws?room=${client.room}`;
-        const socket = new WebSocket(url);
-        socket.onerror = () => reject(new Error("connect failed"));
-        socket.onclose = () => reject(new Error("closed before ready"));
-        socket.onmessage = (event) => {
-          const text = event.data as string;
-          if (text.includes('"ready"')) return resolve(socket);
-          const match = pattern.exec(text);
-          if (!match) return;
-          // Ours also sends acks (with the same content); only deliveries count.
-          if (args.kind === "ours" && !text.startsWith('{"id"')) return;
-          const step = steps[Number(match[2])];
-          if (!step) return;
-          step.received++;
-          step.latencies.push(performance.now() - Number(match[1]));
-        };
-      }),
-  ),
+/** Opens client `i`'s socket; resolves at its `ready`, then counts what it receives. */
+const open = (i: number) =>
+  new Promise<WebSocket>((resolve, reject) => {
+    const client = args.clients[i] as Args["clients"][number];
+    const base = (args.urls[i % args.urls.length] as string).replace("http", "ws");
+    const url =
+      args.kind === "ours"
+        ? `${base}/api/ws?token=${client.token}`
+        : `${base}/ws?room=${client.room}`;
+    const socket = new WebSocket(url);
+    socket.onerror = () => reject(new Error("connect failed"));
+    socket.onclose = () => reject(new Error("closed before ready"));
+    socket.onmessage = (event) => {
+      const text = event.data as string;
+      if (text.includes('"ready"')) return resolve(socket);
+      const match = pattern.exec(text);
+      if (!match) return;
+      // Ours also sends acks (with the same content); only deliveries count.
+      if (args.kind === "ours" && !text.startsWith('{"id"')) return;
+      const step = steps[Number(match[2])];
+      if (!step) return;
+      step.received++;
+      step.latencies.push(performance.now() - Number(match[1]));
+    };
+  });
+
+// A few hundred handshakes at a time: ten thousand at once overflow the listen backlog, and
+// the dropped ones fail instead of connecting a moment later.
+const sockets: WebSocket[] = [];
+let opened = 0;
+await Promise.all(
+  Array.from({ length: 256 }, async () => {
+    while (opened < args.clients.length) {
+      const i = opened++;
+      sockets[i] = await open(i);
+    }
+  }),
 );
 
 clearTimeout(connecting);
