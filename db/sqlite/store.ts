@@ -50,6 +50,8 @@ import {
 } from "./schema.ts";
 
 type Db = BunSQLiteDatabase<Record<string, never>>;
+type Sent = Written<Message> & { created: boolean };
+type Outcome = { ok: Sent } | { error: unknown };
 type ChatRow = typeof chats.$inferSelect;
 
 export type SqliteOptions = { synchronous: "NORMAL" | "FULL" };
@@ -104,6 +106,20 @@ export class SqliteStore implements Store {
 
   constructor(readonly sqlite: Database) {
     this.db = drizzle({ client: sqlite });
+    // Transaction functions are built once: bun:sqlite defines properties on each new one.
+    this.storeBatch = sqlite.transaction((inputs: NewMessage[]) =>
+      inputs.map((input): Outcome => ({ ok: this.storeMessage(input) })),
+    );
+    const storeOne = sqlite.transaction((input: NewMessage) => this.storeMessage(input));
+    this.storeEach = sqlite.transaction((inputs: NewMessage[]) =>
+      inputs.map((input): Outcome => {
+        try {
+          return { ok: storeOne(input) };
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
     this.statements = {
       history: sqlite.query<MessageRow, [number, number, number]>(
         "select * from messages where chat_id = ? and id < ? order by id desc limit ?",
@@ -451,10 +467,9 @@ export class SqliteStore implements Store {
 
   /**
    * Group commit: every send that arrives in one turn of the event loop is stored in one
-   * transaction (each in its own savepoint, so one failure does not sink the others), and each
-   * sender is answered only after that transaction has committed.
+   * transaction, and each sender is answered only after that transaction has committed.
    */
-  insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }> {
+  insertMessage(input: NewMessage): Promise<Sent> {
     return new Promise((resolve, reject) => {
       this.sendQueue.push({ input, resolve, reject });
       if (this.sendQueue.length === 1) setImmediate(() => this.flushSends());
@@ -463,41 +478,42 @@ export class SqliteStore implements Store {
 
   private sendQueue: {
     input: NewMessage;
-    resolve: (result: Written<Message> & { created: boolean }) => void;
+    resolve: (result: Sent) => void;
     reject: (error: unknown) => void;
   }[] = [];
+
+  /** The whole batch in one transaction: the usual case, where no send fails. */
+  private readonly storeBatch: (inputs: NewMessage[]) => Outcome[];
+  /** After a failure: each send in its own savepoint, so one bad send fails alone. */
+  private readonly storeEach: (inputs: NewMessage[]) => Outcome[];
 
   private flushSends(): void {
     const batch = this.sendQueue;
     this.sendQueue = [];
-    const outcomes: ({ ok: Written<Message> & { created: boolean } } | { error: unknown })[] = [];
+    const inputs = batch.map((send) => send.input);
+    let outcomes: Outcome[];
     try {
-      this.sqlite.transaction(() => {
-        for (const { input } of batch) {
-          try {
-            outcomes.push({ ok: this.sqlite.transaction(() => this.storeMessage(input))() });
-          } catch (error) {
-            outcomes.push({ error });
-          }
-        }
-      })();
-    } catch (error) {
-      // The commit itself failed (a full disk): nothing of the batch is stored or acknowledged.
-      for (const { reject } of batch) reject(error);
-      return;
+      outcomes = this.storeBatch(inputs);
+    } catch {
+      try {
+        // A send failed (its chat deleted meanwhile, say) and the batch rolled back.
+        outcomes = this.storeEach(inputs);
+      } catch (error) {
+        // The commit itself failed (a full disk): nothing of the batch is stored or acknowledged.
+        for (const { reject } of batch) reject(error);
+        return;
+      }
     }
     // Answered in id order, so the callers publish their events in id order.
-    batch.forEach(({ resolve, reject }, i) => {
-      const outcome = outcomes[i] as
-        | { ok: Written<Message> & { created: boolean } }
-        | { error: unknown };
+    for (const [i, { resolve, reject }] of batch.entries()) {
+      const outcome = outcomes[i] as Outcome;
       if ("ok" in outcome) resolve(outcome.ok);
       else reject(outcome.error);
-    });
+    }
   }
 
   /** One message and its event, inside the caller's transaction; idempotent on clientId. */
-  private storeMessage(input: NewMessage): Written<Message> & { created: boolean } {
+  private storeMessage(input: NewMessage): Sent {
     const { statements } = this;
     if (input.clientId !== null) {
       const existing = statements.messageByClientId.get(

@@ -1,25 +1,25 @@
 // Group commit, at the store: sends that arrive together share one transaction, each is answered
 // after the commit, in id order, and one failing send does not take the others with it.
+import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
 import { seedStore } from "../support/store.ts";
 
-const store = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
+const path = join(mkdtempSync(join(tmpdir(), "chat-group-commit-")), "chat.db");
+const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
+// A second connection sees data_version move once per transaction another connection commits.
+const observer = new Database(path, { readonly: true });
+const commitsSoFar = () =>
+  (observer.query("pragma data_version").get() as { data_version: number }).data_version;
 const { user, chat } = await seedStore(store);
 const send = (chatId: number, clientId: string | null = null) =>
   store.insertMessage({ chatId, senderId: user.id, content: "x", files: [], clientId });
 
 test("sends made in the same turn are stored in one transaction and answered in id order", async () => {
-  let commits = 0;
-  const original = store.sqlite.transaction.bind(store.sqlite);
-  // Counting top-level transactions: the batch's own, not the savepoints inside it.
-  (store.sqlite as { transaction: typeof original }).transaction = ((fn: () => unknown) => {
-    const wrapped = original(fn as never);
-    return (...args: unknown[]) => {
-      if (!store.sqlite.inTransaction) commits++;
-      return (wrapped as (...a: unknown[]) => unknown)(...args);
-    };
-  }) as typeof original;
+  const before = commitsSoFar();
   const order: number[] = [];
   const results = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
@@ -29,21 +29,27 @@ test("sends made in the same turn are stored in one transaction and answered in 
       }),
     ),
   );
-  (store.sqlite as { transaction: typeof original }).transaction = original;
-  expect(commits).toBe(1);
+  expect(commitsSoFar() - before).toBe(1);
   expect(order).toEqual([...order].sort((a, b) => a - b));
   expect(new Set(results.map((r) => r.value.id)).size).toBe(50);
 });
 
-test("one failing send in a batch fails alone", async () => {
+test("one failing send in a batch fails alone, and the others are stored once", async () => {
+  const before = commitsSoFar();
   const [good, bad, alsoGood] = await Promise.allSettled([
-    send(chat.id),
+    send(chat.id, "good-1"),
     send(987_654),
-    send(chat.id),
+    send(chat.id, "good-2"),
   ]);
   expect(good.status).toBe("fulfilled");
   expect(bad.status).toBe("rejected");
   expect(alsoGood.status).toBe("fulfilled");
+  // The batch rolled back and was stored again send by send: still one commit.
+  expect(commitsSoFar() - before).toBe(1);
+  const stored = store.sqlite
+    .query("select client_id from messages where client_id like 'good-%' order by id")
+    .all();
+  expect(stored).toEqual([{ client_id: "good-1" }, { client_id: "good-2" }]);
 });
 
 test("the same clientId twice in one batch is stored once", async () => {
