@@ -137,6 +137,9 @@ export class SqliteStore implements Store {
       >(
         "select id, fullname, email, workspace_id, created_at, token_version from users where id = ?",
       ),
+      chatIdsOf: sqlite.query<{ chat_id: number }, [number]>(
+        "select chat_id from chat_members where user_id = ? and until_event_id is null",
+      ),
       messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
         "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
       ),
@@ -328,13 +331,9 @@ export class SqliteStore implements Store {
     return row && this.toChats([row])[0];
   }
 
+  /** Asked at every connect, so a prepared statement. */
   async listChatIdsOf(userId: number): Promise<number[]> {
-    return this.db
-      .select({ chatId: chatMembers.chatId })
-      .from(chatMembers)
-      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
-      .all()
-      .map((row) => row.chatId);
+    return this.statements.chatIdsOf.values(userId).map((row) => row[0] as number);
   }
 
   async listMembersByJoinOrder(chatId: number): Promise<number[]> {

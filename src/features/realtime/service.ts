@@ -57,7 +57,10 @@ async function catchUp(
 
   for (const chatId of await ctx.db.listChatIdsOf(connection.user.id)) connection.chats.add(chatId);
   // Replayed events also move membership on, so the chats set ends up as of the last one.
-  while (connection.state === "catching-up") {
+  // The replay must reach at least every event committed before the chats were read; what
+  // commits later is in the hub's buffer. A client already up to date costs no replay query.
+  const committed = await ctx.db.latestEventId();
+  while (connection.state === "catching-up" && cursor < committed) {
     const page = await ctx.db.eventsSince(connection.user.id, cursor, replayPage);
     for (const event of page) {
       connection.sendEvent(event);
