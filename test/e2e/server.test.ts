@@ -7,7 +7,17 @@ import { type ServerProcess, startServerProcess } from "../support/process.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 let server: ServerProcess | undefined;
-afterAll(() => server?.child.kill("SIGKILL"));
+const started: ServerProcess[] = [];
+afterAll(() => {
+  for (const each of started) each.child.kill("SIGKILL");
+});
+
+/** Starts a server that the file's end stops, whatever its tests did with it. */
+async function start(options?: Parameters<typeof startServerProcess>[1]) {
+  const instance = await startServerProcess([process.execPath, main], options);
+  started.push(instance);
+  return instance;
+}
 
 async function call(
   method: string,
@@ -37,7 +47,7 @@ const signupAlice = () =>
   });
 
 test("the server starts on the port and database path of CHAT_CONFIG and serves a whole story", async () => {
-  server = await startServerProcess([process.execPath, main]);
+  server = await start();
   expect(existsSync(join(server.dir, "store/chat.db"))).toBe(true);
 
   const alice = await signupAlice();
@@ -71,7 +81,7 @@ test("the server starts on the port and database path of CHAT_CONFIG and serves 
 });
 
 test("SIGTERM stops the server with exit status 0, and what was acknowledged is on disk", async () => {
-  server = await startServerProcess([process.execPath, main]);
+  server = await start();
   const alice = await signupAlice();
   const chat = await call("POST", "/api/chat", {
     token: alice.body.token,
@@ -86,7 +96,7 @@ test("SIGTERM stops the server with exit status 0, and what was acknowledged is 
   server.child.kill("SIGTERM");
   expect(await server.child.exited).toBe(0);
   const { dir } = server;
-  server = await startServerProcess([process.execPath, main], {
+  server = await start({
     yaml: (_, port) =>
       `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/store/chat.db\n`,
   });
@@ -104,7 +114,7 @@ test("a configuration with an unknown key stops the start, naming the key, with 
 });
 
 test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere", async () => {
-  server = await startServerProcess([process.execPath, main]);
+  server = await start();
   const alice = await signupAlice();
   const socket = await openWebSocket(server.url, alice.body.token);
   expect((await socket.take()).type).toBe("ready");
