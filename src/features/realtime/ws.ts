@@ -5,6 +5,7 @@ import { Elysia, t } from "elysia";
 import { badRequest } from "../../errors.ts";
 import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
+import type { Frame } from "./events.ts";
 import { Connection, type LocalHub, type Transport } from "./hub.ts";
 import {
   closeConnection,
@@ -14,20 +15,26 @@ import {
   type RealtimeCtx,
 } from "./service.ts";
 
-const socketTransport = (socket: ServerWebSocket<unknown>): Transport => ({
-  kind: "ws",
-  send: (frame) => {
-    socket.send(frame.json);
-  },
-  subscribe: (topic) => {
-    if (socket.readyState === 1) socket.subscribe(topic);
-  },
-  unsubscribe: (topic) => {
-    if (socket.readyState === 1) socket.unsubscribe(topic);
-  },
-  bufferedBytes: () => socket.getBufferedAmount(),
-  close: (code, reason) => socket.close(code, reason),
-});
+/** Bun's socket as the hub's Transport. A class: tens of thousands are held at once. */
+class SocketTransport implements Transport {
+  readonly kind = "ws";
+  constructor(private readonly socket: ServerWebSocket<unknown>) {}
+  send(frame: Frame): void {
+    this.socket.send(frame.json);
+  }
+  subscribe(topic: string): void {
+    if (this.socket.readyState === 1) this.socket.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    if (this.socket.readyState === 1) this.socket.unsubscribe(topic);
+  }
+  bufferedBytes(): number {
+    return this.socket.getBufferedAmount();
+  }
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+}
 
 /** Text frames are JSON objects; anything else is handed on as it came, to be answered with an error. */
 function parseFrame(message: string | Buffer): unknown {
@@ -50,7 +57,7 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
     ({ request, server, user, query }) => {
       const ip = requestIp(server, request, deps.config.server.trustedProxies);
       deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
-      const data = socketHandlers({ ...deps, user }, parseSince(query.since));
+      const data = new SocketSession({ ...deps, user }, parseSince(query.since));
       if (!server?.upgrade(request, { data })) {
         throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
       }
@@ -65,23 +72,25 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
   );
 
 /**
- * One socket's handlers, kept for its lifetime: built apart from the request handler so that
- * they hold the user and the deps, not the request they came with.
+ * One socket's handlers, kept for its lifetime on its data: they hold the user and the deps, not
+ * the request they came with.
  */
-function socketHandlers(ctx: RealtimeCtx, since: number | null | undefined): SocketHandlers {
-  let connection: Connection | undefined;
-  return {
-    open(socket) {
-      connection = new Connection(ctx.user, socketTransport(socket));
-      void openConnection(ctx, connection, since);
-    },
-    message(_socket, message) {
-      if (connection) void handleFrame(ctx, connection, parseFrame(message));
-    },
-    close() {
-      if (connection) closeConnection(ctx.hub, connection);
-    },
-  };
+class SocketSession implements SocketHandlers {
+  private connection: Connection | undefined;
+  constructor(
+    private readonly ctx: RealtimeCtx,
+    private readonly since: number | null | undefined,
+  ) {}
+  open(socket: ServerWebSocket<unknown>): void {
+    this.connection = new Connection(this.ctx.user, new SocketTransport(socket));
+    void openConnection(this.ctx, this.connection, this.since);
+  }
+  message(_socket: ServerWebSocket<unknown>, message: string | Buffer): void {
+    if (this.connection) void handleFrame(this.ctx, this.connection, parseFrame(message));
+  }
+  close(): void {
+    if (this.connection) closeConnection(this.ctx.hub, this.connection);
+  }
 }
 
 /** What Elysia's app-wide WebSocket handler calls, found on each socket's data. */
