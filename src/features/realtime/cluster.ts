@@ -100,7 +100,7 @@ export class ClusterHub extends LocalHub {
   }
 
   protected override cameOnline(user: User): void {
-    this.change(this.instanceId, (users) => users.set(user.id, user.workspaceId));
+    this.place(this.peer(this.instanceId), user.id, user.workspaceId);
     this.note({
       kind: "up",
       origin: this.instanceId,
@@ -110,7 +110,7 @@ export class ClusterHub extends LocalHub {
   }
 
   protected override wentOffline(user: User): void {
-    this.change(this.instanceId, (users) => users.delete(user.id));
+    this.place(this.peer(this.instanceId), user.id, undefined);
     this.note({
       kind: "down",
       origin: this.instanceId,
@@ -141,17 +141,20 @@ export class ClusterHub extends LocalHub {
         super.typing(note.userId, note.chatId, note.memberIds);
         return;
       case "up":
-        this.change(origin, (users) => users.set(note.userId, note.workspaceId));
+        this.place(this.peer(origin), note.userId, note.workspaceId);
         return;
       case "down":
-        this.change(origin, (users) => users.delete(note.userId));
+        this.place(this.peer(origin), note.userId, undefined);
         return;
-      case "state":
-        this.change(origin, (users) => {
-          users.clear();
-          for (const [userId, workspaceId] of note.users) users.set(userId, workspaceId);
-        });
+      case "state": {
+        const peer = this.peer(origin);
+        const stated = new Map(note.users);
+        for (const userId of [...peer.users.keys()]) {
+          if (!stated.has(userId)) this.place(peer, userId, undefined);
+        }
+        for (const [userId, workspaceId] of stated) this.place(peer, userId, workspaceId);
         return;
+      }
       case "hello":
         // A newcomer, or a peer back from a lost connection: tell it who is here.
         this.beat();
@@ -162,28 +165,29 @@ export class ClusterHub extends LocalHub {
     }
   }
 
-  /**
-   * Applies a change to one instance's users and announces, on this instance's sockets, every
-   * user it takes from nowhere online to online somewhere, or back.
-   */
-  private change(origin: string, apply: (users: Map<number, number>) => void): void {
+  /** An instance's entry, made at its first word; every word from another one keeps it alive. */
+  private peer(origin: string): Peer {
     let peer = this.peers.get(origin);
     if (!peer) {
       peer = { users: new Map(), seen: 0 };
       this.peers.set(origin, peer);
     }
     if (origin !== this.instanceId) peer.seen = Date.now();
-    const before = new Map(peer.users);
-    apply(peer.users);
-    for (const [userId, workspaceId] of before) {
-      if (!peer.users.has(userId) && !this.isOnline(userId)) {
-        this.announce(userId, workspaceId, "offline");
-      }
-    }
-    for (const [userId, workspaceId] of peer.users) {
-      if (!before.has(userId) && this.onlineElsewhere(userId, origin) === false) {
-        this.announce(userId, workspaceId, "online");
-      }
+    return peer;
+  }
+
+  /**
+   * Records that a user is connected to an instance (in `workspaceId`) or no longer is
+   * (undefined), and announces on this instance's sockets when that takes the user from online
+   * nowhere to online somewhere, or back.
+   */
+  private place(peer: Peer, userId: number, workspaceId: number | undefined): void {
+    const known = peer.users.get(userId);
+    const wasOnline = this.isOnline(userId);
+    if (workspaceId === undefined) peer.users.delete(userId);
+    else peer.users.set(userId, workspaceId);
+    if (wasOnline !== this.isOnline(userId)) {
+      this.announce(userId, (workspaceId ?? known) as number, wasOnline ? "offline" : "online");
     }
   }
 
@@ -192,14 +196,10 @@ export class ClusterHub extends LocalHub {
     return false;
   }
 
-  private onlineElsewhere(userId: number, origin: string): boolean {
-    for (const [id, peer] of this.peers) if (id !== origin && peer.users.has(userId)) return true;
-    return false;
-  }
-
   private forget(origin: string): void {
-    if (origin === this.instanceId || !this.peers.has(origin)) return;
-    this.change(origin, (users) => users.clear());
+    const peer = this.peers.get(origin);
+    if (origin === this.instanceId || !peer) return;
+    for (const userId of [...peer.users.keys()]) this.place(peer, userId, undefined);
     this.peers.delete(origin);
   }
 
