@@ -1,13 +1,11 @@
 // Picks the store from `database.url`: sqlite://… is the embedded default, postgres://… the
 // shared database several instances run on.
-import type { Config } from "../src/config.ts";
+import { type Config, isPostgresUrl } from "../src/config.ts";
 import type { PostgresOptions, PostgresStore } from "./postgres/store.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
 import type { Store } from "./store.ts";
 
 export type OpenedStore = Store & { appliedMigrations: string[] };
-
-export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 
 /** Loaded on demand, so the embedded default never loads the PostgreSQL driver. */
 export async function openPostgres(url: string, options?: PostgresOptions): Promise<PostgresStore> {

@@ -152,6 +152,9 @@ const environmentOverrides: Record<string, { key: [string, string]; type: "strin
     CHAT_SECRET: { key: ["auth", "secret"], type: "string" },
   };
 
+/** Whether `database.url` names PostgreSQL rather than the embedded SQLite. */
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
 /** Validates raw settings (from YAML or a test) and fills in every default. */
 export function parseConfig(raw: unknown): Config {
   const input = raw ?? {};
@@ -165,7 +168,7 @@ export function parseConfig(raw: unknown): Config {
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
   }
   const config = Value.Default(ConfigSchema, Value.Clone(input)) as Config;
-  if (config.pubsub.url && !/^postgres(ql)?:\/\//.test(config.database.url)) {
+  if (config.pubsub.url && !isPostgresUrl(config.database.url)) {
     throw new ConfigError(
       "invalid configuration: pubsub.url joins instances that share one database: set database.url to postgres://…",
     );

@@ -3,11 +3,18 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { isPostgresUrl, openPostgres, openStore } from "../db/open.ts";
+import { openPostgres, openStore } from "../db/open.ts";
 import { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, durationMs, loadConfig, maskSecrets } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  durationMs,
+  isPostgresUrl,
+  loadConfig,
+  maskSecrets,
+} from "./config.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger } from "./ops/logging.ts";

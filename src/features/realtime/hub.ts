@@ -118,10 +118,7 @@ export class LocalHub implements Hub {
   constructor(protected readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {
     const { ordering } = options;
     if (ordering) {
-      this.sequencer = new Sequencer(ordering.source, (events) => this.deliver(events), {
-        gapMs: ordering.gapMs ?? 50,
-        pollMs: ordering.pollMs ?? 1000,
-      });
+      this.sequencer = new Sequencer(ordering.source, (events) => this.deliver(events), ordering);
     }
   }
 

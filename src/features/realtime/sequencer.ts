@@ -28,12 +28,15 @@ export class Sequencer {
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private filling: Promise<boolean> | undefined;
+  private readonly options: SequencerOptions;
 
   constructor(
     private readonly source: EventSource,
     private readonly deliver: (events: StoredEvent[]) => void,
-    private readonly options: SequencerOptions = { gapMs: 50, pollMs: 1000 },
-  ) {}
+    timing: Partial<SequencerOptions> = {},
+  ) {
+    this.options = { gapMs: 50, pollMs: 1000, ...timing };
+  }
 
   /** Starts from the newest committed event: what came before is for replays to send. */
   async start(): Promise<void> {
