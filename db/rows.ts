@@ -7,6 +7,14 @@ import { type EventType, eventJson, type StoredEvent } from "../src/features/rea
 import type { ChatChange } from "./store.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What a caller is told when a unique index refuses a write, by index name (both engines'). */
+export const conflictMessages: Record<string, string> = {
+  users_email_unique: "that email is already registered",
+  workspaces_name_unique: "that workspace name is taken",
+  chats_channel_name_unique: "a channel of that name already exists in this workspace",
+  chats_pair_unique: "a direct message between these two people already exists",
+};
 export const foldCase = (text: string) => text.toLowerCase();
 /** "smallerId:largerId": a pair of users has one single chat per workspace. */
 export const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);

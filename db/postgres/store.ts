@@ -13,6 +13,7 @@ import type { Message } from "../../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
 import {
   chatRowUpdate,
+  conflictMessages,
   type EventRow,
   foldCase,
   iso,
@@ -105,16 +106,8 @@ function pgError(error: unknown): { code?: string; constraint_name?: string } {
 /** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
 function explainConflict(error: unknown): never {
   const { code, constraint_name: constraint } = pgError(error);
-  if (code === "23505") {
-    if (constraint === "users_email_unique") throw conflict("that email is already registered");
-    if (constraint === "workspaces_name_unique") throw conflict("that workspace name is taken");
-    if (constraint === "chats_channel_name_unique") {
-      throw conflict("a channel of that name already exists in this workspace");
-    }
-    if (constraint === "chats_pair_unique") {
-      throw conflict("a direct message between these two people already exists");
-    }
-  }
+  const message = code === "23505" ? conflictMessages[constraint ?? ""] : undefined;
+  if (message) throw conflict(message);
   throw error;
 }
 

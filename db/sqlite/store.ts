@@ -12,6 +12,7 @@ import type { Message } from "../../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
 import {
   chatRowUpdate,
+  conflictMessages,
   type EventRow,
   foldCase,
   iso,
@@ -79,19 +80,20 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   return store;
 }
 
+/** SQLite names the columns of a failed unique index, not the index: which index they are. */
+const uniqueIndexByColumns: Record<string, string> = {
+  "users.email_key": "users_email_unique",
+  "workspaces.name_key": "workspaces_name_unique",
+  "chats.workspace_id, chats.name_key": "chats_channel_name_unique",
+  "chats.workspace_id, chats.pair_key": "chats_pair_unique",
+};
+
 /** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
 function explainConflict(error: unknown): never {
   const text = String((error as { cause?: unknown }).cause ?? error);
-  if (text.includes("UNIQUE constraint failed")) {
-    if (text.includes("users.email_key")) throw conflict("that email is already registered");
-    if (text.includes("workspaces.name_key")) throw conflict("that workspace name is taken");
-    if (text.includes("chats.workspace_id, chats.name_key")) {
-      throw conflict("a channel of that name already exists in this workspace");
-    }
-    if (text.includes("chats.workspace_id, chats.pair_key")) {
-      throw conflict("a direct message between these two people already exists");
-    }
-  }
+  const columns = /UNIQUE constraint failed: (.+)$/m.exec(text)?.[1]?.trim();
+  const message = conflictMessages[uniqueIndexByColumns[columns ?? ""] ?? ""];
+  if (message) throw conflict(message);
   throw error;
 }
 

@@ -83,6 +83,7 @@ describe("sign-up", () => {
       });
       expect(reply.status).toBe(409);
       expect(reply.body.error.code).toBe("conflict");
+      expect(reply.body.error.message).toBe("that email is already registered");
     }
   });
 

@@ -113,6 +113,9 @@ describe("creating chats", () => {
       const reply = await create(bob, { type, name, members: [] });
       expect(reply.status).toBe(409);
       expect(reply.body.error.code).toBe("conflict");
+      expect(reply.body.error.message).toBe(
+        "a channel of that name already exists in this workspace",
+      );
     }
     const elsewhere = await create(mallory, {
       type: "public_channel",
