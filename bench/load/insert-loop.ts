@@ -5,6 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
+import { seedStore } from "../../test/support/store.ts";
 import { readArgs } from "../lib.ts";
 
 const { total, batch } = readArgs<{ total: number; batch: number }>();
@@ -12,19 +13,7 @@ const store = openSqliteStore(
   `sqlite://${join(mkdtempSync(join(tmpdir(), "chat-insert-")), "chat.db")}`,
   { synchronous: "NORMAL" },
 );
-const { user } = await store.createUser({
-  fullname: "A",
-  email: "a@x.test",
-  passwordHash: "h",
-  workspace: { name: "W" },
-});
-const { value: chat } = await store.createChat({
-  workspaceId: user.workspaceId,
-  type: "private_channel",
-  name: "c",
-  ownerId: user.id,
-  memberIds: [user.id],
-});
+const { user, chat } = await seedStore(store);
 const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 console.log("START");

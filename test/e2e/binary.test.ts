@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { openWebSocket } from "../support/live.ts";
-import { type ServerProcess, startServerProcess } from "../support/process.ts";
+import { type ServerProcess, signupPair, startServerProcess } from "../support/process.ts";
 
 const repo = join(import.meta.dir, "../..");
 const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
@@ -58,32 +58,6 @@ async function call(
     body = JSON.parse(text);
   } catch {}
   return { status: response.status, body, headers: response.headers };
-}
-
-async function signupPair(base: string) {
-  const alice = (
-    await call(base, "POST", "/api/signup", {
-      body: {
-        fullname: "Alice",
-        email: "alice@acme.test",
-        password: "alice-password",
-        workspace: "Acme",
-      },
-    })
-  ).body;
-  const invite = (await call(base, "POST", "/api/invites", { token: alice.token, body: {} })).body;
-  const bob = (
-    await call(base, "POST", "/api/signup", {
-      body: {
-        fullname: "Bob",
-        email: "bob@acme.test",
-        password: "bob-password",
-        workspace: "Acme",
-        invite: invite.code,
-      },
-    })
-  ).body;
-  return { alice, bob };
 }
 
 /** A direct message between the two; answers the chat. */

@@ -8,7 +8,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
 import { createDatabase } from "../support/postgres.ts";
-import { freePort, postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+import {
+  freePort,
+  postJson,
+  type ServerProcess,
+  type SignedUp,
+  signupAt,
+  startServerProcess,
+} from "../support/process.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 const database = await createDatabase();
@@ -47,31 +54,14 @@ const [instanceA, instanceB, instanceC] = (await Promise.all(
   [1, 2, 3].map(() => startInstance("redis://127.0.0.1:6379")),
 )) as [ServerProcess, ServerProcess, ServerProcess];
 
-type Person = { token: string; user: { id: number; workspaceId: number } };
-
-async function signup(
-  on: ServerProcess,
-  name: string,
-  workspace: string,
-  invite?: string,
-): Promise<Person> {
-  const reply = await postJson(on.url, "/api/signup", undefined, {
-    fullname: name,
-    email: `${name.toLowerCase()}@${workspace.toLowerCase()}.test`,
-    password: `${name.toLowerCase()}-password`,
-    workspace,
-    ...(invite && { invite }),
-  });
-  expect(reply.status).toBe(201);
-  return reply.body;
-}
+type Person = SignedUp;
 
 // Each person signs up through a different instance: accounts are shared too.
-const alice = await signup(instanceA, "Alice", "Acme");
+const alice = await signupAt(instanceA.url, "Alice", "Acme");
 const code = (await postJson(instanceB.url, "/api/invites", alice.token, {})).body.code;
-const bob = await signup(instanceB, "Bob", "Acme", code);
-const carol = await signup(instanceC, "Carol", "Acme", code);
-const mallory = await signup(instanceC, "Mallory", "Globex");
+const bob = await signupAt(instanceB.url, "Bob", "Acme", code);
+const carol = await signupAt(instanceC.url, "Carol", "Acme", code);
+const mallory = await signupAt(instanceC.url, "Mallory", "Globex");
 const channel = (
   await postJson(instanceA.url, "/api/chat", alice.token, {
     type: "private_channel",

@@ -4,7 +4,12 @@
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+import {
+  postJson,
+  type ServerProcess,
+  signupPair,
+  startServerProcess,
+} from "../support/process.ts";
 
 const kills = Number(process.env.CRASH_KILLS ?? 5);
 const perSender = Number(process.env.CRASH_MESSAGES ?? 120);
@@ -113,24 +118,7 @@ function listener(token: string) {
 
 test(`${kills} SIGKILLs during sends: every acknowledged message is stored once, retries make one copy, resumes see every event once`, async () => {
   server = await startServerProcess([process.execPath, main]);
-  const alice = (
-    await postJson(server?.url as string, "/api/signup", undefined, {
-      fullname: "Alice",
-      email: "a@crash.test",
-      password: "alice-password",
-      workspace: "Crash",
-    })
-  ).body;
-  const invite = (await postJson(server?.url as string, "/api/invites", alice.token, {})).body;
-  const bob = (
-    await postJson(server?.url as string, "/api/signup", undefined, {
-      fullname: "Bob",
-      email: "b@crash.test",
-      password: "bob-password",
-      workspace: "Crash",
-      invite: invite.code,
-    })
-  ).body;
+  const { alice, bob } = await signupPair(server.url, "Crash");
   const chat = (
     await postJson(server?.url as string, "/api/chat", alice.token, { members: [bob.user.id] })
   ).body;

@@ -5,7 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openWebSocket } from "../support/live.ts";
 import { createDatabase } from "../support/postgres.ts";
-import { postJson, startServerProcess } from "../support/process.ts";
+import { postJson, signupPair, startServerProcess } from "../support/process.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 const database = await createDatabase();
@@ -18,24 +18,7 @@ const get = (base: string, path: string, token: string) =>
 
 test("a SQLite installation copied to PostgreSQL serves the same data, tokens and event ids", async () => {
   const sqlite = await startServerProcess([process.execPath, main]);
-  const alice = (
-    await postJson(sqlite.url, "/api/signup", undefined, {
-      fullname: "Alice",
-      email: "alice@acme.test",
-      password: "alice-password",
-      workspace: "Acme",
-    })
-  ).body;
-  const code = (await postJson(sqlite.url, "/api/invites", alice.token, {})).body.code;
-  const bob = (
-    await postJson(sqlite.url, "/api/signup", undefined, {
-      fullname: "Bob",
-      email: "bob@acme.test",
-      password: "bob-password",
-      workspace: "Acme",
-      invite: code,
-    })
-  ).body;
+  const { alice, bob } = await signupPair(sqlite.url);
   const chat = (await postJson(sqlite.url, "/api/chat", alice.token, { members: [bob.user.id] }))
     .body;
   for (let i = 0; i < 30; i++) {

@@ -4,7 +4,12 @@
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+import {
+  postJson,
+  type ServerProcess,
+  signupPair,
+  startServerProcess,
+} from "../support/process.ts";
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 15);
 const main = join(import.meta.dir, "../../src/main.ts");
@@ -26,24 +31,7 @@ test(
     });
     const pid = server.child.pid;
     const base = server.url;
-    const alice = (
-      await postJson(base, "/api/signup", undefined, {
-        fullname: "Alice",
-        email: "a@soak.test",
-        password: "alice-password",
-        workspace: "Soak",
-      })
-    ).body;
-    const invite = (await postJson(base, "/api/invites", alice.token, {})).body;
-    const bob = (
-      await postJson(base, "/api/signup", undefined, {
-        fullname: "Bob",
-        email: "b@soak.test",
-        password: "bob-password",
-        workspace: "Soak",
-        invite: invite.code,
-      })
-    ).body;
+    const { alice, bob } = await signupPair(base, "Soak");
     const chat = (await postJson(base, "/api/chat", alice.token, { members: [bob.user.id] })).body;
     const baselineFiles = openFiles(pid);
 

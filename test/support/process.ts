@@ -100,3 +100,31 @@ export async function postJson(
   });
   return { status: response.status, body: (await response.json()) as any };
 }
+
+export type SignedUp = { token: string; user: { id: number; workspaceId: number } };
+
+/** Signs someone up on a server process: a new workspace, or with `invite`, an existing one. */
+export async function signupAt(
+  base: string,
+  fullname: string,
+  workspace: string,
+  invite?: string,
+): Promise<SignedUp> {
+  const reply = await postJson(base, "/api/signup", undefined, {
+    fullname,
+    email: `${fullname.toLowerCase()}@${workspace.toLowerCase()}.test`,
+    password: `${fullname.toLowerCase()}-password`,
+    workspace,
+    ...(invite && { invite }),
+  });
+  if (reply.status !== 201) throw new Error(`signup ${fullname}: ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+/** Alice, owner of a new workspace, and Bob, invited into it. */
+export async function signupPair(base: string, workspace = "Acme") {
+  const alice = await signupAt(base, "Alice", workspace);
+  const { code } = (await postJson(base, "/api/invites", alice.token, {})).body;
+  const bob = await signupAt(base, "Bob", workspace, code);
+  return { alice, bob };
+}
