@@ -271,7 +271,7 @@ export class PostgresStore implements Store {
   }
 
   async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
-    const [row] = await this.sql<Omit<ChatAccess, "isMember">[] & { isMember: boolean }[]>`
+    const [row] = await this.sql<ChatAccess[]>`
       select c.id, c.workspace_id as "workspaceId", c.type, c.owner_id as "ownerId",
              exists (select 1 from chat_members m
                       where m.chat_id = c.id and m.user_id = ${userId}
