@@ -84,7 +84,8 @@ export function rowToMessage(row: MessageRow): Message {
     chatId: row.chat_id,
     senderId: row.sender_id,
     content: row.content,
-    files: JSON.parse(row.files) as string[],
+    // Most messages carry no files: no parse for those.
+    files: row.files === "[]" ? [] : (JSON.parse(row.files) as string[]),
     clientId: row.client_id,
     createdAt: iso(row.created_at),
   };

@@ -145,12 +145,15 @@ export class SqliteStore implements Store {
       messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
         "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
       ),
+      // A repeated clientId inserts nothing and returns no row: one statement for the usual
+      // case, a lookup of the stored message only for a repeat.
       insertMessage: sqlite.query<
         MessageRow,
         [number, number, string, string, string | null, number]
       >(
         `insert into messages (chat_id, sender_id, content, files, client_id, created_at)
-         values (?, ?, ?, ?, ?, ?) returning *`,
+         values (?, ?, ?, ?, ?, ?)
+         on conflict (chat_id, sender_id, client_id) do nothing returning *`,
       ),
       insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
         "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
@@ -516,14 +519,6 @@ export class SqliteStore implements Store {
   /** One message and its event, inside the caller's transaction; idempotent on clientId. */
   private storeMessage(input: NewMessage): Sent {
     const { statements } = this;
-    if (input.clientId !== null) {
-      const existing = statements.messageByClientId.get(
-        input.chatId,
-        input.senderId,
-        input.clientId,
-      );
-      if (existing) return { value: rowToMessage(existing), events: [], created: false };
-    }
     const row = statements.insertMessage.get(
       input.chatId,
       input.senderId,
@@ -531,7 +526,16 @@ export class SqliteStore implements Store {
       JSON.stringify(input.files),
       input.clientId,
       Date.now(),
-    ) as MessageRow;
+    );
+    if (!row) {
+      // Only a repeated clientId inserts nothing (a null clientId never conflicts).
+      const existing = statements.messageByClientId.get(
+        input.chatId,
+        input.senderId,
+        input.clientId as string,
+      ) as MessageRow;
+      return { value: rowToMessage(existing), events: [], created: false };
+    }
     const message = rowToMessage(row);
     const data = JSON.stringify(message);
     const { id } = statements.insertEvent.get(

@@ -20,7 +20,7 @@ export async function sendMessage(
   if (input.content.length === 0 && files.length === 0) {
     throw invalid("a message needs content or files");
   }
-  await requireUploadedFiles(ctx, files);
+  if (files.length > 0) await requireUploadedFiles(ctx, files);
   const { value, events, created } = await ctx.db.insertMessage({
     chatId: access.id,
     senderId: ctx.user.id,
