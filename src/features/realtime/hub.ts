@@ -38,12 +38,14 @@ export const workspaceTopic = (workspaceId: number) => `workspace:${workspaceId}
  */
 export class Connection {
   state: "catching-up" | "live" | "closed" = "catching-up";
-  buffer: StoredEvent[] = [];
+  // Tens of thousands of connections are held at once: what most never need is made on demand.
+  buffer: StoredEvent[] | undefined;
   /** Typing frames for this connection while it catches up, sent once it is live. */
-  held: Frame[] = [];
+  held: Frame[] | undefined;
   /** The chats this connection receives: kept in step with its user's chat.created/removed. */
   readonly chats = new Set<number>();
-  private readonly topics = new Set<string>();
+  /** An event stream's topics in the hub's table (Bun keeps a WebSocket's). */
+  private streamTopics: Set<string> | undefined;
 
   constructor(
     readonly user: User,
@@ -71,21 +73,26 @@ export class Connection {
     return event.userId === null ? this.chats.has(event.chatId) : event.userId === this.user.id;
   }
 
+  /** Idempotent, as Bun's own subscribe is. */
   subscribe(topic: string, hubTable: Map<string, Set<Connection>>): void {
-    if (this.topics.has(topic)) return;
-    this.topics.add(topic);
-    if (this.transport.subscribe) this.transport.subscribe(topic);
-    else addTo(hubTable, topic, this);
+    if (this.transport.subscribe) {
+      this.transport.subscribe(topic);
+      return;
+    }
+    this.streamTopics ??= new Set();
+    this.streamTopics.add(topic);
+    addTo(hubTable, topic, this);
   }
 
   unsubscribe(topic: string, hubTable: Map<string, Set<Connection>>): void {
-    if (!this.topics.delete(topic)) return;
     if (this.transport.unsubscribe) this.transport.unsubscribe(topic);
-    else removeFrom(hubTable, topic, this);
+    else if (this.streamTopics?.delete(topic)) removeFrom(hubTable, topic, this);
   }
 
+  /** On close. A closed WebSocket's subscriptions end with it, inside Bun. */
   unsubscribeAll(hubTable: Map<string, Set<Connection>>): void {
-    for (const topic of [...this.topics]) this.unsubscribe(topic, hubTable);
+    for (const topic of this.streamTopics ?? []) removeFrom(hubTable, topic, this);
+    this.streamTopics = undefined;
   }
 }
 
@@ -156,7 +163,10 @@ export class LocalHub implements Hub {
     for (const event of events) {
       this.stats.events += 1;
       if (event.type === "message.created") this.stats.messages += 1;
-      for (const connection of this.catchingUp) connection.buffer.push(event);
+      for (const connection of this.catchingUp) {
+        connection.buffer ??= [];
+        connection.buffer.push(event);
+      }
       if (event.userId === null) {
         this.publishTo(chatTopic(event.chatId), eventFrame(event));
         continue;
@@ -197,16 +207,16 @@ export class LocalHub implements Hub {
   goLive(connection: Connection, replayedUpTo: number): void {
     if (connection.state !== "catching-up") return;
     this.catchingUp.delete(connection);
-    const buffered = connection.buffer;
-    connection.buffer = [];
+    const buffered = connection.buffer ?? [];
+    connection.buffer = undefined;
     for (const event of buffered) {
       if (event.id <= replayedUpTo) continue;
       // A membership change is followed even when the event is not sent (it always is: user
       // events of this user are always received).
       if (connection.receives(event)) connection.sendEvent(event);
     }
-    for (const held of connection.held) connection.send(held);
-    connection.held = [];
+    for (const held of connection.held ?? []) connection.send(held);
+    connection.held = undefined;
     connection.state = "live";
     connection.subscribe(userTopic(connection.user.id), this.streamTopics);
     for (const chatId of connection.chats) this.follow(connection, chatId);
@@ -235,7 +245,9 @@ export class LocalHub implements Hub {
       this.publishTo(userTopic(memberId), typing);
       // A connection still replaying is not subscribed yet; it gets the frame once live.
       for (const connection of this.byUser.get(memberId) ?? []) {
-        if (connection.state === "catching-up") connection.held.push(typing);
+        if (connection.state !== "catching-up") continue;
+        connection.held ??= [];
+        connection.held.push(typing);
       }
     }
   }
