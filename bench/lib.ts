@@ -11,7 +11,13 @@ export const serverCore = "0";
 export const loadCore = "1";
 const ticksPerSecond = 100;
 
-export type Running = { url: string; pid: number; stop(): Promise<void>; dir: string };
+export type Running = {
+  url: string;
+  pid: number;
+  /** SIGKILL unless told otherwise (SIGTERM lets a profiled server write its profile). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  dir: string;
+};
 
 export async function freePort(): Promise<number> {
   const server = Bun.serve({ port: 0, fetch: () => new Response() });
@@ -55,8 +61,8 @@ async function spawnPinned(
     url,
     pid: child.pid,
     dir: options.dir,
-    async stop() {
-      child.kill("SIGKILL");
+    async stop(signal = "SIGKILL") {
+      child.kill(signal);
       await child.exited;
     },
   };

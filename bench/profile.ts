@@ -1,0 +1,107 @@
+// `bun bench/profile.ts durable|history|connects`: one scenario at the quick sizes against our
+// server run under Bun's CPU profiler, to find where the time goes before changing code. Prints
+// the load's result and the path of the profile (markdown, heaviest functions first).
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openSqliteStore } from "../db/sqlite/store.ts";
+import { prepareOurs, repo, runLoad, startOurs } from "./lib.ts";
+
+const scenario = process.argv[2];
+// The server imports the built web app.
+Bun.spawnSync([process.execPath, "scripts/build-web.ts"], { cwd: repo, stdout: "ignore" });
+const profileDir = mkdtempSync(join(tmpdir(), "chat-profile-"));
+const command = [
+  process.execPath,
+  "--cpu-prof-md",
+  `--cpu-prof-dir=${profileDir}`,
+  join(repo, "src/main.ts"),
+];
+
+async function historyDatabase(): Promise<{ path: string; chatIds: number[] }> {
+  const path = join(mkdtempSync(join(tmpdir(), "chat-profile-history-")), "chat.db");
+  const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
+  const { user } = await store.createUser({
+    fullname: "Reader",
+    email: "reader@bench.test",
+    passwordHash: await Bun.password.hash("bench-password"),
+    workspace: { name: "History" },
+  });
+  const chatIds: number[] = [];
+  for (let c = 0; c < 200; c++) {
+    const chat = await store.createChat({
+      workspaceId: user.workspaceId,
+      type: "private_channel",
+      name: `h-${c}`,
+      ownerId: user.id,
+      memberIds: [user.id],
+    });
+    chatIds.push(chat.value.id);
+  }
+  const insert = store.sqlite.prepare(
+    "insert into messages (chat_id, sender_id, content, files, client_id, created_at) values (?, ?, ?, '[]', null, ?)",
+  );
+  store.sqlite.transaction(() => {
+    for (let m = 0; m < 200_000; m++)
+      insert.run(
+        chatIds[m % chatIds.length] as number,
+        user.id,
+        `history message ${m}`,
+        Date.now(),
+      );
+  })();
+  await store.close();
+  return { path, chatIds };
+}
+
+const loads: Record<string, () => Promise<unknown>> = {
+  async durable() {
+    // Users and chats are made by an unprofiled server: the profiler weighs each sample by the
+    // time since the last, so the idle gaps between sign-ups would swamp the load.
+    const database = join(mkdtempSync(join(tmpdir(), "chat-profile-durable-")), "chat.db");
+    const setup = await startOurs([process.execPath, join(repo, "src/main.ts")], { database });
+    const { users, chatIds } = await prepareOurs(setup.url, 40, 4, 10);
+    await setup.stop("SIGTERM");
+    const server = await startOurs(command, { database });
+    const clients = users.map((user, i) => ({
+      token: user.token,
+      chatId: chatIds[Math.floor(i / 10)] as number,
+    }));
+    const result = await runLoad(
+      "durable.ts",
+      { url: server.url, clients, perClient: 4000, inFlight: 4 },
+      server.pid,
+    );
+    await server.stop("SIGTERM");
+    return result;
+  },
+  async history() {
+    const { path, chatIds } = await historyDatabase();
+    const server = await startOurs(command, { database: path });
+    const signin = await fetch(`${server.url}/api/signin`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "reader@bench.test", password: "bench-password" }),
+    });
+    const { token } = (await signin.json()) as { token: string };
+    const result = await runLoad(
+      "history.ts",
+      { url: server.url, token, chatIds, connections: 100, seconds: 10 },
+      server.pid,
+    );
+    await server.stop("SIGTERM");
+    return result;
+  },
+};
+
+const load = scenario ? loads[scenario] : undefined;
+if (!load) {
+  console.error(`usage: bun bench/profile.ts ${Object.keys(loads).join("|")}`);
+  process.exit(2);
+}
+console.log(JSON.stringify(await load()));
+for (let i = 0; i < 100 && readdirSync(profileDir).length === 0; i++) await Bun.sleep(50);
+const [file] = readdirSync(profileDir);
+if (!file) throw new Error("the server wrote no profile");
+console.log(join(profileDir, file));
+console.log(readFileSync(join(profileDir, file), "utf8").split("\n").slice(0, 60).join("\n"));
