@@ -99,3 +99,41 @@ test("a stalled client is closed with 1013 while the others keep receiving every
   expect(close?.payload.readUInt16BE(0)).toBe(1013);
   await healthy.close();
 });
+
+test("a stalled client is found and closed among many that come and go, and only it", async () => {
+  const chat = (
+    await app.request("POST", "/api/chat", { token: alice.token, body: { members: [bob.user.id] } })
+  ).body;
+  const before = await Promise.all(
+    Array.from({ length: 5 }, () => openWebSocket(app.url, bob.token)),
+  );
+  const stalled = await stalledClient(bob.token);
+  const after = await Promise.all(
+    Array.from({ length: 15 }, () => openWebSocket(app.url, bob.token)),
+  );
+  const healthy = [...before, ...after];
+  while (app.hub.connectionCount < 21) await Bun.sleep(5);
+  // Leaving from the front, the middle and the end of the hub's list moves others around in it.
+  const leaving = new Set([0, 3, 7, 10, 14, 16, 19]);
+  await Promise.all(healthy.filter((_, i) => leaving.has(i)).map((socket) => socket.close()));
+  const staying = healthy.filter((_, i) => !leaving.has(i));
+  while (app.hub.connectionCount > 14) await Bun.sleep(5);
+
+  const content = "é".repeat(8000);
+  for (let batch = 0; batch < 40 && app.hub.connectionCount === 14; batch++) {
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        app.request("POST", `/api/chat/${chat.id}`, { token: alice.token, body: { content } }),
+      ),
+    );
+  }
+  const deadline = Date.now() + 10_000;
+  while (app.hub.connectionCount > 13 && Date.now() < deadline) await Bun.sleep(20);
+  expect(app.hub.connectionCount).toBe(13);
+  const frames = await stalled.drain();
+  expect(frames.find((frame) => frame.opcode === 0x8)?.payload.readUInt16BE(0)).toBe(1013);
+  // The healthy ones were read from all along: none of them was closed.
+  await Bun.sleep(300);
+  expect(app.hub.connectionCount).toBe(13);
+  await Promise.all(staying.map((socket) => socket.close()));
+});
