@@ -12,7 +12,8 @@ const outfile = values.outfile ?? (target ? `dist/chat-${target}` : "dist/chat")
 
 await buildWeb();
 const result = await Bun.build({
-  entrypoints: ["src/main.ts"],
+  // A worker's file is its own entrypoint, found in the executable under the same path.
+  entrypoints: ["src/main.ts", "db/sqlite/checkpoint-worker.ts"],
   compile: { outfile, ...(target && { target: `bun-${target}` as Bun.Build.CompileTarget }) },
   minify: true,
   // Precompiled bytecode: the PostgreSQL and Redis clients are in the bundle even when only

@@ -37,6 +37,7 @@ import type {
   UserRecord,
   Written,
 } from "../store.ts";
+import { Checkpointer } from "./checkpointer.ts";
 import { migrateSqlite } from "./migrate.ts";
 import {
   chatMembers,
@@ -77,6 +78,8 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   const applied = migrateSqlite(sqlite);
   const store = new SqliteStore(sqlite);
   store.appliedMigrations = applied;
+  // WAL checkpoints (a copy and an fsync) run on a thread of their own, not inside a commit.
+  if (path !== ":memory:") store.checkpointer = new Checkpointer(sqlite, path);
   return store;
 }
 
@@ -102,6 +105,8 @@ export class SqliteStore implements Store {
   /** The migrations this open applied, for `chat migrate`. */
   appliedMigrations: string[] = [];
   readonly db: Db;
+  /** The worker checkpointing this file's WAL (none for an in-memory database). */
+  checkpointer: Checkpointer | undefined;
 
   /** Raw statements for hot paths, prepared once. */
   private readonly statements;
@@ -691,6 +696,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    // The last connection to close checkpoints the whole log and removes it.
     this.sqlite.close();
   }
 
