@@ -11,10 +11,13 @@ export class Checkpointer {
   private state: "starting" | "running" | "failed" | "stopped" = "starting";
 
   /** Until the worker has its connection, or if it never gets one, the writer checkpoints. */
-  constructor(sqlite: Database, path: string, intervalMs = 200) {
-    this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
-    // A store left open must not keep the process alive.
-    this.worker.unref();
+  constructor(sqlite: Database, path: string, intervalMs = 50) {
+    // Small heap: it holds one connection and a timer. Not ref'd: a store left open must not
+    // keep the process alive.
+    this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), {
+      name: "wal-checkpointer",
+      smol: true,
+    });
     this.worker.addEventListener("message", (event) => {
       if (event.data !== "started" || this.state !== "starting") return;
       this.state = "running";
