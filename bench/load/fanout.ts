@@ -1,6 +1,8 @@
 // Fan-out burst: every client sends `perClient` messages into one room; done when every client
-// has received every message. Counts frames without parsing them (the raw-counting client).
+// has received every message. Raw-counting clients (raw-socket.ts): frames are counted, not
+// decoded, so that the generator can keep up with the ceiling.
 import { readArgs } from "../lib.ts";
+import { openRawSocket, type RawSocket } from "./raw-socket.ts";
 
 type Args = {
   url: string;
@@ -13,38 +15,48 @@ const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const total = args.clients.length * args.perClient;
 const content = "fan-out message payload, forty characters";
+const eventMarker = "i".charCodeAt(0);
 
+const received = new Array<number>(args.clients.length).fill(0);
+let finished = 0;
+let allReceived!: () => void;
+const done = new Promise<void>((resolve) => {
+  allReceived = resolve;
+});
 const sockets = await Promise.all(
   args.clients.map(
     (client, index) =>
-      new Promise<{ socket: WebSocket; index: number }>((resolve) => {
+      new Promise<RawSocket>((resolve, reject) => {
         const url =
           args.kind === "ours"
             ? `${args.url.replace("http", "ws")}/api/ws?token=${client.token}`
             : `${args.url.replace("http", "ws")}/ws?room=1`;
-        const socket = new WebSocket(url);
-        socket.onmessage = (event) => {
-          if (String(event.data).includes('"ready"')) resolve({ socket, index });
-        };
+        let ready = false;
+        let socket: RawSocket | undefined;
+        const opened = openRawSocket(url, (marker) => {
+          // The first frame is `ready`; after it, ours also sends acks and presence, and only
+          // events (`{"id"…`) are deliveries. The references relay the frames as they came.
+          if (!ready) {
+            ready = true;
+            if (socket) resolve(socket);
+            return;
+          }
+          if (args.kind === "ours" && marker !== eventMarker) return;
+          if (++(received[index] as number) === total && ++finished === args.clients.length) {
+            allReceived();
+          }
+        });
+        opened.then((s) => {
+          socket = s;
+          if (ready) resolve(s);
+        }, reject);
       }),
   ),
 );
-const received = new Array(sockets.length).fill(0);
-let finished = 0;
-const done = new Promise<void>((resolve) => {
-  for (const { socket, index } of sockets) {
-    socket.onmessage = (event) => {
-      const text = event.data as string;
-      // Ours also sends acks; only the deliveries count.
-      if (args.kind === "ours" && !text.startsWith('{"id"')) return;
-      if (++received[index] === total && ++finished === sockets.length) resolve();
-    };
-  }
-});
 const started = performance.now();
 console.log("START");
 for (let n = 0; n < args.perClient; n++) {
-  for (const { socket, index } of sockets) {
+  for (const [index, socket] of sockets.entries()) {
     socket.send(
       `{"type":"send","chatId":${args.chatId},"content":"${content}","clientId":"c${index}-${n}"}`,
     );
@@ -53,7 +65,7 @@ for (let n = 0; n < args.perClient; n++) {
 await done;
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
-for (const { socket } of sockets) socket.close();
+for (const socket of sockets) socket.close();
 console.log(
   JSON.stringify({
     seconds,

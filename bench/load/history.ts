@@ -1,8 +1,16 @@
 // History reads: `connections` clients, each asking for the last 50 messages of random chats
-// for `seconds`. Measures reads per second and latency.
+// for `seconds`. Measures reads per second and latency. With `fixedPath`, the same load asks
+// for that one path instead (the ceiling's fixed page: what HTTP alone costs).
 import { finishLatencyRun, readArgs } from "../lib.ts";
 
-type Args = { url: string; token: string; chatIds: number[]; connections: number; seconds: number };
+type Args = {
+  url: string;
+  token?: string;
+  chatIds: number[];
+  connections: number;
+  seconds: number;
+  fixedPath?: string;
+};
 const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const latencies: number[] = [];
@@ -14,8 +22,9 @@ await Promise.all(
     while (performance.now() < until) {
       const chatId = args.chatIds[Math.floor(Math.random() * args.chatIds.length)];
       const at = performance.now();
-      const response = await fetch(`${args.url}/api/chat/${chatId}/messages?limit=50`, {
-        headers: { authorization: `Bearer ${args.token}` },
+      const path = args.fixedPath ?? `/api/chat/${chatId}/messages?limit=50`;
+      const response = await fetch(`${args.url}${path}`, {
+        headers: args.token ? { authorization: `Bearer ${args.token}` } : {},
       });
       await response.arrayBuffer();
       latencies.push(performance.now() - at);
