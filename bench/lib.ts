@@ -355,6 +355,8 @@ export type StepResult = {
   delivered: number;
   p50: number;
   p99: number;
+  /** Send→ack at the sender (ours: acknowledged once committed). */
+  ackP99?: number;
 };
 
 /** The highest offered rate with ≥ 99.9% delivered and p99 ≤ 50 ms. */

@@ -17,8 +17,9 @@ type Args = {
 };
 const args = readArgs<Args>();
 
-type Step = { sent: number; received: number; latencies: number[] };
-const steps: Step[] = args.rates.map(() => ({ sent: 0, received: 0, latencies: [] }));
+/** Per step: deliveries' send→receive latencies, and (ours) the senders' send→ack latencies. */
+type Step = { sent: number; received: number; latencies: number[]; acks: number[] };
+const steps: Step[] = args.rates.map(() => ({ sent: 0, received: 0, latencies: [], acks: [] }));
 const pattern = /"content":"t:([0-9.]+):([0-9]+)"/;
 // Client ids are unique per sender and chat: a second run on the same database must not repeat
 // them, or the server answers with the stored message and delivers nothing.
@@ -46,10 +47,13 @@ const open = (i: number) =>
       if (text.includes('"ready"')) return resolve(socket);
       const match = pattern.exec(text);
       if (!match) return;
-      // Ours also sends acks (with the same content); only deliveries count.
-      if (args.kind === "ours" && !text.startsWith('{"id"')) return;
       const step = steps[Number(match[2])];
       if (!step) return;
+      // Ours also acknowledges each send to its sender, once it is committed (same content).
+      if (args.kind === "ours" && !text.startsWith('{"id"')) {
+        if (text.startsWith('{"type":"ack"')) step.acks.push(performance.now() - Number(match[1]));
+        return;
+      }
       step.received++;
       step.latencies.push(performance.now() - Number(match[1]));
     };
@@ -114,6 +118,7 @@ for (const [index, rate] of args.rates.entries()) {
     delivered: expected ? step.received / expected : 0,
     p50: percentile(step.latencies, 50),
     p99: percentile(step.latencies, 99),
+    ...(step.acks.length > 0 && { ackP99: percentile(step.acks, 99) }),
   };
   results.push(result);
   console.log(`step ${JSON.stringify(result)}`);
