@@ -19,6 +19,11 @@ export interface TopicServer {
 export interface Transport {
   readonly kind: "ws" | "sse";
   send(frame: Frame): void;
+  /**
+   * An answer to a frame the client sent (an ack), which nothing else is ordered against: it
+   * may wait for the end of this turn, to be written with the others owed to the same client.
+   */
+  reply?(frame: Frame): void;
   /** WebSocket transports subscribe natively; event streams are left to the hub's table. */
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
@@ -58,6 +63,12 @@ export class Connection {
 
   send(frame: Frame): void {
     if (this.state !== "closed") this.transport.send(frame);
+  }
+
+  reply(frame: Frame): void {
+    if (this.state === "closed") return;
+    if (this.transport.reply) this.transport.reply(frame);
+    else this.transport.send(frame);
   }
 
   /** Sends a stored event and follows the membership change it records, if it is one. */

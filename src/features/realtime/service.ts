@@ -104,7 +104,7 @@ export async function handleFrame(
       if (nul !== undefined) throw invalid(`${nul}: text may not contain the character U+0000`);
       const { chatId, type: _, ...input } = message;
       const { message: stored } = await sendMessage(ctx, chatId, input);
-      connection.send(frame("ack", { clientId: stored.clientId, data: stored }));
+      connection.reply(frame("ack", { clientId: stored.clientId, data: stored }));
     } else if (type === "typing") {
       if (!Value.Check(TypingFrame, message)) throw invalidFrame(TypingFrame, message);
       await sendTyping(ctx, connection, message.chatId);
