@@ -259,6 +259,47 @@ export async function seedChatsOfTen(store: Store, people: number, domain: strin
   return clients;
 }
 
+/**
+ * A new SQLite database at `path` for history reads: one reader (reader@bench.test, password
+ * bench-password), `chats` private channels of that reader alone, and `messages` messages
+ * spread over them, written straight into the table. Returns the chat ids.
+ */
+export async function seedHistory(path: string, chats: number, messages: number) {
+  const { openSqliteStore } = await import("../db/sqlite/store.ts");
+  const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
+  const { user } = await store.createUser({
+    fullname: "Reader",
+    email: "reader@bench.test",
+    passwordHash: await Bun.password.hash("bench-password"),
+    workspace: { name: "History" },
+  });
+  const chatIds: number[] = [];
+  for (let c = 0; c < chats; c++) {
+    const chat = await store.createChat({
+      workspaceId: user.workspaceId,
+      type: "private_channel",
+      name: `h-${c}`,
+      ownerId: user.id,
+      memberIds: [user.id],
+    });
+    chatIds.push(chat.value.id);
+  }
+  const insert = store.sqlite.prepare(
+    "insert into messages (chat_id, sender_id, content, files, client_id, created_at) values (?, ?, ?, '[]', null, ?)",
+  );
+  store.sqlite.transaction(() => {
+    for (let m = 0; m < messages; m++)
+      insert.run(
+        chatIds[m % chatIds.length] as number,
+        user.id,
+        `history message ${m}`,
+        Date.now(),
+      );
+  })();
+  await store.close();
+  return chatIds;
+}
+
 /** Arguments for a generator, in a file: thousands of tokens do not fit on a command line. */
 export function argsFile(args: Record<string, unknown>): string {
   const path = join(mkdtempSync(join(tmpdir(), "chat-bench-args-")), "args.json");

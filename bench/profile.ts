@@ -4,8 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqliteStore } from "../db/sqlite/store.ts";
-import { prepareOurs, repo, runLoad, startOurs } from "./lib.ts";
+import { prepareOurs, repo, runLoad, seedHistory, startOurs } from "./lib.ts";
 
 const scenario = process.argv[2];
 // The server imports the built web app.
@@ -20,38 +19,7 @@ const command = [
 
 async function historyDatabase(): Promise<{ path: string; chatIds: number[] }> {
   const path = join(mkdtempSync(join(tmpdir(), "chat-profile-history-")), "chat.db");
-  const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
-  const { user } = await store.createUser({
-    fullname: "Reader",
-    email: "reader@bench.test",
-    passwordHash: await Bun.password.hash("bench-password"),
-    workspace: { name: "History" },
-  });
-  const chatIds: number[] = [];
-  for (let c = 0; c < 200; c++) {
-    const chat = await store.createChat({
-      workspaceId: user.workspaceId,
-      type: "private_channel",
-      name: `h-${c}`,
-      ownerId: user.id,
-      memberIds: [user.id],
-    });
-    chatIds.push(chat.value.id);
-  }
-  const insert = store.sqlite.prepare(
-    "insert into messages (chat_id, sender_id, content, files, client_id, created_at) values (?, ?, ?, '[]', null, ?)",
-  );
-  store.sqlite.transaction(() => {
-    for (let m = 0; m < 200_000; m++)
-      insert.run(
-        chatIds[m % chatIds.length] as number,
-        user.id,
-        `history message ${m}`,
-        Date.now(),
-      );
-  })();
-  await store.close();
-  return { path, chatIds };
+  return { path, chatIds: await seedHistory(path, 200, 200_000) };
 }
 
 const loads: Record<string, () => Promise<unknown>> = {

@@ -22,6 +22,7 @@ import {
   runLoad,
   type StepResult,
   seedChatsOfTen,
+  seedHistory,
   startOurs,
   startPinned,
   sustainedStep,
@@ -236,37 +237,7 @@ log(
 log(`history: ${size.historyMessages} messages in ${size.historyChats} chats`);
 const historyDir = mkdtempSync(join(tmpdir(), "chat-bench-history-"));
 const historyPath = join(historyDir, "chat.db");
-const historyChats = await (async () => {
-  const store = openSqliteStore(`sqlite://${historyPath}`, { synchronous: "NORMAL" });
-  const { user } = await store.createUser({
-    fullname: "Reader",
-    email: "reader@bench.test",
-    passwordHash: await Bun.password.hash("bench-password"),
-    workspace: { name: "History" },
-  });
-  const ids: number[] = [];
-  for (let c = 0; c < size.historyChats; c++)
-    ids.push(
-      (
-        await store.createChat({
-          workspaceId: user.workspaceId,
-          type: "private_channel",
-          name: `h-${c}`,
-          ownerId: user.id,
-          memberIds: [user.id],
-        })
-      ).value.id,
-    );
-  const insert = store.sqlite.prepare(
-    "insert into messages (chat_id, sender_id, content, files, client_id, created_at) values (?, ?, ?, '[]', null, ?)",
-  );
-  store.sqlite.transaction(() => {
-    for (let m = 0; m < size.historyMessages; m++)
-      insert.run(ids[m % ids.length] as number, user.id, `history message ${m}`, Date.now());
-  })();
-  await store.close();
-  return ids;
-})();
+const historyChats = await seedHistory(historyPath, size.historyChats, size.historyMessages);
 const history = await withServer(
   () => startOurs(ourCommands["ours (bun)"] as string[], { database: historyPath }),
   async (server) => {
@@ -752,7 +723,8 @@ ${cluster.details}
   messages of random chats (100 connections) with the same query in a tight loop.
 - Slow consumers: one public channel of all members (200; 1,000 with \`--full\`), 4 KB messages
   at a steady rate for 10 s, once with every member reading and once with 10 of them stalled
-  (raw TCP sockets that stop reading after the handshake). It runs with a 256 KiB
+  (raw TCP sockets that stop reading after the handshake). Latency is measured by 50 of the
+  healthy members (parsing clients); the others count their deliveries without decoding them. It runs with a 256 KiB
   \`realtime.backpressureLimit\` (the other scenarios raise it for bursts) and 4 KB messages,
   because Linux's loopback socket buffers absorb several megabytes before the server's own
   queue grows.
