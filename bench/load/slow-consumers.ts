@@ -14,12 +14,13 @@ type Args = {
   stalled: number;
   rate: number;
   seconds: number;
+  /** Padding per message, so that stalled sockets back up past the kernel's buffers in time. */
+  messageBytes: number;
 };
 const args = readArgs<Args>();
 const cpuAtStart = process.cpuUsage();
 const pattern = /"content":"t:([0-9.]+):/;
-// 4 KB per message, so that stalled sockets back up past the kernel's buffers (megabytes on loopback).
-const padding = "p".repeat(4000);
+const padding = "p".repeat(args.messageBytes);
 const latencies: number[] = [];
 const { hostname, port } = new URL(args.url);
 
