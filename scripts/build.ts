@@ -12,8 +12,9 @@ const outfile = values.outfile ?? (target ? `dist/chat-${target}` : "dist/chat")
 
 await buildWeb();
 const result = await Bun.build({
-  // A worker's file is its own entrypoint, found in the executable under the same path.
-  entrypoints: ["src/main.ts", "db/sqlite/checkpoint-worker.ts"],
+  // The WAL checkpoint worker needs no entrypoint of its own: Bun embeds a worker written as
+  // `new Worker(new URL("./…", import.meta.url))` (test/e2e/binary.test.ts checks it runs).
+  entrypoints: ["src/main.ts"],
   compile: { outfile, ...(target && { target: `bun-${target}` as Bun.Build.CompileTarget }) },
   minify: true,
   // Precompiled bytecode: the PostgreSQL and Redis clients are in the bundle even when only

@@ -12,8 +12,9 @@ export class Checkpointer {
 
   /** Until the worker has its connection, or if it never gets one, the writer checkpoints. */
   constructor(sqlite: Database, path: string, intervalMs = 50) {
-    // Small heap: it holds one connection and a timer. Not ref'd: a store left open must not
-    // keep the process alive.
+    // Written this way (a URL literal beside import.meta.url), Bun's bundler embeds the worker
+    // in the executable. Small heap: it holds one connection and a timer. Not ref'd: a store
+    // left open must not keep the process alive.
     this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), {
       name: "wal-checkpointer",
       smol: true,

@@ -2,7 +2,7 @@
 // would: whole stories over HTTP, WebSocket and HTTP/2, backups while it runs, signals.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, statSync } from "node:fs";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +143,27 @@ describe("the binary alone in an empty directory", () => {
 });
 
 describe("operations", () => {
+  test("its WAL checkpoint worker runs: the database file takes in the log before SQLite would", async () => {
+    const server = await startBinary();
+    const { alice, bob } = await signupPair(server.url);
+    const chat = await directChat(server.url, alice, bob);
+    const path = join(server.dir, "store/chat.db");
+    const before = statSync(path).size;
+    for (let i = 0; i < 100; i++) {
+      const content = `message ${i} ${"x".repeat(300)}`;
+      await call(server.url, "POST", `/api/chat/${chat.id}`, {
+        token: alice.token,
+        body: { content },
+      });
+    }
+    // A few hundred pages of log, well below the 1,000 at which SQLite would checkpoint in the
+    // writer: only the worker, embedded in the executable, copies them this soon.
+    expect(statSync(`${path}-wal`).size).toBeLessThan(1000 * 4096);
+    const deadline = Date.now() + 3000;
+    while (statSync(path).size <= before && Date.now() < deadline) await Bun.sleep(50);
+    expect(statSync(path).size).toBeGreaterThan(before);
+  });
+
   test("a backup taken while messages are sent holds every message acknowledged before it began", async () => {
     const server = await startBinary();
     const { alice, bob } = await signupPair(server.url);
