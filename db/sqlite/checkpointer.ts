@@ -5,20 +5,29 @@ import type { CheckpointMessage } from "./checkpoint-worker.ts";
 
 const sqliteDefaultCheckpointPages = 1000;
 export const writerCheckpointPages = 4096;
+/** How long a close waits for the worker to close its connection before ending it anyway. */
+const stopTimeoutMs = 5000;
 
 export class Checkpointer {
-  private readonly worker: Worker;
+  private readonly worker: Worker | undefined;
   private state: "starting" | "running" | "failed" | "stopped" = "starting";
 
   /** Until the worker has its connection, or if it never gets one, the writer checkpoints. */
   constructor(sqlite: Database, path: string, intervalMs = 50) {
-    // Written this way (a URL literal beside import.meta.url), Bun's bundler embeds the worker
-    // in the executable. Small heap: it holds one connection and a timer. Not ref'd: a store
-    // left open must not keep the process alive.
-    this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), {
-      name: "wal-checkpointer",
-      smol: true,
-    });
+    try {
+      // Written this way (a URL literal beside import.meta.url), Bun's bundler embeds the
+      // worker in the executable. Small heap: it holds one connection and a timer. Not ref'd:
+      // a store left open must not keep the process alive.
+      this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), {
+        name: "wal-checkpointer",
+        smol: true,
+        ref: false,
+      });
+    } catch (error) {
+      console.error("the WAL checkpointer did not start; SQLite checkpoints in the writer", error);
+      this.state = "failed";
+      return;
+    }
     this.worker.addEventListener("message", (event) => {
       if (event.data !== "started" || this.state !== "starting") return;
       this.state = "running";
@@ -29,8 +38,11 @@ export class Checkpointer {
       sqlite.run(`pragma wal_autocheckpoint = ${writerCheckpointPages}`);
     });
     this.worker.addEventListener("error", (event) => {
+      // After a close the writer's connection is gone, and nothing is left to hand back.
+      if (this.state === "stopped" || this.state === "failed") return;
       console.error("the WAL checkpointer stopped; SQLite checkpoints in the writer", event);
       this.state = "failed";
+      this.worker?.terminate();
       sqlite.run(`pragma wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
     });
     this.worker.postMessage({ path, intervalMs } satisfies CheckpointMessage);
@@ -38,14 +50,21 @@ export class Checkpointer {
 
   /** Closes the worker's connection, so that the writer's close is the last and cleans up. */
   async stop(): Promise<void> {
-    if (this.state === "failed" || this.state === "stopped") return;
+    const worker = this.worker;
+    if (!worker || this.state === "failed" || this.state === "stopped") return;
     this.state = "stopped";
     await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      this.worker.addEventListener("message", (event) => event.data === "stopped" && done());
-      this.worker.addEventListener("error", done);
-      this.worker.postMessage("stop" satisfies CheckpointMessage);
+      // A worker that ends without a word must not hold the close up for ever.
+      const timeout = setTimeout(resolve, stopTimeoutMs);
+      const done = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
+      worker.addEventListener("message", (event) => event.data === "stopped" && done());
+      worker.addEventListener("error", done);
+      worker.addEventListener("close", done);
+      worker.postMessage("stop" satisfies CheckpointMessage);
     });
-    this.worker.terminate();
+    worker.terminate();
   }
 }

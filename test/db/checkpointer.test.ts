@@ -45,7 +45,7 @@ test("the worker copies the log into the database while the writer goes on", asy
   expect(statSync(path).size).toBeGreaterThan(before + 500_000);
 });
 
-test("the log starts over rather than growing without end", async () => {
+test("with the writer's threshold at 16 MB, the log still starts over rather than growing", async () => {
   // Several times the writer's threshold (a log that never started over would hold ~50 MB).
   await write(1000);
   expect(statSync(`${path}-wal`).size).toBeLessThan(writerCheckpointPages * 4096 * 1.5);

@@ -228,6 +228,38 @@ describe("sending on the socket", () => {
     expect(await bobs.take()).toMatchObject({ type: "message.created", data: ack.data });
   });
 
+  test("a burst of sends on one socket gets one ack each, in the order stored, and the socket closing first costs nothing stored", async () => {
+    const chat = await channel(alice, "private_channel", [bob]);
+    const [alices, bobs] = await liveAll(alice, bob);
+    // Sent in one go, so that one group commit answers them all and the acks go out together.
+    for (let i = 0; i < 20; i++) {
+      alices.send({ type: "send", chatId: chat.id, content: `burst ${i}`, clientId: `b-${i}` });
+    }
+    const frames = await alices.takeUntil(
+      (frame) => frame.type === "ack" && frame.clientId === "b-19",
+    );
+    const acks = frames.filter((frame) => frame.type === "ack");
+    expect(acks.map((ack) => ack.clientId)).toEqual(Array.from({ length: 20 }, (_, i) => `b-${i}`));
+    const ids = acks.map((ack) => ack.data.id as number);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(
+      frames.filter((frame) => frame.type === "message.created").map((f) => f.data.id),
+    ).toEqual(ids);
+    // Nothing more: no ack twice.
+    alices.send({ type: "ping" });
+    expect(types(await alices.takeUntil((frame) => frame.type === "pong"))).toEqual(["pong"]);
+
+    // A socket that closes while its acks wait: the messages are stored all the same.
+    for (let i = 0; i < 5; i++) {
+      alices.send({ type: "send", chatId: chat.id, content: `late ${i}`, clientId: `l-${i}` });
+    }
+    await alices.close();
+    const received = await bobs.takeUntil(
+      (frame) => frame.type === "message.created" && frame.data.clientId === "l-4",
+    );
+    expect(received.filter((frame) => frame.type === "message.created")).toHaveLength(25);
+  });
+
   test("a repeated clientId is acknowledged with the original and stored once", async () => {
     const chat = await channel(alice, "private_channel", []);
     const alices = await live(alice);

@@ -140,6 +140,7 @@ export class LocalHub implements Hub {
   private readonly swept: Connection[] = [];
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private sweepCursor = 0;
+  private lastFullSweep = Number.NEGATIVE_INFINITY;
   private readonly sequencer: Sequencer | undefined;
 
   constructor(protected readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {
@@ -331,9 +332,9 @@ export class LocalHub implements Hub {
 
   /** One serialized frame per topic: Bun fans it out to sockets, the table to streams. */
   private publishTo(topic: string, message: Frame): void {
-    // Never resent, whatever publish returns (-1: some subscriber is backing up): healthy
-    // subscribers already have it, and the sweep closes one that stays behind.
-    this.server?.publish(topic, message.json);
+    // -1: some subscriber is backing up. Never resend (healthy ones already have it); look for
+    // connections over the limit now rather than within the sweep's interval.
+    if (this.server?.publish(topic, message.json) === -1) this.sweepSoon();
     const streams = this.streamTopics.get(topic);
     if (streams) for (const connection of streams) connection.send(message);
   }
@@ -362,6 +363,17 @@ export class LocalHub implements Hub {
         connection.transport.close(1013, "too slow: resume with since");
       }
     }
+  }
+
+  /**
+   * A whole pass at once, at most every 50 ms: a burst can put a stalled socket far past the
+   * limit within one sliced pass, and Bun's own backstop closes with 1006, not 1013.
+   */
+  private sweepSoon(): void {
+    const now = performance.now();
+    if (now - this.lastFullSweep < 50) return;
+    this.lastFullSweep = now;
+    this.sweep(1);
   }
 
   private stopSweeping(): void {

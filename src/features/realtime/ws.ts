@@ -19,8 +19,16 @@ import {
 const replying = new Set<SocketTransport>();
 
 function writeReplies(): void {
-  for (const transport of replying) transport.writeReplies();
+  // Taken first, so that one failing socket neither stops the others nor every later reply.
+  const transports = [...replying];
   replying.clear();
+  for (const transport of transports) {
+    try {
+      transport.writeReplies();
+    } catch (error) {
+      console.error("replies could not be written to a socket", error);
+    }
+  }
 }
 
 /** Bun's socket as the hub's Transport. A class: tens of thousands are held at once. */
