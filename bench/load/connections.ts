@@ -27,14 +27,7 @@ await Promise.all(
   Array.from({ length: args.concurrency }, async () => {
     while (next < args.count) {
       next++;
-      await new Promise<void>((resolve, reject) => {
-        let ready = false;
-        openRawSocket(url, () => {
-          if (ready) return;
-          ready = true;
-          resolve();
-        }).then((socket) => sockets.push(socket), reject);
-      });
+      sockets.push(await openRawSocket(url, () => {}));
     }
   }),
 );

@@ -2,7 +2,7 @@
 // has received every message. Raw-counting clients (raw-socket.ts): frames are counted, not
 // decoded, so that the generator can keep up with the ceiling.
 import { readArgs } from "../lib.ts";
-import { openRawSocket, type RawSocket } from "./raw-socket.ts";
+import { openRawSocket } from "./raw-socket.ts";
 
 type Args = {
   url: string;
@@ -24,34 +24,20 @@ const done = new Promise<void>((resolve) => {
   allReceived = resolve;
 });
 const sockets = await Promise.all(
-  args.clients.map(
-    (client, index) =>
-      new Promise<RawSocket>((resolve, reject) => {
-        const url =
-          args.kind === "ours"
-            ? `${args.url.replace("http", "ws")}/api/ws?token=${client.token}`
-            : `${args.url.replace("http", "ws")}/ws?room=1`;
-        let ready = false;
-        let socket: RawSocket | undefined;
-        const opened = openRawSocket(url, (marker) => {
-          // The first frame is `ready`; after it, ours also sends acks and presence, and only
-          // events (`{"id"…`) are deliveries. The references relay the frames as they came.
-          if (!ready) {
-            ready = true;
-            if (socket) resolve(socket);
-            return;
-          }
-          if (args.kind === "ours" && marker !== eventMarker) return;
-          if (++(received[index] as number) === total && ++finished === args.clients.length) {
-            allReceived();
-          }
-        });
-        opened.then((s) => {
-          socket = s;
-          if (ready) resolve(s);
-        }, reject);
-      }),
-  ),
+  args.clients.map((client, index) => {
+    const url =
+      args.kind === "ours"
+        ? `${args.url.replace("http", "ws")}/api/ws?token=${client.token}`
+        : `${args.url.replace("http", "ws")}/ws?room=1`;
+    // After `ready`, ours also sends acks and presence, and only events (`{"id"…`) are
+    // deliveries. The references relay the frames as they came.
+    return openRawSocket(url, (marker) => {
+      if (args.kind === "ours" && marker !== eventMarker) return;
+      if (++(received[index] as number) === total && ++finished === args.clients.length) {
+        allReceived();
+      }
+    });
+  }),
 );
 const started = performance.now();
 console.log("START");

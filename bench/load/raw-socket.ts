@@ -12,12 +12,23 @@ export type RawSocket = {
 
 const encoder = new TextEncoder();
 
-/** Opens `url` (ws://host:port/path?query); `onText` gets each text frame's third payload byte. */
+/**
+ * Opens `url` (ws://host:port/path?query) and resolves at the server's first text frame (`ready`
+ * on every server of the suite); `onText` then gets each later text frame's third payload byte.
+ */
 export function openRawSocket(url: string, onText: (marker: number) => void): Promise<RawSocket> {
   const { hostname, port, pathname, search } = new URL(url);
   return new Promise((resolve, reject) => {
     let handshake = "";
     let open = false;
+    // Made once the handshake is answered, given to the caller at the first text frame.
+    let opened: RawSocket | undefined;
+    let ready = false;
+    const text = (marker: number) => {
+      if (ready) return onText(marker);
+      ready = true;
+      resolve(opened as RawSocket);
+    };
     // Frame parsing state, carried across chunks.
     let carry: Uint8Array | undefined;
     let skip = 0;
@@ -39,7 +50,7 @@ export function openRawSocket(url: string, onText: (marker: number) => void): Pr
           const here = Math.min(skip, bytes.length - at);
           if (markerIn >= 0) {
             if (markerIn < here) {
-              onText(bytes[at + markerIn] as number);
+              text(bytes[at + markerIn] as number);
               markerIn = -1;
             } else markerIn -= here;
           }
@@ -64,7 +75,7 @@ export function openRawSocket(url: string, onText: (marker: number) => void): Pr
         skip = length;
         if (opcode === 1) {
           if (length > 2) markerIn = 2;
-          else onText(0);
+          else text(0);
         }
       }
     };
@@ -90,7 +101,7 @@ export function openRawSocket(url: string, onText: (marker: number) => void): Pr
           }
           open = true;
           const rest = Buffer.from(handshake.slice(end + 4), "latin1");
-          resolve({
+          opened = {
             send(text) {
               const payload = encoder.encode(text);
               const header = payload.length < 126 ? 6 : 8;
@@ -113,7 +124,7 @@ export function openRawSocket(url: string, onText: (marker: number) => void): Pr
             close() {
               socket.end();
             },
-          });
+          };
           if (rest.length > 0) frames(rest);
         },
         drain(socket) {

@@ -5,7 +5,7 @@
 // into strings saturated the generator, and its own delays then swamped what was measured.
 import type { Socket } from "bun";
 import { percentile, readArgs } from "../lib.ts";
-import { openRawSocket, type RawSocket } from "./raw-socket.ts";
+import { openRawSocket } from "./raw-socket.ts";
 
 type Args = {
   url: string;
@@ -63,21 +63,10 @@ const samplers = await Promise.all(
 const eventMarker = "i".charCodeAt(0);
 let counted = 0;
 const counters = await Promise.all(
-  healthyTokens.slice(sampled).map(
-    (token) =>
-      new Promise<RawSocket>((resolve, reject) => {
-        let ready = false;
-        let socket: RawSocket | undefined;
-        openRawSocket(wsUrl(token), (marker) => {
-          if (!ready) {
-            ready = true;
-            if (socket) resolve(socket);
-          } else if (marker === eventMarker) counted++;
-        }).then((s) => {
-          socket = s;
-          if (ready) resolve(s);
-        }, reject);
-      }),
+  healthyTokens.slice(sampled).map((token) =>
+    openRawSocket(wsUrl(token), (marker) => {
+      if (marker === eventMarker) counted++;
+    }),
   ),
 );
 const healthy: { send(text: string): void; close(): void }[] = [...samplers, ...counters];
