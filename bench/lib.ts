@@ -260,9 +260,9 @@ export async function seedChatsOfTen(store: Store, people: number, domain: strin
 }
 
 /**
- * A new SQLite database at `path` for history reads: one reader (reader@bench.test, password
- * bench-password), `chats` private channels of that reader alone, and `messages` messages
- * spread over them, written straight into the table. Returns the chat ids.
+ * A new SQLite database at `path` for history reads: one reader, `chats` private channels of
+ * that reader alone, and `messages` messages spread over them, written straight into the
+ * table. Returns the chat ids and the reader's token (minted here, like every other).
  */
 export async function seedHistory(path: string, chats: number, messages: number) {
   const { openSqliteStore } = await import("../db/sqlite/store.ts");
@@ -270,7 +270,7 @@ export async function seedHistory(path: string, chats: number, messages: number)
   const { user } = await store.createUser({
     fullname: "Reader",
     email: "reader@bench.test",
-    passwordHash: await Bun.password.hash("bench-password"),
+    passwordHash: "not used",
     workspace: { name: "History" },
   });
   const chatIds: number[] = [];
@@ -297,7 +297,7 @@ export async function seedHistory(path: string, chats: number, messages: number)
       );
   })();
   await store.close();
-  return chatIds;
+  return { chatIds, token: await mintToken(user.id) };
 }
 
 /** Arguments for a generator, in a file: thousands of tokens do not fit on a command line. */

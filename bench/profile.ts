@@ -17,11 +17,6 @@ const command = [
   join(repo, "src/main.ts"),
 ];
 
-async function historyDatabase(): Promise<{ path: string; chatIds: number[] }> {
-  const path = join(mkdtempSync(join(tmpdir(), "chat-profile-history-")), "chat.db");
-  return { path, chatIds: await seedHistory(path, 200, 200_000) };
-}
-
 const loads: Record<string, () => Promise<unknown>> = {
   async durable() {
     // Users and chats are made by an unprofiled server: the profiler weighs each sample by the
@@ -44,14 +39,9 @@ const loads: Record<string, () => Promise<unknown>> = {
     return result;
   },
   async history() {
-    const { path, chatIds } = await historyDatabase();
+    const path = join(mkdtempSync(join(tmpdir(), "chat-profile-history-")), "chat.db");
+    const { chatIds, token } = await seedHistory(path, 200, 200_000);
     const server = await startOurs(command, { database: path });
-    const signin = await fetch(`${server.url}/api/signin`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "reader@bench.test", password: "bench-password" }),
-    });
-    const { token } = (await signin.json()) as { token: string };
     const result = await runLoad(
       "history.ts",
       { url: server.url, token, chatIds, connections: 100, seconds: 10 },

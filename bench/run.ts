@@ -240,28 +240,25 @@ log(
 log(`history: ${size.historyMessages} messages in ${size.historyChats} chats`);
 const historyDir = mkdtempSync(join(tmpdir(), "chat-bench-history-"));
 const historyPath = join(historyDir, "chat.db");
-const historyChats = await seedHistory(historyPath, size.historyChats, size.historyMessages);
+const { chatIds: historyChats, token: historyToken } = await seedHistory(
+  historyPath,
+  size.historyChats,
+  size.historyMessages,
+);
 const history = await withServer(
   () => startOurs(ourCommands["ours (bun)"] as string[], { database: historyPath }),
-  async (server) => {
-    const signin = await fetch(`${server.url}/api/signin`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "reader@bench.test", password: "bench-password" }),
-    });
-    const { token } = (await signin.json()) as { token: string };
-    return runLoad<{ perSecond: number; p50: number; p99: number }>(
+  (server) =>
+    runLoad<{ perSecond: number; p50: number; p99: number }>(
       "history.ts",
       {
         url: server.url,
-        token,
+        token: historyToken,
         chatIds: historyChats,
         connections: 100,
         seconds: size.historySeconds,
       },
       server.pid,
-    );
-  },
+    ),
 );
 // What HTTP alone costs under the same load: the ceiling answering a fixed page of 50 messages.
 const pageCeiling = await withServer(

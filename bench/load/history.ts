@@ -26,6 +26,8 @@ await Promise.all(
       const response = await fetch(`${args.url}${path}`, {
         headers: args.token ? { authorization: `Bearer ${args.token}` } : {},
       });
+      // A refused read must not count as one.
+      if (!response.ok) throw new Error(`${path}: ${response.status}`);
       await response.arrayBuffer();
       latencies.push(performance.now() - at);
     }
