@@ -12,12 +12,19 @@ export type RawSocket = {
 
 const encoder = new TextEncoder();
 
+/** The HTTP request that asks `url` (ws://host:port/path?query) to become a WebSocket. */
+export function upgradeRequest(url: string): string {
+  const { host, pathname, search } = new URL(url);
+  const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
+  return `GET ${pathname}${search} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+}
+
 /**
  * Opens `url` (ws://host:port/path?query) and resolves at the server's first text frame (`ready`
  * on every server of the suite); `onText` then gets each later text frame's third payload byte.
  */
 export function openRawSocket(url: string, onText: (marker: number) => void): Promise<RawSocket> {
-  const { hostname, port, pathname, search } = new URL(url);
+  const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     let handshake = "";
     let open = false;
@@ -85,10 +92,7 @@ export function openRawSocket(url: string, onText: (marker: number) => void): Pr
       port: Number(port),
       socket: {
         open(socket) {
-          const key = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-          socket.write(
-            `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-          );
+          socket.write(upgradeRequest(url));
         },
         data(socket, chunk) {
           if (open) return frames(chunk);

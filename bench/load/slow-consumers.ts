@@ -5,7 +5,7 @@
 // into strings saturated the generator, and its own delays then swamped what was measured.
 import type { Socket } from "bun";
 import { percentile, readArgs } from "../lib.ts";
-import { openRawSocket } from "./raw-socket.ts";
+import { openRawSocket, upgradeRequest } from "./raw-socket.ts";
 
 type Args = {
   url: string;
@@ -24,6 +24,7 @@ const padding = "p".repeat(args.messageBytes);
 const latencies: number[] = [];
 const { hostname, port } = new URL(args.url);
 
+const wsUrl = (token: string) => `${args.url.replace("http", "ws")}/api/ws?token=${token}`;
 const stalledTokens = args.tokens.slice(0, args.stalled);
 const healthyTokens = args.tokens.slice(args.stalled);
 const stalled: Socket[] = await Promise.all(
@@ -33,9 +34,7 @@ const stalled: Socket[] = await Promise.all(
       port: Number(port),
       socket: {
         open(socket) {
-          socket.write(
-            `GET /api/ws?token=${token} HTTP/1.1\r\nHost: ${hostname}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-          );
+          socket.write(upgradeRequest(wsUrl(token)));
           socket.pause();
         },
         data() {},
@@ -44,7 +43,6 @@ const stalled: Socket[] = await Promise.all(
   ),
 );
 const sampled = Math.min(50, healthyTokens.length);
-const wsUrl = (token: string) => `${args.url.replace("http", "ws")}/api/ws?token=${token}`;
 const samplers = await Promise.all(
   healthyTokens.slice(0, sampled).map(
     (token) =>
