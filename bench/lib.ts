@@ -358,6 +358,27 @@ export async function runLoad<T>(
   };
 }
 
+/**
+ * Calls `sendOne` open-loop, `rate` times a second for `seconds` in 10 ms ticks, whatever the
+ * server answers; returns how many times it did.
+ */
+export async function sendOpenLoop(rate: number, seconds: number, sendOne: () => void) {
+  const tickMs = 10;
+  const perTick = rate / (1000 / tickMs);
+  let owed = 0;
+  let sent = 0;
+  const start = performance.now();
+  while (performance.now() - start < seconds * 1000) {
+    owed += perTick;
+    for (; owed >= 1; owed--) {
+      sendOne();
+      sent++;
+    }
+    await Bun.sleep(tickMs);
+  }
+  return sent;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);

@@ -2,7 +2,7 @@
 // its members as receivers, and the sender's instance is either the receivers' own ("same") or
 // another one ("cross"). Messages go open-loop at a fixed total rate, in turn to every chat, so
 // both paths are measured under the same load in the same run.
-import { percentile, readArgs } from "../lib.ts";
+import { percentile, readArgs, sendOpenLoop } from "../lib.ts";
 
 type Path = "same" | "cross";
 type Args = {
@@ -64,26 +64,17 @@ clearTimeout(connecting);
 
 let next = 0;
 /** Sends open-loop at the run's rate for `seconds`, in turn into every chat. */
-async function sendFor(seconds: number, measure: boolean) {
-  const tickMs = 10;
-  const perTick = args.rate / (1000 / tickMs);
-  let owed = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    owed += perTick;
-    for (; owed >= 1; owed--) {
-      const i = next++ % args.chats.length;
-      const chat = args.chats[i] as Args["chats"][number];
-      // A warm-up message's tag names no path, so its deliveries are not counted.
-      const content = `x:${performance.now().toFixed(3)}:${measure ? chat.path : "warm-up"}`;
-      (senders[i] as WebSocket).send(
-        `{"type":"send","chatId":${chat.chatId},"content":"${content}","clientId":"${runId}-${next}"}`,
-      );
-      if (measure) measured[chat.path].sent++;
-    }
-    await Bun.sleep(tickMs);
-  }
-}
+const sendFor = (seconds: number, measure: boolean) =>
+  sendOpenLoop(args.rate, seconds, () => {
+    const i = next++ % args.chats.length;
+    const chat = args.chats[i] as Args["chats"][number];
+    // A warm-up message's tag names no path, so its deliveries are not counted.
+    const content = `x:${performance.now().toFixed(3)}:${measure ? chat.path : "warm-up"}`;
+    (senders[i] as WebSocket).send(
+      `{"type":"send","chatId":${chat.chatId},"content":"${content}","clientId":"${runId}-${next}"}`,
+    );
+    if (measure) measured[chat.path].sent++;
+  });
 
 await sendFor(args.warmupSeconds, false);
 await Bun.sleep(1000);

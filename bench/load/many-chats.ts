@@ -3,7 +3,7 @@
 // clients) measure send→receive latency. A step's result: offered and delivered rates, the share
 // delivered, and latency percentiles. With several URLs (instances of one cluster), clients are
 // spread over them in turn, so a chat's members sit on different instances.
-import { percentile, readArgs } from "../lib.ts";
+import { percentile, readArgs, sendOpenLoop } from "../lib.ts";
 
 type Args = {
   urls: string[];
@@ -76,27 +76,15 @@ clearTimeout(connecting);
 
 let next = 0;
 /** Sends open-loop at `rate` for `seconds`, in turn from every client; returns how many. */
-async function sendFor(rate: number, seconds: number, tag: string): Promise<number> {
-  const tickMs = 10;
-  const perTick = rate / (1000 / tickMs);
-  let owed = 0;
-  let sent = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) {
-    owed += perTick;
-    for (; owed >= 1; owed--) {
-      const i = next++ % sockets.length;
-      const client = args.clients[i] as Args["clients"][number];
-      const content = `t:${performance.now().toFixed(3)}:${tag}`;
-      (sockets[i] as WebSocket).send(
-        `{"type":"send","chatId":${client.room},"content":"${content}","clientId":"${runId}-${next}"}`,
-      );
-      sent++;
-    }
-    await Bun.sleep(tickMs);
-  }
-  return sent;
-}
+const sendFor = (rate: number, seconds: number, tag: string) =>
+  sendOpenLoop(rate, seconds, () => {
+    const i = next++ % sockets.length;
+    const client = args.clients[i] as Args["clients"][number];
+    const content = `t:${performance.now().toFixed(3)}:${tag}`;
+    (sockets[i] as WebSocket).send(
+      `{"type":"send","chatId":${client.room},"content":"${content}","clientId":"${runId}-${next}"}`,
+    );
+  });
 
 // The warm-up's tag is not a step number, so its deliveries are not counted.
 if (args.warmupSeconds) {

@@ -4,7 +4,7 @@
 // only count their deliveries (raw-counting clients): decoding a million 4 KB frames a second
 // into strings saturated the generator, and its own delays then swamped what was measured.
 import type { Socket } from "bun";
-import { percentile, readArgs } from "../lib.ts";
+import { percentile, readArgs, sendOpenLoop } from "../lib.ts";
 import { openRawSocket, upgradeRequest } from "./raw-socket.ts";
 
 type Args = {
@@ -71,19 +71,13 @@ const healthy: { send(text: string): void; close(): void }[] = [...samplers, ...
 
 const started = performance.now();
 console.log("START");
-let sent = 0;
-const perTick = args.rate / 100;
-let owed = 0;
-while (performance.now() - started < args.seconds * 1000) {
-  owed += perTick;
-  for (; owed >= 1; owed--) {
-    const socket = healthy[sent % healthy.length] as (typeof healthy)[number];
-    socket.send(
-      `{"type":"send","chatId":${args.chatId},"content":"t:${performance.now().toFixed(3)}:${padding}","clientId":"s${sent++}"}`,
-    );
-  }
-  await Bun.sleep(10);
-}
+let next = 0;
+const sent = await sendOpenLoop(args.rate, args.seconds, () => {
+  const socket = healthy[next % healthy.length] as (typeof healthy)[number];
+  socket.send(
+    `{"type":"send","chatId":${args.chatId},"content":"t:${performance.now().toFixed(3)}:${padding}","clientId":"s${next++}"}`,
+  );
+});
 await Bun.sleep(1000);
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
