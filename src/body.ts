@@ -19,19 +19,38 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/**
- * Where the first string holding U+0000 is, as "a.b" ("" for the top level), or undefined.
- * No text of ours may hold it: it is never meant, and PostgreSQL cannot store it.
- */
-export function nulPath(value: unknown, path = ""): string | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+/** Where the first value `matches` picks is, as "a.b" ("" for the top level), or undefined. */
+function pathWhere(
+  value: unknown,
+  matches: (value: unknown) => boolean,
+  path = "",
+): string | undefined {
+  if (matches(value)) return path;
   if (value === null || typeof value !== "object") return undefined;
   for (const [key, child] of Object.entries(value)) {
-    const found = nulPath(child, path ? `${path}.${key}` : key);
+    const found = pathWhere(child, matches, path ? `${path}.${key}` : key);
     if (found !== undefined) return found;
   }
   return undefined;
 }
+
+/**
+ * Where the first string holding U+0000 is, or undefined. No text of ours may hold it: it is
+ * never meant, and PostgreSQL cannot store it.
+ */
+export const nulPath = (value: unknown) =>
+  pathWhere(value, (item) => typeof item === "string" && item.includes("\u0000"));
+
+/**
+ * Where the first object with its own `toString` field is, or undefined. No body of ours has
+ * such a field, and such an object cannot be turned into text: Elysia's validation message
+ * tries to, and threw (a 500) instead of answering 422.
+ */
+const toStringFieldPath = (value: unknown) =>
+  pathWhere(
+    value,
+    (item) => item !== null && typeof item === "object" && Object.hasOwn(item, "toString"),
+  );
 
 /** Reads at most `limit` bytes; undefined when the body is larger. Never buffers past it. */
 export async function readLimited(
@@ -81,9 +100,14 @@ export const jsonBodies = () =>
       } else if (nestsDeeperThan(body, maxJsonDepth)) {
         refuseBody(request, invalid(`the request body nests deeper than ${maxJsonDepth} levels`));
       } else {
-        const path = nulPath(body);
-        if (path === undefined) return body;
-        refuseBody(request, invalid(`${path}: text may not contain the character U+0000`));
+        const nul = nulPath(body);
+        const toStringField = toStringFieldPath(body);
+        if (nul !== undefined) {
+          refuseBody(request, invalid(`${nul}: text may not contain the character U+0000`));
+        } else if (toStringField !== undefined) {
+          const where = toStringField || "the request body";
+          refuseBody(request, invalid(`${where}: no field of ours is named toString`));
+        } else return body;
       }
       return {};
     },

@@ -94,6 +94,26 @@ describe("the error envelope", () => {
     }
   });
 
+  test("an object with a toString field where text belongs is 422 naming it, never a 500", async () => {
+    // Found by the fuzzer: Elysia's own validation message turns the value into text, and an
+    // object whose toString is not a function cannot be.
+    for (const [method, path, body] of [
+      ["POST", "/api/me/password", '{"currentPassword":{"toString":""}}'],
+      ["POST", `/api/chat/${chat.id}`, '{"content":{"toString":1}}'],
+      ["PATCH", `/api/chat/${chat.id}`, '{"name":{"a":{"toString":[]}}}'],
+    ] as const) {
+      const reply = await app.request(method, path, { token: alice.token, body });
+      expect({ path, status: reply.status, body: reply.body }).toEqual({
+        path,
+        status: 422,
+        body: {
+          error: { code: "validation_failed", message: expect.stringContaining("toString") },
+        },
+      });
+    }
+    expect(app.errors).toEqual([]);
+  });
+
   test("ids in bodies are JSON numbers: numeric strings are 422", async () => {
     const reply = await app.request("POST", "/api/chat", {
       token: alice.token,
