@@ -66,6 +66,9 @@ export type ChatAccess = {
 
 export type Written<T> = { value: T; events: StoredEvent[] };
 
+/** A message stored, or found stored under its clientId (created: false). */
+export type Sent = Written<Message> & { created: boolean };
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
 
@@ -108,8 +111,11 @@ export interface Store {
   changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>>;
   deleteChat(chatId: number): Promise<Written<void>>;
 
-  /** Stores a message, or returns the one already stored under its clientId (created: false). */
-  insertMessage(input: NewMessage): Promise<Written<Message> & { created: boolean }>;
+  /**
+   * Stores a message if its sender is a member of the chat when it commits, or returns the one
+   * already stored under its clientId (created: false); undefined if the sender is not a member.
+   */
+  insertMessage(input: NewMessage): Promise<Sent | undefined>;
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
 
   /**

@@ -34,6 +34,7 @@ import type {
   NewMessage,
   NewUpload,
   NewUser,
+  Sent,
   Store,
   UserRecord,
   Written,
@@ -54,7 +55,6 @@ import {
 type Db = PostgresJsDatabase<Record<string, never>>;
 type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 type ChatRow = typeof chats.$inferSelect;
-type Sent = Written<Message> & { created: boolean };
 
 export type PostgresOptions = {
   /** Connections in the pool. */
@@ -433,7 +433,7 @@ export class PostgresStore implements Store {
    * Group commit: sends queue while a batch is being stored, and the next batch takes them all
    * in one transaction. Each sender is answered only after its batch has committed.
    */
-  insertMessage(input: NewMessage): Promise<Sent> {
+  insertMessage(input: NewMessage): Promise<Sent | undefined> {
     return new Promise((resolve, reject) => {
       this.sendQueue.push({ input, resolve, reject });
       if (!this.flushing) {
@@ -445,7 +445,7 @@ export class PostgresStore implements Store {
 
   private sendQueue: {
     input: NewMessage;
-    resolve: (result: Sent) => void;
+    resolve: (result: Sent | undefined) => void;
     reject: (error: unknown) => void;
   }[] = [];
   private flushing = false;
@@ -455,14 +455,14 @@ export class PostgresStore implements Store {
       const batch = this.sendQueue.splice(0, maxBatch);
       try {
         const outcomes = await this.storeMessages(batch.map((send) => send.input));
-        for (const [i, send] of batch.entries()) send.resolve(outcomes[i] as Sent);
+        for (const [i, send] of batch.entries()) send.resolve(outcomes[i]);
       } catch {
         // One bad send (its chat deleted meanwhile, say) fails the whole statement: store the
         // batch again one by one, so only that send fails.
         for (const send of batch) {
           try {
             const [outcome] = await this.storeMessages([send.input]);
-            send.resolve(outcome as Sent);
+            send.resolve(outcome);
           } catch (error) {
             send.reject(explainMessageError(error));
           }
@@ -477,7 +477,7 @@ export class PostgresStore implements Store {
    * taken first, so the event text is built here; then one statement inserts what is new
    * (a retried clientId is skipped), numbers its events from the counter and touches the chats.
    */
-  private async storeMessages(inputs: NewMessage[]): Promise<Sent[]> {
+  private async storeMessages(inputs: NewMessage[]): Promise<(Sent | undefined)[]> {
     const ids = await this.sql<{ id: number }[]>`
       select nextval(pg_get_serial_sequence('messages', 'id')) as id
         from generate_series(1, ${inputs.length})`;
@@ -511,7 +511,11 @@ export class PostgresStore implements Store {
           inserted as (
             insert into messages (id, chat_id, sender_id, content, files, client_id, created_at)
             select id, chat_id, sender_id, content, files, client_id, ${now}::int8
-              from input order by ord
+              from input
+             where exists (select 1 from chat_members m
+                            where m.chat_id = input.chat_id and m.user_id = input.sender_id
+                              and m.until_event_id is null)
+             order by ord
             on conflict (chat_id, sender_id, client_id) do nothing
             returning id
           ),
@@ -554,18 +558,20 @@ export class PostgresStore implements Store {
       };
       return { value: message, events: [event], created: true };
     });
-    // Sends skipped as retries are answered with the message stored under their clientId.
+    // A send skipped as a retry is answered with the message stored under its clientId; one
+    // from a sender who is not a member is refused (undefined).
     for (const [i, outcome] of outcomes.entries()) {
       if (outcome) continue;
       const { input } = prepared[i] as (typeof prepared)[number];
       const [row] = await this.sql<MessageRow[]>`
-        select * from messages
-         where chat_id = ${input.chatId} and sender_id = ${input.senderId}
-           and client_id = ${input.clientId}`;
-      if (!row) throw new Error("a skipped send has no stored message");
-      outcomes[i] = { value: rowToMessage(row), events: [], created: false };
+        select msg.* from messages msg
+          join chat_members m on m.chat_id = msg.chat_id and m.user_id = msg.sender_id
+                             and m.until_event_id is null
+         where msg.chat_id = ${input.chatId} and msg.sender_id = ${input.senderId}
+           and msg.client_id = ${input.clientId}`;
+      if (row) outcomes[i] = { value: rowToMessage(row), events: [], created: false };
     }
-    return outcomes as Sent[];
+    return outcomes;
   }
 
   async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
@@ -698,7 +704,7 @@ export class PostgresStore implements Store {
   }
 }
 
-/** A send whose chat went away between its access check and its insert. */
+/** A send whose chat was deleted by a transaction that committed while it was being stored. */
 function explainMessageError(error: unknown): unknown {
   const { code, constraint_name: constraint } = pgError(error);
   if (code === "23503" && constraint === "messages_chat_id_chats_id_fk") {

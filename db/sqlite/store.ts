@@ -33,6 +33,7 @@ import type {
   NewMessage,
   NewUpload,
   NewUser,
+  Sent,
   Store,
   UserRecord,
   Written,
@@ -52,8 +53,7 @@ import {
 } from "./schema.ts";
 
 type Db = BunSQLiteDatabase<Record<string, never>>;
-type Sent = Written<Message> & { created: boolean };
-type Outcome = { ok: Sent } | { error: unknown };
+type Outcome = { ok: Sent | undefined } | { error: unknown };
 type ChatRow = typeof chats.$inferSelect;
 
 export type SqliteOptions = { synchronous: "NORMAL" | "FULL" };
@@ -150,15 +150,21 @@ export class SqliteStore implements Store {
       messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
         "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
       ),
-      // A repeated clientId inserts nothing and returns no row: one statement for the usual
-      // case, a lookup of the stored message only for a repeat.
+      // One statement for the usual send: membership is checked in the transaction that
+      // stores the message, so a member removed meanwhile cannot post. A non-member or a
+      // repeated clientId inserts nothing and returns no row; only then is there a lookup.
       insertMessage: sqlite.query<
         MessageRow,
         [number, number, string, string, string | null, number]
       >(
         `insert into messages (chat_id, sender_id, content, files, client_id, created_at)
-         values (?, ?, ?, ?, ?, ?)
+         select ?1, ?2, ?3, ?4, ?5, ?6
+          where exists (select 1 from chat_members
+                         where chat_id = ?1 and user_id = ?2 and until_event_id is null)
          on conflict (chat_id, sender_id, client_id) do nothing returning *`,
+      ),
+      isMember: sqlite.query<{ 1: number }, [number, number]>(
+        "select 1 from chat_members where chat_id = ? and user_id = ? and until_event_id is null",
       ),
       insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
         "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
@@ -478,7 +484,7 @@ export class SqliteStore implements Store {
    * Group commit: every send that arrives in one turn of the event loop is stored in one
    * transaction, and each sender is answered only after that transaction has committed.
    */
-  insertMessage(input: NewMessage): Promise<Sent> {
+  insertMessage(input: NewMessage): Promise<Sent | undefined> {
     return new Promise((resolve, reject) => {
       this.sendQueue.push({ input, resolve, reject });
       if (this.sendQueue.length === 1) setImmediate(() => this.flushSends());
@@ -487,7 +493,7 @@ export class SqliteStore implements Store {
 
   private sendQueue: {
     input: NewMessage;
-    resolve: (result: Sent) => void;
+    resolve: (result: Sent | undefined) => void;
     reject: (error: unknown) => void;
   }[] = [];
 
@@ -514,7 +520,8 @@ export class SqliteStore implements Store {
       }
     }
     // Answered in id order, so the callers publish their events in id order.
-    for (const [i, { resolve, reject }] of batch.entries()) {
+    for (let i = 0; i < batch.length; i++) {
+      const { resolve, reject } = batch[i] as (typeof batch)[number];
       const outcome = outcomes[i] as Outcome;
       if ("ok" in outcome) resolve(outcome.ok);
       else reject(outcome.error);
@@ -522,7 +529,7 @@ export class SqliteStore implements Store {
   }
 
   /** One message and its event, inside the caller's transaction; idempotent on clientId. */
-  private storeMessage(input: NewMessage): Sent {
+  private storeMessage(input: NewMessage): Sent | undefined {
     const { statements } = this;
     const row = statements.insertMessage.get(
       input.chatId,
@@ -533,7 +540,8 @@ export class SqliteStore implements Store {
       Date.now(),
     );
     if (!row) {
-      // Only a repeated clientId inserts nothing (a null clientId never conflicts).
+      // Nothing inserted: the sender is not a member, or the clientId is a repeat.
+      if (!statements.isMember.get(input.chatId, input.senderId)) return undefined;
       const existing = statements.messageByClientId.get(
         input.chatId,
         input.senderId,

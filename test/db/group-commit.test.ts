@@ -15,8 +15,17 @@ const observer = new Database(path, { readonly: true });
 const commitsSoFar = () =>
   (observer.query("pragma data_version").get() as { data_version: number }).data_version;
 const { user, chat } = await seedStore(store);
-const send = (chatId: number, clientId: string | null = null) =>
-  store.insertMessage({ chatId, senderId: user.id, content: "x", files: [], clientId });
+const send = async (chatId: number, clientId: string | null = null, content = "x") => {
+  const sent = await store.insertMessage({
+    chatId,
+    senderId: user.id,
+    content,
+    files: [],
+    clientId,
+  });
+  if (!sent) throw new Error("refused: not a member");
+  return sent;
+};
 
 test("sends made in the same turn are stored in one transaction and answered in id order", async () => {
   const before = commitsSoFar();
@@ -35,12 +44,16 @@ test("sends made in the same turn are stored in one transaction and answered in 
 });
 
 test("one failing send in a batch fails alone, and the others are stored once", async () => {
+  // A failure inside SQLite itself: the store checks everything it can before inserting.
+  store.sqlite.run(`create temp trigger refuse_boom before insert on messages
+                     when new.content = 'boom' begin select raise(abort, 'boom'); end`);
   const before = commitsSoFar();
   const [good, bad, alsoGood] = await Promise.allSettled([
     send(chat.id, "good-1"),
-    send(987_654),
+    send(chat.id, null, "boom"),
     send(chat.id, "good-2"),
   ]);
+  store.sqlite.run("drop trigger refuse_boom");
   expect(good.status).toBe("fulfilled");
   expect(bad.status).toBe("rejected");
   expect(alsoGood.status).toBe("fulfilled");
@@ -50,6 +63,34 @@ test("one failing send in a batch fails alone, and the others are stored once", 
     .query("select client_id from messages where client_id like 'good-%' order by id")
     .all();
   expect(stored).toEqual([{ client_id: "good-1" }, { client_id: "good-2" }]);
+});
+
+test("a send from someone no longer a member is refused, even as a retry, and the rest of its batch stored", async () => {
+  const { user: leaver } = await store.createUser({
+    fullname: "L",
+    email: "leaver@x.test",
+    passwordHash: "h",
+    workspace: { id: user.workspaceId },
+  });
+  await store.changeChat(chat.id, { add: [leaver.id] });
+  const asLeaver = { chatId: chat.id, senderId: leaver.id, content: "x", files: [] };
+  expect((await store.insertMessage({ ...asLeaver, clientId: "before" }))?.created).toBe(true);
+  await store.changeChat(chat.id, { remove: [leaver.id] });
+
+  const before = commitsSoFar();
+  const [retried, fresh, noChat, stored] = await Promise.all([
+    store.insertMessage({ ...asLeaver, clientId: "before" }),
+    store.insertMessage({ ...asLeaver, clientId: "after" }),
+    store.insertMessage({ ...asLeaver, chatId: 987_654, senderId: user.id, clientId: null }),
+    send(chat.id, "member"),
+  ]);
+  expect([retried, fresh, noChat]).toEqual([undefined, undefined, undefined]);
+  expect(stored.created).toBe(true);
+  expect(commitsSoFar() - before).toBe(1);
+  const leavers = store.sqlite
+    .query("select client_id from messages where sender_id = ?")
+    .all(leaver.id);
+  expect(leavers).toEqual([{ client_id: "before" }]);
 });
 
 test("the same clientId twice in one batch is stored once", async () => {

@@ -58,6 +58,45 @@ describe("sending", () => {
     expect((await history(alice, direct.id)).body.length).toBe(before);
   });
 
+  test("who left a chat cannot send to it, not even a retry of a clientId sent before", async () => {
+    const room = await newChat(alice, {
+      type: "private_channel",
+      name: "leavers",
+      members: [bob.user.id],
+    });
+    const channel = await newChat(alice, {
+      type: "public_channel",
+      name: "open-door",
+      members: [bob.user.id],
+    });
+    for (const chat of [room, channel]) {
+      expect((await send(bob, chat.id, { content: "bye", clientId: "last" })).status).toBe(201);
+      expect(
+        (await app.request("POST", `/api/chat/${chat.id}/leave`, { token: bob.token })).status,
+      ).toBe(204);
+    }
+    // Private: no longer visible, so 404; public: still visible, so 403.
+    for (const [chat, status] of [
+      [room, 404],
+      [channel, 403],
+    ] as const) {
+      expect((await send(bob, chat.id, { content: "bye", clientId: "last" })).status).toBe(status);
+      expect((await send(bob, chat.id, { content: "again" })).status).toBe(status);
+      const bobs = (await history(alice, chat.id)).body.filter(
+        (m: Message) => m.senderId === bob.user.id,
+      );
+      expect(bobs.map((m: Message) => m.content)).toEqual(["bye"]);
+    }
+  });
+
+  test("who may not see a chat learns nothing from a bad message to it: 404 before 422", async () => {
+    expect((await send(carol, direct.id, { content: "" })).status).toBe(404);
+    expect((await send(carol, direct.id, { content: "", files: ["/files/nope.png"] })).status).toBe(
+      404,
+    );
+    expect((await send(bob, direct.id, { content: "" })).status).toBe(422);
+  });
+
   test("content is at most 8,000 UTF-16 code units, and empty content needs files", async () => {
     expect((await send(alice, direct.id, { content: "x".repeat(8000) })).status).toBe(201);
     expect((await send(alice, direct.id, { content: "😀".repeat(4000) })).status).toBe(201);

@@ -23,7 +23,10 @@ async function commit(count: number): Promise<StoredEvent[]> {
       }),
     ),
   );
-  return sent.flatMap((s) => s.events);
+  return sent.flatMap((s) => {
+    if (!s) throw new Error("refused: the seeded user is a member");
+    return s.events;
+  });
 }
 
 async function started(gapMs = 20) {

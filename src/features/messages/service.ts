@@ -1,10 +1,12 @@
 // Messages: sending (idempotent on clientId) and reading history, newest first.
 import type { Ctx } from "../../context.ts";
-import { invalid } from "../../errors.ts";
+import { forbidden, invalid } from "../../errors.ts";
 import type { Verdict } from "../../rate-limit.ts";
 import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
 import { requireUploadedFiles } from "../files/service.ts";
 import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
+
+const sendAction = "send messages";
 
 /** Sends a message; a repeated clientId returns the original with `created: false`. */
 export async function sendMessage(
@@ -12,24 +14,32 @@ export async function sendMessage(
   chatId: number,
   input: SendMessageBody,
 ): Promise<{ message: Message; created: boolean; limit: Verdict | undefined }> {
-  const access = await getVisibleChatAccess(ctx, chatId);
-  requireMember(access, "send messages");
+  const files = input.files ?? [];
+  // The usual message, text alone, is checked by the insert itself: membership is part of the
+  // statement that stores it, in the transaction that commits it. Anything else meets the chat
+  // first, so that a caller who may not see the chat learns nothing more about it.
+  if (files.length > 0 || input.content.length === 0) {
+    requireMember(await getVisibleChatAccess(ctx, chatId), sendAction);
+    if (files.length === 0) throw invalid("a message needs content or files");
+    await requireUploadedFiles(ctx, files);
+  }
   // Per user, whichever way the message comes (HTTP or socket).
   const limit = ctx.limits.take(`messages:${ctx.user.id}`, ctx.config.limits.messages);
-  const files = input.files ?? [];
-  if (input.content.length === 0 && files.length === 0) {
-    throw invalid("a message needs content or files");
-  }
-  if (files.length > 0) await requireUploadedFiles(ctx, files);
-  const { value, events, created } = await ctx.db.insertMessage({
-    chatId: access.id,
+  const message = {
+    chatId,
     senderId: ctx.user.id,
     content: input.content,
     files,
     clientId: input.clientId ?? null,
-  });
-  ctx.hub.publish(events);
-  return { message: value, created, limit };
+  };
+  let sent = await ctx.db.insertMessage(message);
+  // Not a member when it committed: not_found if the chat is hidden, forbidden if not. One who
+  // has joined since is stored now.
+  if (!sent) requireMember(await getVisibleChatAccess(ctx, chatId), sendAction);
+  sent ??= await ctx.db.insertMessage(message);
+  if (!sent) throw forbidden("membership changed while sending: send again");
+  ctx.hub.publish(sent.events);
+  return { message: sent.value, created: sent.created, limit };
 }
 
 export async function listMessages(
