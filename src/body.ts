@@ -19,17 +19,17 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Where the first value `matches` picks is, as "a.b" ("" for the top level), or undefined. */
-function pathWhere(
-  value: unknown,
-  matches: (value: unknown) => boolean,
-  path = "",
-): string | undefined {
-  if (matches(value)) return path;
+/**
+ * Where the first value `matches` picks is, as "a.b" ("" for the top level), or undefined. The
+ * path is built only on a match: every socket frame is walked.
+ */
+function pathWhere(value: unknown, matches: (value: unknown) => boolean): string | undefined {
+  if (matches(value)) return "";
   if (value === null || typeof value !== "object") return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const found = pathWhere(child, matches, path ? `${path}.${key}` : key);
-    if (found !== undefined) return found;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const found = pathWhere((value as Record<string, unknown>)[key], matches);
+    if (found !== undefined) return found === "" ? key : `${key}.${found}`;
   }
   return undefined;
 }

@@ -115,17 +115,19 @@ export class SqliteStore implements Store {
     this.db = drizzle({ client: sqlite });
     // Transaction functions are built once: bun:sqlite defines properties on each new one.
     this.storeBatch = sqlite.transaction((inputs: NewMessage[]) =>
-      inputs.map((input): Outcome => ({ ok: this.storeMessage(input) })),
+      this.touchChats(inputs.map((input): Outcome => ({ ok: this.storeMessage(input) }))),
     );
     const storeOne = sqlite.transaction((input: NewMessage) => this.storeMessage(input));
     this.storeEach = sqlite.transaction((inputs: NewMessage[]) =>
-      inputs.map((input): Outcome => {
-        try {
-          return { ok: storeOne(input) };
-        } catch (error) {
-          return { error };
-        }
-      }),
+      this.touchChats(
+        inputs.map((input): Outcome => {
+          try {
+            return { ok: storeOne(input) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      ),
     );
     this.statements = {
       history: sqlite.query<MessageRow, [number, number, number]>(
@@ -528,6 +530,23 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Moves each chat's last message and activity on to the latest stored in the batch: once per
+   * chat, where a burst into one chat would rewrite its row once per message.
+   */
+  private touchChats(outcomes: Outcome[]): Outcome[] {
+    const latest = new Map<number, { messageId: number; eventId: number }>();
+    for (const outcome of outcomes) {
+      const sent = "ok" in outcome ? outcome.ok : undefined;
+      const event = sent?.events[0];
+      if (sent && event) latest.set(event.chatId, { messageId: sent.value.id, eventId: event.id });
+    }
+    for (const [chatId, { messageId, eventId }] of latest) {
+      this.statements.touchChat.run(messageId, eventId, chatId);
+    }
+    return outcomes;
+  }
+
   /** One message and its event, inside the caller's transaction; idempotent on clientId. */
   private storeMessage(input: NewMessage): Sent | undefined {
     const { statements } = this;
@@ -560,7 +579,6 @@ export class SqliteStore implements Store {
     ) as {
       id: number;
     };
-    statements.touchChat.run(row.id, id, input.chatId);
     return {
       value: message,
       events: [

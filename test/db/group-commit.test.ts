@@ -27,7 +27,7 @@ const send = async (chatId: number, clientId: string | null = null, content = "x
   return sent;
 };
 
-test("sends made in the same turn are stored in one transaction and answered in id order", async () => {
+test("sends made in the same turn are stored in one transaction, answered in id order, and move the chat on to the last", async () => {
   const before = commitsSoFar();
   const order: number[] = [];
   const results = await Promise.all(
@@ -41,6 +41,8 @@ test("sends made in the same turn are stored in one transaction and answered in 
   expect(commitsSoFar() - before).toBe(1);
   expect(order).toEqual([...order].sort((a, b) => a - b));
   expect(new Set(results.map((r) => r.value.id)).size).toBe(50);
+  // The chat's row is moved on once per batch, to the last of it.
+  expect((await store.findChat(chat.id))?.lastMessageId).toBe(Math.max(...order));
 });
 
 test("one failing send in a batch fails alone, and the others are stored once", async () => {

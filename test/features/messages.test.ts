@@ -168,7 +168,13 @@ describe("sending", () => {
     const before = (await history(alice, direct.id, "?limit=1")).body[0]?.id;
     const reply = await send(alice, direct.id, { content: "a\u0000b" });
     expect(reply.status).toBe(422);
-    expect(reply.body.error.message).toContain("content");
+    expect(reply.body.error.message).toStartWith("content:");
+    const nested = await send(alice, direct.id, {
+      content: "ok",
+      files: ["/files/a.png", "\u0000"],
+    });
+    expect(nested.status).toBe(422);
+    expect(nested.body.error.message).toStartWith("files.1:");
     expect((await history(alice, direct.id, "?limit=1")).body[0]?.id).toBe(before);
   });
 });
