@@ -3,7 +3,7 @@
 // clients) measure send→receive latency. A step's result: offered and delivered rates, the share
 // delivered, and latency percentiles. With several URLs (instances of one cluster), clients are
 // spread over them in turn, so a chat's members sit on different instances.
-import { percentile, readArgs, sendOpenLoop } from "../lib.ts";
+import { generatorKeptUp, percentile, readArgs, sendOpenLoop } from "../lib.ts";
 
 type Args = {
   urls: string[];
@@ -97,11 +97,17 @@ console.log("START");
 const results = [];
 for (const [index, rate] of args.rates.entries()) {
   const step = steps[index] as Step;
+  const stepStarted = performance.now();
+  const stepCpu = process.cpuUsage();
   step.sent = await sendFor(rate, args.stepSeconds, String(index));
+  const used = process.cpuUsage(stepCpu);
+  const loadCpu = (used.user + used.system) / 1000 / (performance.now() - stepStarted);
   await Bun.sleep(1000);
   const expected = step.sent * args.membersPerRoom;
   const result = {
     offered: rate,
+    sent: step.sent / args.stepSeconds,
+    loadCpu,
     achieved: step.received / args.membersPerRoom / args.stepSeconds,
     delivered: expected ? step.received / expected : 0,
     p50: percentile(step.latencies, 50),
@@ -110,8 +116,9 @@ for (const [index, rate] of args.rates.entries()) {
   };
   results.push(result);
   console.log(`step ${JSON.stringify(result)}`);
-  // A rate the server could not keep up with ends the ramp: the next would only pile up.
-  if (result.delivered < 0.99 || result.p99 > 500) break;
+  // A rate the server could not keep up with ends the ramp: the next would only pile up. So
+  // does one the generator could not keep up with: higher rates would measure only it.
+  if (result.delivered < 0.99 || result.p99 > 500 || !generatorKeptUp(result)) break;
 }
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
