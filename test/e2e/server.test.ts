@@ -113,12 +113,36 @@ test("a configuration with an unknown key stops the start, naming the key, with 
   expect(failed).rejects.toThrow(/server\.colour/);
 });
 
-test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere", async () => {
+test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere, telling none who went offline", async () => {
   server = await start();
   const alice = await signupAlice();
-  const socket = await openWebSocket(server.url, alice.body.token);
-  expect((await socket.take()).type).toBe("ready");
+  const invite = await call("POST", "/api/invites", { token: alice.body.token, body: {} });
+  const others = await Promise.all(
+    ["bob", "carol", "dave"].map((name) =>
+      call("POST", "/api/signup", {
+        body: {
+          fullname: name,
+          email: `${name}@acme.test`,
+          password: `${name}-password`,
+          workspace: "acme",
+          invite: invite.body.code,
+        },
+      }),
+    ),
+  );
+  const sockets = [];
+  for (const person of [alice, ...others]) {
+    const socket = await openWebSocket(server.url, person.body.token);
+    expect((await socket.take()).type).toBe("ready");
+    sockets.push(socket);
+  }
+  // Everyone has heard everyone come online; what arrives after the signal is counted.
+  for (const socket of sockets) await socket.barrier();
+  const before = sockets.map((socket) => socket.frames.all.length);
   server.child.kill("SIGTERM");
-  expect((await socket.closed).code).toBe(1001);
+  for (const [i, socket] of sockets.entries()) {
+    expect((await socket.closed).code).toBe(1001);
+    expect(socket.frames.all.slice(before[i])).toEqual([]);
+  }
   expect(await server.child.exited).toBe(0);
 });
