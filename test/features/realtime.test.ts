@@ -228,6 +228,29 @@ describe("sending on the socket", () => {
     expect(await bobs.take()).toMatchObject({ type: "message.created", data: ack.data });
   });
 
+  test("the ack goes to the sending connection alone, whether its user has one or several", async () => {
+    const chat = await channel(alice, "private_channel", [bob]);
+    const [only, bobs] = await liveAll(alice, bob);
+    only.send({ type: "send", chatId: chat.id, content: "one connection", clientId: "one-1" });
+    expect(types(await only.takeUntil((frame) => frame.type === "ack"))).toEqual([
+      "message.created",
+      "ack",
+    ]);
+    const [second] = await liveAll(alice);
+    second.send({ type: "send", chatId: chat.id, content: "two connections", clientId: "two-1" });
+    expect(types(await second.takeUntil((frame) => frame.type === "ack"))).toEqual([
+      "message.created",
+      "ack",
+    ]);
+    // Alice's other connection and bob get the message, and no ack.
+    for (const socket of [only, bobs]) {
+      expect(types(await socket.takeUntil((frame) => frame.data?.clientId === "two-1"))).toEqual(
+        socket === bobs ? ["message.created", "message.created"] : ["message.created"],
+      );
+      expect(await socket.barrier()).toEqual([]);
+    }
+  });
+
   test("a burst of sends on one socket gets one ack each, and the socket closing first costs nothing stored", async () => {
     const chat = await channel(alice, "private_channel", [bob]);
     const [alices, bobs] = await liveAll(alice, bob);

@@ -245,6 +245,26 @@ export class LocalHub implements Hub {
     for (const chatId of connection.chats) this.follow(connection, chatId);
   }
 
+  /**
+   * An answer to one connection (an ack). When it is its user's only connection, and live, the
+   * user's topic reaches it alone: published there, the answer joins what Bun's pub/sub writes
+   * to that socket at the end of this turn (the event it acknowledges, with 2-3 others), one
+   * write instead of two.
+   */
+  reply(connection: Connection, frame: Frame): void {
+    const server = this.server;
+    if (
+      server &&
+      connection.state === "live" &&
+      connection.transport.kind === "ws" &&
+      this.byUser.get(connection.user.id)?.size === 1
+    ) {
+      if (server.publish(userTopic(connection.user.id), frame.json) === -1) this.sweepSoon();
+      return;
+    }
+    connection.reply(frame);
+  }
+
   /** Forgets a closed connection; the user's last one going announces them offline. */
   detach(connection: Connection): void {
     if (connection.state === "closed") return;

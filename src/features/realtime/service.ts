@@ -110,7 +110,7 @@ export async function handleFrame(
       if (nul !== undefined) throw invalid(`${nul}: text may not contain the character U+0000`);
       // The frame is the message body with two fields more, which sendMessage does not read.
       const { message: stored } = await sendMessage(ctx, message.chatId, message);
-      connection.reply(frame("ack", { clientId: stored.clientId, data: stored }));
+      ctx.hub.reply(connection, frame("ack", { clientId: stored.clientId, data: stored }));
     } else if (type === "typing") {
       if (!typingFrame.Check(message)) throw invalidFrame(typingFrame, message);
       await sendTyping(ctx, connection, message.chatId);
