@@ -51,6 +51,7 @@ const size = {
   // 500 bytes for twice as long still back the stalled sockets up past the kernel's buffers.
   slowSeconds: full ? 20 : 10,
   slowMessageBytes: full ? 500 : 4000,
+  slowRounds: 3,
   cluster: {
     clients: full ? 4000 : 1000,
     rates: [1000, 2000, 4000, 6000, 8000, 10_000, 12_000, 16_000],
@@ -619,8 +620,18 @@ async function slowRun(stalled: number): Promise<SlowResult> {
     },
   );
 }
-const calm = await slowRun(0);
-const stalledRun = await slowRun(10);
+// A p99 over 20 s moves with any one hiccup of this shared machine (a 50 ms one in either run
+// moved the ratio between 0.7× and 2.3×): the runs alternate, three each, and the medians count.
+const calmRuns: SlowResult[] = [];
+const stalledRuns: SlowResult[] = [];
+for (let round = 0; round < size.slowRounds; round++) {
+  calmRuns.push(await slowRun(0));
+  stalledRuns.push(await slowRun(10));
+}
+const byP99 = (runs: SlowResult[]) => [...runs].sort((a, b) => a.p99 - b.p99);
+const calm = byP99(calmRuns)[Math.floor(size.slowRounds / 2)] as SlowResult;
+const stalledRun = byP99(stalledRuns)[Math.floor(size.slowRounds / 2)] as SlowResult;
+const p99s = (runs: SlowResult[]) => runs.map((run) => run.p99.toFixed(1)).join(", ");
 rows.push({
   scenario: "slow consumers",
   measure: "healthy members' p99 ms, with 10 stalled vs none (lower is better)",
@@ -630,7 +641,7 @@ rows.push({
   target: 1.2,
   serverCpu: stalledRun.serverCpuShare,
   loadCpu: stalledRun.loadCpuShare,
-  note: `${stalledRun.stalledClosed} of 10 stalled sockets closed by the server; peak server RSS ${(stalledRun.peakRss / 1e6).toFixed(0)} MB with stalls, ${(calm.peakRss / 1e6).toFixed(0)} MB without; ${(stalledRun.delivered * 100).toFixed(1)}% delivered to healthy members`,
+  note: `the median of ${size.slowRounds} alternating runs each: p99 ${p99s(stalledRuns)} ms with stalls, ${p99s(calmRuns)} ms without; at least ${Math.min(...stalledRuns.map((run) => run.stalledClosed))} of 10 stalled sockets closed by the server in each run; peak server RSS ${(Math.max(...stalledRuns.map((run) => run.peakRss)) / 1e6).toFixed(0)} MB with stalls, ${(Math.max(...calmRuns.map((run) => run.peakRss)) / 1e6).toFixed(0)} MB without; ${(Math.min(...stalledRuns.map((run) => run.delivered)) * 100).toFixed(1)}% delivered to healthy members at least`,
 });
 log(
   `slow consumers: p99 ${stalledRun.p99.toFixed(1)} ms with stalls vs ${calm.p99.toFixed(1)} ms without; ${stalledRun.stalledClosed} stalled closed`,
@@ -745,9 +756,9 @@ ${cluster.details}
   messages of random chats (100 connections) with the same query in a tight loop.
 - Slow consumers: one public channel of all members (200; 1,000 with \`--full\`), messages of
   4 KB for 10 s (500 bytes for 20 s with \`--full\`: at 1,000 members 4 KB messages are 4 GB/s
-  of deliveries, more than one core writes) at a steady rate, once with every member reading
-  and once with 10 of them stalled
-  (raw TCP sockets that stop reading after the handshake). Latency is measured by 50 of the
+  of deliveries, more than one core writes) at a steady rate, with every member reading and
+  with 10 of them stalled (raw TCP sockets that stop reading after the handshake), alternately,
+  ${size.slowRounds} runs of each; the row compares the medians. Latency is measured by 50 of the
   healthy members (parsing clients); the others count their deliveries without decoding them.
   It runs with a 256 KiB \`realtime.backpressureLimit\` (the other scenarios raise it for
   bursts), and messages that large because Linux's loopback socket buffers absorb megabytes
@@ -784,9 +795,9 @@ Each change with what it bought, where it was measured:
 ## Where the targets are missed, and what bounds them
 
 - **Fan-out vs the ceiling**: the row is invalid on this machine: one core cannot generate and
-  count 1.8 million deliveries per second for the ceiling (the generator saturates). Ours does
-  all the ceiling does plus, per message, a JSON parse and schema check of the frame, a
-  membership check, a stored row and event, and an ack.
+  count the ceiling's deliveries (the generator saturated at ${((fanout["Bun.serve ceiling"]?.perSecond ?? 0) / 1e6).toFixed(1)} million a second). Ours
+  does all the ceiling does plus, per message, a JSON parse and schema check of the frame, a
+  stored row and event (with the membership check), and an ack.
 - **Fan-out vs the Node peer (≥ 15×)**: in this run the Bun.serve ceiling, which only relays
   frames, reached ${ceilingOverPeer.toFixed(1)}× the peer (bounded by the generator). Ours
   stores every message (group commit) and acknowledges it before it is delivered, while the
@@ -815,6 +826,10 @@ Each change with what it bought, where it was measured:
   the median is mostly garbage collection: with 10,000 connections' objects in the heap, eden
   collections pause the server 1–2 ms a few times a second (\`BUN_JSC_logGC\`), and every send
   that arrives meanwhile waits. The ceiling's p99 in the detail table is the generator's floor.
+- **Slow consumers (≤ 1.2×)**: the p99 of one 20 s run moves with any single hiccup of this
+  shared machine (a 50 ms pause in either run moved the ratio between 0.7× and 2.3× in runs of
+  the same code), so the row compares medians of alternating runs; the note gives each run's
+  figure.
 - **Connections (≤ 2× the ceiling's memory)**: after a full collection an idle socket of ours
   holds ~1.1 KB of JavaScript heap (its user, chat set, session and connection) against ~130 B
   for the ceiling, and two topic subscriptions (user, workspace) against one. The rest of the

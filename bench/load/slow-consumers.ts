@@ -22,6 +22,9 @@ const cpuAtStart = process.cpuUsage();
 const pattern = /"content":"t:([0-9.]+):/;
 const padding = "p".repeat(args.messageBytes);
 const latencies: number[] = [];
+// Client ids are unique per run: the runs with and without stalls share a database, and a
+// repeated id is answered with the stored message and delivers nothing.
+const runId = crypto.randomUUID().slice(0, 8);
 const { hostname, port } = new URL(args.url);
 
 const wsUrl = (token: string) => `${args.url.replace("http", "ws")}/api/ws?token=${token}`;
@@ -75,7 +78,7 @@ let next = 0;
 const sent = await sendOpenLoop(args.rate, args.seconds, () => {
   const socket = healthy[next % healthy.length] as (typeof healthy)[number];
   socket.send(
-    `{"type":"send","chatId":${args.chatId},"content":"t:${performance.now().toFixed(3)}:${padding}","clientId":"s${next++}"}`,
+    `{"type":"send","chatId":${args.chatId},"content":"t:${performance.now().toFixed(3)}:${padding}","clientId":"${runId}-${next++}"}`,
   );
 });
 await Bun.sleep(1000);
