@@ -112,8 +112,9 @@ export interface Store {
   deleteChat(chatId: number): Promise<Written<void>>;
 
   /**
-   * Stores a message if its sender is a member of the chat when it commits, or returns the one
-   * already stored under its clientId (created: false); undefined if the sender is not a member.
+   * Stores a message if its sender is a member of the chat as it commits, or returns the one
+   * already stored under its clientId (created: false) to a sender who is still a member;
+   * undefined if the sender is not a member.
    */
   insertMessage(input: NewMessage): Promise<Sent | undefined>;
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;

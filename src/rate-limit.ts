@@ -36,6 +36,14 @@ export class RateLimiter {
     };
   }
 
+  /**
+   * Uncounts one request taken under `key` that was refused after all (a send from someone not
+   * a member): refused requests do not count. The newest is dropped, which counts the same.
+   */
+  refund(key: string): void {
+    this.log.get(key)?.pop();
+  }
+
   private forgetIdle(now: number): void {
     for (const [key, times] of this.log) {
       if ((times.at(-1) ?? 0) <= now - windowMs) this.log.delete(key);

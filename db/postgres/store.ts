@@ -457,7 +457,7 @@ export class PostgresStore implements Store {
         const outcomes = await this.storeMessages(batch.map((send) => send.input));
         for (const [i, send] of batch.entries()) send.resolve(outcomes[i]);
       } catch {
-        // One bad send (its chat deleted meanwhile, say) fails the whole statement: store the
+        // One bad send (text PostgreSQL cannot hold, say) fails the whole statement: store the
         // batch again one by one, so only that send fails.
         for (const send of batch) {
           try {
@@ -704,7 +704,10 @@ export class PostgresStore implements Store {
   }
 }
 
-/** A send whose chat was deleted by a transaction that committed while it was being stored. */
+/**
+ * A send whose chat went away while it was stored. Chat changes take the event log's lock first,
+ * so the membership check should refuse such a send before its insert: a guard, not a path.
+ */
 function explainMessageError(error: unknown): unknown {
   const { code, constraint_name: constraint } = pgError(error);
   if (code === "23503" && constraint === "messages_chat_id_chats_id_fk") {

@@ -513,7 +513,7 @@ export class SqliteStore implements Store {
       outcomes = this.storeBatch(inputs);
     } catch {
       try {
-        // A send failed (its chat deleted meanwhile, say) and the batch rolled back.
+        // A send failed inside SQLite (a refused write) and the batch rolled back.
         outcomes = this.storeEach(inputs);
       } catch (error) {
         // The commit itself failed (a full disk): nothing of the batch is stored or acknowledged.

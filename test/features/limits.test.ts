@@ -130,6 +130,29 @@ describe("other limits", () => {
     ).toBe(201);
   });
 
+  test("sends refused as not a member do not count against the sender's messages", async () => {
+    const hidden = (
+      await app.request("POST", "/api/chat", {
+        token: alice.token,
+        body: { members: [bob.user.id] },
+      })
+    ).body;
+    const own = (
+      await app.request("POST", "/api/chat", {
+        token: mallory.token,
+        body: { type: "private_channel", name: "mine", members: [] },
+      })
+    ).body;
+    const send = (chatId: number) =>
+      app.request("POST", `/api/chat/${chatId}`, { token: mallory.token, body: { content: "x" } });
+    const refused = [];
+    for (let i = 0; i < 6; i++) refused.push((await send(hidden.id)).status);
+    expect(refused).toEqual([404, 404, 404, 404, 404, 404]);
+    const mine = [];
+    for (let i = 0; i < 5; i++) mine.push((await send(own.id)).status);
+    expect(mine).toEqual([201, 201, 201, 201, 429]);
+  });
+
   test("uploads per user, counted once per request however many files it holds", async () => {
     const upload = () => {
       const form = new FormData();

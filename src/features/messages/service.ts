@@ -1,4 +1,5 @@
 // Messages: sending (idempotent on clientId) and reading history, newest first.
+import type { NewMessage, Sent } from "../../../db/store.ts";
 import type { Ctx } from "../../context.ts";
 import { forbidden, invalid } from "../../errors.ts";
 import type { Verdict } from "../../rate-limit.ts";
@@ -24,7 +25,8 @@ export async function sendMessage(
     await requireUploadedFiles(ctx, files);
   }
   // Per user, whichever way the message comes (HTTP or socket).
-  const limit = ctx.limits.take(`messages:${ctx.user.id}`, ctx.config.limits.messages);
+  const limitKey = `messages:${ctx.user.id}`;
+  const limit = ctx.limits.take(limitKey, ctx.config.limits.messages);
   const message = {
     chatId,
     senderId: ctx.user.id,
@@ -32,14 +34,29 @@ export async function sendMessage(
     files,
     clientId: input.clientId ?? null,
   };
-  let sent = await ctx.db.insertMessage(message);
-  // Not a member when it committed: not_found if the chat is hidden, forbidden if not. One who
-  // has joined since is stored now.
-  if (!sent) requireMember(await getVisibleChatAccess(ctx, chatId), sendAction);
-  sent ??= await ctx.db.insertMessage(message);
-  if (!sent) throw forbidden("membership changed while sending: send again");
+  const sent =
+    (await ctx.db.insertMessage(message)) ?? (await sendAsMember(ctx, message, limitKey));
   ctx.hub.publish(sent.events);
   return { message: sent.value, created: sent.created, limit };
+}
+
+/**
+ * After the insert refused a sender who was not a member when it committed: not_found if the
+ * chat is hidden from them, forbidden if not, and the send does not count against their limit.
+ * One who has joined since is stored now.
+ */
+async function sendAsMember(ctx: Ctx, message: NewMessage, limitKey: string): Promise<Sent> {
+  try {
+    requireMember(await getVisibleChatAccess(ctx, message.chatId), sendAction);
+    const sent = await ctx.db.insertMessage(message);
+    if (sent) return sent;
+    // Refused again: left again meanwhile, and maybe no longer allowed to see the chat.
+    requireMember(await getVisibleChatAccess(ctx, message.chatId), sendAction);
+    throw forbidden("membership changed while sending: send again");
+  } catch (error) {
+    ctx.limits.refund(limitKey);
+    throw error;
+  }
 }
 
 export async function listMessages(

@@ -248,8 +248,8 @@ export class LocalHub implements Hub {
   /**
    * An answer to one connection (an ack). When it is its user's only connection, and live, the
    * user's topic reaches it alone: published there, the answer joins what Bun's pub/sub writes
-   * to that socket at the end of this turn (the event it acknowledges, with 2-3 others), one
-   * write instead of two.
+   * to that socket at the end of this turn, on SQLite the event it acknowledges: one write
+   * instead of two. (Where a sequencer holds events back, the ack may go first.)
    */
   reply(connection: Connection, frame: Frame): void {
     const server = this.server;
