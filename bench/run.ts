@@ -478,7 +478,10 @@ function generatorBound(steps: StepResult[]): string {
   if (last && !generatorKeptUp(last)) {
     return `the ceiling kept up with every rate the generator could: at ${last.offered.toLocaleString("en-US")} msg/s offered the generator sent ${Math.round(last.sent).toLocaleString("en-US")}/s using ${(last.loadCpu * 100).toFixed(0)}% of its core, so the ceiling's sustained rate is at least the table's and the ratio an upper bound`;
   }
-  return `the ceiling's ramp ended at its own limit, ${size.manyChatsRates.at(-1)?.toLocaleString("en-US")} msg/s at most`;
+  if (last && last.offered === size.manyChatsRates.at(-1) && sustainedStep(steps) === last) {
+    return `the ceiling kept up with every rate offered, up to ${last.offered.toLocaleString("en-US")} msg/s, so its sustained rate is at least that and the ratio an upper bound`;
+  }
+  return `the ceiling's ramp ended at its own limit, at ${last?.offered.toLocaleString("en-US") ?? "—"} msg/s offered`;
 }
 const oursMany = manyChats.ours as NonNullable<(typeof manyChats)[string]>;
 const ceilingMany = manyChats["Bun.serve ceiling"] as NonNullable<(typeof manyChats)[string]>;

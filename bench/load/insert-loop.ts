@@ -18,7 +18,7 @@ const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 console.log("START");
 for (let done = 0; done < total; done += batch) {
-  await Promise.all(
+  const sent = await Promise.all(
     Array.from({ length: batch }, (_, i) =>
       store.insertMessage({
         chatId: chat.id,
@@ -29,6 +29,7 @@ for (let done = 0; done < total; done += batch) {
       }),
     ),
   );
+  if (sent.some((message) => !message?.created)) throw new Error("a send was not stored");
 }
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
