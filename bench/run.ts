@@ -32,6 +32,7 @@ import {
 const full = process.argv.includes("--full");
 const size = {
   fanoutPerClient: full ? 1600 : 200,
+  fanoutRounds: 3,
   durableClients: full ? 100 : 40,
   durablePerClient: full ? 500 : 150,
   historyMessages: full ? 1_000_000 : 200_000,
@@ -127,47 +128,63 @@ async function withServer<T>(
 
 // ——— Fan-out burst: 32 clients in one chat, each sending into it ———
 log(`fan-out: 32 clients × ${size.fanoutPerClient} messages`);
-const fanout: Record<string, Awaited<ReturnType<typeof runLoad<{ perSecond: number }>>>> = {};
+type FanoutResult = Awaited<ReturnType<typeof runLoad<{ perSecond: number }>>>;
+const fanoutOnce: Record<string, () => Promise<FanoutResult>> = {};
 for (const [name, command] of Object.entries(ourCommands)) {
-  fanout[name] = await withServer(
-    () => startOurs(command),
-    async (server) => {
-      const { users, chatIds } = await prepareOurs(server.url, 32, 1, 32);
-      return runLoad<{ perSecond: number }>(
-        "fanout.ts",
-        {
-          url: server.url,
-          kind: "ours",
-          clients: users.map((u) => ({ token: u.token })),
-          chatId: chatIds[0],
-          perClient: size.fanoutPerClient,
-        },
-        server.pid,
-      );
-    },
-  );
-  log(`${name}: ${Math.round(fanout[name]?.perSecond ?? 0)} deliveries/s`);
+  fanoutOnce[name] = () =>
+    withServer(
+      () => startOurs(command),
+      async (server) => {
+        const { users, chatIds } = await prepareOurs(server.url, 32, 1, 32);
+        return runLoad<{ perSecond: number }>(
+          "fanout.ts",
+          {
+            url: server.url,
+            kind: "ours",
+            clients: users.map((u) => ({ token: u.token })),
+            chatId: chatIds[0],
+            perClient: size.fanoutPerClient,
+          },
+          server.pid,
+        );
+      },
+    );
 }
 for (const [name, command] of [
   ["Bun.serve ceiling", [process.execPath, join(repo, "bench/servers/ceiling.ts")]],
   ["Node + ws peer", ["node", join(repo, "bench/servers/peer.mjs")]],
 ] as const) {
-  fanout[name] = await withServer(
-    () => startPinned([...command]),
-    (server) =>
-      runLoad<{ perSecond: number }>(
-        "fanout.ts",
-        {
-          url: server.url,
-          kind: "room",
-          clients: Array.from({ length: 32 }, () => ({})),
-          chatId: 1,
-          perClient: size.fanoutPerClient,
-        },
-        server.pid,
-      ),
-  );
-  log(`${name}: ${Math.round(fanout[name]?.perSecond ?? 0)} deliveries/s`);
+  fanoutOnce[name] = () =>
+    withServer(
+      () => startPinned([...command]),
+      (server) =>
+        runLoad<{ perSecond: number }>(
+          "fanout.ts",
+          {
+            url: server.url,
+            kind: "room",
+            clients: Array.from({ length: 32 }, () => ({})),
+            chatId: 1,
+            perClient: size.fanoutPerClient,
+          },
+          server.pid,
+        ),
+    );
+}
+// A burst lasts about a second, so one run moves with any hiccup of the machine (binary parity
+// read 0.94× and 1.07× in two runs of the same build): every server runs in turn, three
+// rounds, and each one's median counts.
+const fanoutRuns: Record<string, FanoutResult[]> = Object.fromEntries(
+  Object.keys(fanoutOnce).map((name) => [name, []]),
+);
+for (let round = 0; round < size.fanoutRounds; round++) {
+  for (const [name, once] of Object.entries(fanoutOnce)) fanoutRuns[name]?.push(await once());
+}
+const fanout: Record<string, FanoutResult> = {};
+for (const [name, runs] of Object.entries(fanoutRuns)) {
+  const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
+  fanout[name] = sorted[Math.floor(sorted.length / 2)] as FanoutResult;
+  log(`${name}: ${runs.map((run) => Math.round(run.perSecond)).join(", ")} deliveries/s`);
 }
 const ours = fanout["ours (bun)"] as NonNullable<(typeof fanout)[string]>;
 for (const [reference, target] of [
@@ -678,7 +695,7 @@ const ceilingOverPeer =
   (fanout["Bun.serve ceiling"]?.perSecond ?? 0) / (fanout["Node + ws peer"]?.perSecond ?? 1);
 const fanoutLines = Object.entries(fanout).map(
   ([name, result]) =>
-    `| ${name} | ${fmt(result.perSecond)} | ${(result.serverCpuShare * 100).toFixed(0)}% | ${(result.loadCpuShare * 100).toFixed(0)}% |`,
+    `| ${name} | ${fmt(result.perSecond)} | ${(fanoutRuns[name] ?? []).map((run) => fmt(run.perSecond)).join(", ")} | ${(result.serverCpuShare * 100).toFixed(0)}% | ${(result.loadCpuShare * 100).toFixed(0)}% |`,
 );
 
 // A chart: each scenario's ratio against its target (blue: a row without one).
@@ -727,10 +744,11 @@ ${notes.join("\n")}
 32 clients in one chat, each sending ${size.fanoutPerClient} messages over its socket; done when
 every client has every message (${(32 * 32 * size.fanoutPerClient).toLocaleString("en-US")} deliveries).
 Ours stores every message (group commit) and acknowledges each to its sender; the references
-only relay frames.
+only relay frames. Each server ran ${size.fanoutRounds} times, the servers in turn; the rows above use each
+one's median run.
 
-| server | deliveries/s | server CPU | load CPU |
-|---|---|---|---|
+| server | deliveries/s (median) | every run | server CPU | load CPU |
+|---|---|---|---|---|
 ${fanoutLines.join("\n")}
 
 ## Many chats in detail
@@ -752,6 +770,8 @@ ${cluster.details}
 - \`bun run bench\` (a few minutes) or \`bun run bench --full\` rewrites this page and the chart.
 - "ours (bun)" is \`bun src/main.ts\` (what \`bun run start\` runs, without the wrapper process
   whose CPU would not be the server's); "ours (binary)" is \`bun run build\`'s executable.
+  Binary parity is read on the fan-out burst only: the many-chats ramp moves in steps of
+  15–25%, far coarser than the 2% the target asks to resolve.
 - Durable send compares acknowledged, committed sends over the socket (a closed loop, as fast as
   acks come back) with an in-process loop storing through the same store in batches of 100. Its
   ack p99 target is read where the issue puts it, under the many-chats load: every sender there
