@@ -149,8 +149,12 @@ export class SqliteStore implements Store {
       chatIdsOf: sqlite.query<{ chat_id: number }, [number]>(
         "select chat_id from chat_members where user_id = ? and until_event_id is null",
       ),
-      messageByClientId: sqlite.query<MessageRow, [number, number, string]>(
-        "select * from messages where chat_id = ? and sender_id = ? and client_id = ?",
+      // A repeat is answered only to a sender who is still a member, as on PostgreSQL.
+      memberMessageByClientId: sqlite.query<MessageRow, [number, number, string | null]>(
+        `select * from messages
+          where chat_id = ?1 and sender_id = ?2 and client_id = ?3
+            and exists (select 1 from chat_members
+                         where chat_id = ?1 and user_id = ?2 and until_event_id is null)`,
       ),
       // One statement for the usual send: membership is checked in the transaction that
       // stores the message, so a member removed meanwhile cannot post. A non-member or a
@@ -164,9 +168,6 @@ export class SqliteStore implements Store {
           where exists (select 1 from chat_members
                          where chat_id = ?1 and user_id = ?2 and until_event_id is null)
          on conflict (chat_id, sender_id, client_id) do nothing returning *`,
-      ),
-      isMember: sqlite.query<{ 1: number }, [number, number]>(
-        "select 1 from chat_members where chat_id = ? and user_id = ? and until_event_id is null",
       ),
       insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
         "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
@@ -559,14 +560,14 @@ export class SqliteStore implements Store {
       Date.now(),
     );
     if (!row) {
-      // Nothing inserted: the sender is not a member, or the clientId is a repeat.
-      if (!statements.isMember.get(input.chatId, input.senderId)) return undefined;
-      const existing = statements.messageByClientId.get(
+      // Nothing inserted: the sender is not a member (no row here either), or the clientId is
+      // a repeat (a null clientId never is).
+      const existing = statements.memberMessageByClientId.get(
         input.chatId,
         input.senderId,
-        input.clientId as string,
-      ) as MessageRow;
-      return { value: rowToMessage(existing), events: [], created: false };
+        input.clientId,
+      );
+      return existing ? { value: rowToMessage(existing), events: [], created: false } : undefined;
     }
     const message = rowToMessage(row);
     const data = JSON.stringify(message);
