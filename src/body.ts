@@ -101,7 +101,8 @@ export const jsonBodies = () =>
         refuseBody(request, invalid(`the request body nests deeper than ${maxJsonDepth} levels`));
       } else {
         const nul = nulPath(body);
-        const toStringField = toStringFieldPath(body);
+        // Walked only when the first walk found nothing: its refusal comes first.
+        const toStringField = nul === undefined ? toStringFieldPath(body) : undefined;
         if (nul !== undefined) {
           refuseBody(request, invalid(`${nul}: text may not contain the character U+0000`));
         } else if (toStringField !== undefined) {
