@@ -7,7 +7,10 @@ import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
 import { requireUploadedFiles } from "../files/service.ts";
 import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
 
-const sendAction = "send messages";
+/** Who may send: a member (403 in a public channel not joined; 404 if hidden). */
+async function requireSender(ctx: Ctx, chatId: number): Promise<void> {
+  requireMember(await getVisibleChatAccess(ctx, chatId), "send messages");
+}
 
 /** Sends a message; a repeated clientId returns the original with `created: false`. */
 export async function sendMessage(
@@ -20,7 +23,7 @@ export async function sendMessage(
   // statement that stores it, in the transaction that commits it. Anything else meets the chat
   // first, so that a caller who may not see the chat learns nothing more about it.
   if (files.length > 0 || input.content.length === 0) {
-    requireMember(await getVisibleChatAccess(ctx, chatId), sendAction);
+    await requireSender(ctx, chatId);
     if (files.length === 0) throw invalid("a message needs content or files");
     await requireUploadedFiles(ctx, files);
   }
@@ -47,11 +50,11 @@ export async function sendMessage(
  */
 async function sendAsMember(ctx: Ctx, message: NewMessage, limitKey: string): Promise<Sent> {
   try {
-    requireMember(await getVisibleChatAccess(ctx, message.chatId), sendAction);
+    await requireSender(ctx, message.chatId);
     const sent = await ctx.db.insertMessage(message);
     if (sent) return sent;
     // Refused again: left again meanwhile, and maybe no longer allowed to see the chat.
-    requireMember(await getVisibleChatAccess(ctx, message.chatId), sendAction);
+    await requireSender(ctx, message.chatId);
     throw forbidden("membership changed while sending: send again");
   } catch (error) {
     ctx.limits.refund(limitKey);
