@@ -1,10 +1,11 @@
-// `bun bench/profile.ts durable|history|connects`: one scenario at the quick sizes against our
+// `bun bench/profile.ts durable|history|many-chats [msg/s]`: one scenario at the quick sizes against our
 // server run under Bun's CPU profiler, to find where the time goes before changing code. Prints
 // the load's result and the path of the profile (markdown, heaviest functions first).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { prepareOurs, repo, runLoad, seedHistory, startOurs } from "./lib.ts";
+import { openSqliteStore } from "../db/sqlite/store.ts";
+import { prepareOurs, repo, runLoad, seedChatsOfTen, seedHistory, startOurs } from "./lib.ts";
 
 const scenario = process.argv[2];
 // The server imports the built web app.
@@ -45,6 +46,28 @@ const loads: Record<string, () => Promise<unknown>> = {
     const result = await runLoad(
       "history.ts",
       { url: server.url, token, chatIds, connections: 100, seconds: 10 },
+      server.pid,
+    );
+    await server.stop("SIGTERM");
+    return result;
+  },
+  /** The many-chats load (10,000 sockets in chats of ten) at one rate, near where ours queues. */
+  async "many-chats"() {
+    const database = join(mkdtempSync(join(tmpdir(), "chat-profile-many-")), "chat.db");
+    const store = openSqliteStore(`sqlite://${database}`, { synchronous: "NORMAL" });
+    const clients = await seedChatsOfTen(store, 10_000, "many.test");
+    await store.close();
+    const server = await startOurs(command, { database });
+    const result = await runLoad(
+      "many-chats.ts",
+      {
+        urls: [server.url],
+        kind: "ours",
+        clients: clients.map(({ token, room }) => ({ token, room })),
+        rates: [Number(process.argv[3] ?? 20_000)],
+        stepSeconds: 10,
+        membersPerRoom: 10,
+      },
       server.pid,
     );
     await server.stop("SIGTERM");
