@@ -3,12 +3,14 @@
 import type { Sql } from "postgres";
 import init from "./migrations/0000_init.sql" with { type: "text" };
 import seedEventCounter from "./migrations/0001_seed_event_counter.sql" with { type: "text" };
+import eventsUserPartial from "./migrations/0002_events_user_partial.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
 export const postgresMigrations: Record<string, string> = {
   "0000_init": init,
   "0001_seed_event_counter": seedEventCounter,
+  "0002_events_user_partial": eventsUserPartial,
 };
 
 export const postgresJournalTags = journal.entries.map((entry) => entry.tag);

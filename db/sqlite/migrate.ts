@@ -7,6 +7,7 @@ import membershipOutlivesChat from "./migrations/0002_membership_outlives_chat.s
   type: "text",
 };
 import tokenVersion from "./migrations/0003_token_version.sql" with { type: "text" };
+import eventsUserPartial from "./migrations/0004_events_user_partial.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -15,6 +16,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0001_files": files,
   "0002_membership_outlives_chat": membershipOutlivesChat,
   "0003_token_version": tokenVersion,
+  "0004_events_user_partial": eventsUserPartial,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);
