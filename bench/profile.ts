@@ -65,8 +65,10 @@ const loads: Record<string, () => Promise<unknown>> = {
         kind: "ours",
         clients: clients.map(({ token, room }) => ({ token, room })),
         rates: [Number(process.argv[3] ?? 20_000)],
-        stepSeconds: 10,
+        // Long enough that the sends, not the 10,000 connects before them, fill most of the profile.
+        stepSeconds: 20,
         membersPerRoom: 10,
+        warmupSeconds: 2,
       },
       server.pid,
     );
