@@ -814,6 +814,8 @@ Each change with what it bought, where it was measured:
 | each chat's row moved on once per group commit instead of once per message; the U+0000 walk over a frame builds no strings unless it finds one | the same profile: an update per message, one chat row rewritten up to a batch's size | not measurable apart from the noise |
 | an ack to a user's only connection published to the user's topic, so that Bun writes it with the event it acknowledges | many chats at 24,000 msg/s under the profiler: ~11% writing acks, one write each | many chats, 10,000 sockets: 28,000 msg/s passed in both alternating runs (p99 32–46 ms) and failed in two of three without (p99 364–409 ms) |
 | shutdown tells no connection who went offline (everyone here is being closed) | the same profile: ~30 s in \`close\` after the run, each socket's offline announced to all the others | SIGTERM with 10,000 sockets: 28.9 s → 0.19 s to exit |
+| the backpressure sweep checks every connection once a second instead of ten times; a publish that reports backpressure still brings on a pass within 50 ms | many chats at 20,000 msg/s (10,000 sockets) under the profiler: 3.7% of samples reading each socket's buffered amount | that profile: 3.7% → 0.5% of samples; stalled sockets are still closed (the slow-consumer tests pass with no periodic sweep at all) |
+| the event log's per-user index holds user events only (\`where user_id is not null\`), not a null entry for every message's event | timing the statements of one send: the event insert ~4.7 µs of ~11 µs, one of three index writes being a null key | the in-process insert loop ~76k → ~80k messages/s; replay still uses the index (checked with \`explain query plan\`) |
 
 ## Where the targets are missed, and what bounds them
 
@@ -836,7 +838,10 @@ Each change with what it bought, where it was measured:
 - **History reads (≥ 0.8×, p99 ≤ 10 ms)**: a read costs at least what Bun.serve spends answering
   a request plus the query itself; measured apart in this run (the ceiling's fixed page under the
   same load, and the loop), those two alone allow ${historyBound.toFixed(2)}× the loop, before
-  authentication, the membership check, mapping rows and JSON. 100 concurrent connections on one
+  authentication, the membership check, mapping rows and JSON. In a CPU profile of the load
+  (\`bun bench/profile.ts history\`), the query is ~43% of our server's time and turning its
+  rows into messages ~10% (both in the loop too); reading the account and the membership ~10%,
+  JSON out ~7%, the request log and metrics ~3%, and Elysia and Bun's HTTP the rest. 100 concurrent connections on one
   core at our rate put ${(100_000 / history.perSecond).toFixed(0)} ms of queueing on each read
   (Little's law), so p99 ≤ 10 ms needs more than 10,000 reads/s.
 - **Many chats (≥ 0.7× the ceiling's sustained rate)**: ours queues (p99 rises steeply) on its
