@@ -16,7 +16,7 @@
 // once plain and once with --database, and commit both directories with the release. (A release
 // whose code predates this script gets the script copied in; if its API differs, the script
 // is adapted in that copy.) The test runs over every fixture directory it finds; a fixture is
-// never regenerated afterwards, as it stands for what that release wrote.
+// never regenerated afterwards, as it stands for what that release wrote. See docs/releases.md.
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
