@@ -85,7 +85,8 @@ function typeName(schema: Schema | undefined): string {
     );
     return `{${fields.join(", ")}}`;
   }
-  return schema.format === "binary" ? "file" : (schema.type ?? "any");
+  if (schema.format === "binary") return "file";
+  return schema.format ? `${schema.type} (${schema.format})` : (schema.type ?? "any");
 }
 
 /** The limits a schema puts on a value, in words a reader scans. */
@@ -199,7 +200,30 @@ export function renderRoutes(document: OpenApiDocument): string {
     for (const { path, method, operation } of tagged)
       lines.push(...operationMarkdown(method, path, operation));
   }
+  lines.push(...schemasMarkdown(document));
   return lines.join("\n").trimEnd();
+}
+
+/** Every named object the routes answer with, found wherever the document inlines it. */
+function schemasMarkdown(document: OpenApiDocument): string[] {
+  const named = new Map<string, Schema>();
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) for (const item of value) visit(item);
+    else if (value && typeof value === "object") {
+      const schema = value as Schema;
+      if (schema.$id && schema.properties) named.set(typeName(schema), schema);
+      for (const child of Object.values(value)) visit(child);
+    }
+  };
+  visit(document.paths);
+  const lines = ["### Objects", ""];
+  for (const [name, schema] of [...named].sort(([a], [b]) => a.localeCompare(b))) {
+    const fields = Object.entries(schema.properties ?? {}).map(
+      ([field, value]) => `\`${field}\` ${typeName(plain(value))}`,
+    );
+    lines.push(`- **${name}**: ${fields.join(", ")}`);
+  }
+  return [...lines, ""];
 }
 
 /** The reference with its routes section replaced by `routes`. */
