@@ -17,7 +17,7 @@ import {
 } from "./config.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { startHub } from "./features/realtime/cluster.ts";
-import { consoleLogger } from "./ops/logging.ts";
+import { consoleLogger, errorLine } from "./ops/logging.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
 const hourMs = 3_600_000;
@@ -84,7 +84,7 @@ async function serve(config: Config, source: string): Promise<void> {
     ));
   const files = new FileStorage(config.files.dir);
   await files.init();
-  const hub = await startHub(config, db);
+  const hub = await startHub(config, db, logger);
   const { tls } = config.server;
   if (Boolean(tls.cert) !== Boolean(tls.key)) {
     throw new ConfigError("server.tls: set both cert and key, or neither");
@@ -108,7 +108,11 @@ async function serve(config: Config, source: string): Promise<void> {
   // Events older than the retention window are dropped; clients that far behind get `reset`.
   const retentionMs = durationMs(config.realtime.eventRetention);
   const prune = () =>
-    db.pruneEvents(Date.now() - retentionMs).catch((error) => console.error("prune failed", error));
+    db
+      .pruneEvents(Date.now() - retentionMs)
+      .catch((error) =>
+        logger(errorLine("pruning old events failed; the next hour retries", error)),
+      );
   await prune();
   const pruner = setInterval(prune, hourMs);
 
