@@ -1,4 +1,4 @@
-// The one place the plugins are composed. Never listens: main.ts does, and tests import this.
+// The one place the plugins are composed. Never listens: serve.ts does, and tests import this.
 import { Elysia } from "elysia";
 import { jsonBodies } from "./body.ts";
 import type { Deps } from "./context.ts";
@@ -14,7 +14,7 @@ import { presenceRoutes } from "./features/realtime/routes.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
 import { websocketRoutes } from "./features/realtime/ws.ts";
 import { health } from "./ops/health.ts";
-import { consoleLogger, type Logger, requestLog } from "./ops/logging.ts";
+import { errorLine, requestLog } from "./ops/logging.ts";
 import { Metrics, metricsRoute } from "./ops/metrics.ts";
 import { type DocumentedApp, openapiDocs } from "./ops/openapi.ts";
 import { security } from "./ops/security.ts";
@@ -24,22 +24,13 @@ export type AppDeps = Deps & {
   hub: LocalHub;
   /** The token signing secret, resolved from config or the database before the app is built. */
   secret: string;
-  /** Where request lines and errors go; the console by default. */
-  logger?: Logger;
   metrics?: Metrics;
 };
 
 export function createApp(deps: AppDeps) {
-  const logger = deps.logger ?? consoleLogger(false);
+  const { logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
-  const log = (error: unknown) =>
-    logger({
-      time: new Date().toISOString(),
-      level: "error",
-      msg: "unexpected error",
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
+  const log = (error: unknown) => logger(errorLine("unexpected error", error));
   const { realtime } = deps.config;
   // The document describes the composed app, which exists only once composition is done.
   let composed: DocumentedApp | undefined;

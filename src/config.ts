@@ -1,6 +1,7 @@
 // The one reader of configuration: a YAML file, a few environment overrides, built-in defaults.
 // Every key is declared here once, with its default and what it means.
 import { existsSync, readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseYaml } from "yaml";
@@ -173,7 +174,41 @@ export function parseConfig(raw: unknown): Config {
       "invalid configuration: pubsub.url joins instances that share one database: set database.url to postgres://…",
     );
   }
+  checkTls(config.server.tls);
   return config;
+}
+
+/**
+ * TLS files are read here, before anything opens: a missing, unreadable or mismatched file would
+ * otherwise stop the start only at listen, after the database was opened and migrated.
+ */
+function checkTls(tls: Config["server"]["tls"]): void {
+  if (!tls.cert && !tls.key) return;
+  const fail = (key: "cert" | "key", problem: string) =>
+    new ConfigError(`invalid configuration: key "server.tls.${key}": ${problem}`);
+  if (!tls.key) throw fail("key", "server.tls.cert is set: set the key too, or neither");
+  if (!tls.cert) throw fail("cert", "server.tls.key is set: set the certificate too, or neither");
+  const read = (key: "cert" | "key") => {
+    try {
+      return readFileSync(tls[key]);
+    } catch (error) {
+      throw fail(key, `cannot read ${tls[key]} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  };
+  const [cert, key] = [read("cert"), read("key")];
+  const loads = (options: { cert?: Buffer; key?: Buffer }) => {
+    try {
+      createSecureContext(options);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!loads({ cert })) throw fail("cert", `${tls.cert} is not a PEM certificate`);
+  if (!loads({ key })) throw fail("key", `${tls.key} is not a PEM private key`);
+  if (!loads({ cert, key })) {
+    throw fail("key", `${tls.key} does not match the certificate in ${tls.cert}`);
+  }
 }
 
 /** The file the spec names: CHAT_CONFIG, else ./app.yml, else /etc/config/app.yml, else none. */
@@ -186,7 +221,7 @@ export function findConfigFile(env: Record<string, string | undefined>): string 
   return ["./app.yml", "/etc/config/app.yml"].find((path) => existsSync(path));
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): {
+export function loadConfig(env: Record<string, string | undefined>): {
   config: Config;
   source: string;
 } {

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { User } from "./features/accounts/model.ts";
 import type { FileStorage } from "./features/files/storage.ts";
 import type { Hub } from "./features/realtime/hub.ts";
+import type { Logger } from "./ops/logging.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
 export type Deps = {
@@ -12,6 +13,8 @@ export type Deps = {
   config: Config;
   files: FileStorage;
   limits: RateLimiter;
+  /** Where failures that no request answers for are told (a replay, a frame, a write). */
+  logger: Logger;
 };
 
 /** Deps plus the authenticated caller. */

@@ -11,6 +11,23 @@ const file = (name: string, text: string) => {
   return path;
 };
 
+/** A self-signed certificate and its key, made by openssl. */
+function pemPair(name: string): { cert: string; key: string } {
+  const [cert, key] = [join(dir, `${name}-cert.pem`), join(dir, `${name}-key.pem`)];
+  const openssl = Bun.spawnSync(
+    ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"].concat([
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-subj",
+      "/CN=localhost",
+    ]),
+  );
+  if (openssl.exitCode !== 0) throw new Error(`openssl: ${openssl.stderr.toString()}`);
+  return { cert, key };
+}
+
 describe("configuration", () => {
   test("with no file at all, every key has its documented default", () => {
     const config = parseConfig({});
@@ -94,6 +111,27 @@ describe("configuration", () => {
       pubsub: { url: "redis://127.0.0.1:6379" },
     });
     expect(config.pubsub.url).toBe("redis://127.0.0.1:6379");
+  });
+
+  test("TLS needs a readable PEM certificate and the private key that matches it, naming the key that is wrong", () => {
+    const [first, second] = [pemPair("first"), pemPair("second")];
+    const tls = (cert: string, key: string) => parseConfig({ server: { tls: { cert, key } } });
+    expect(tls(first.cert, first.key).server.tls).toEqual({ cert: first.cert, key: first.key });
+    expect(() => tls(first.cert, "")).toThrow(/"server\.tls\.key": server\.tls\.cert is set/);
+    expect(() => tls("", first.key)).toThrow(/"server\.tls\.cert": server\.tls\.key is set/);
+    expect(() => tls(join(dir, "none.pem"), first.key)).toThrow(/"server\.tls\.cert": cannot read/);
+    expect(() => tls(first.cert, join(dir, "none.pem"))).toThrow(/"server\.tls\.key": cannot read/);
+    expect(() => tls(first.key, first.key)).toThrow(
+      /"server\.tls\.cert": .* not a PEM certificate/,
+    );
+    expect(() => tls(first.cert, first.cert)).toThrow(
+      /"server\.tls\.key": .* not a PEM private key/,
+    );
+    expect(() => tls(first.cert, second.key)).toThrow(
+      /"server\.tls\.key": .* does not match the certificate/,
+    );
+    const path = file("tls.yml", `server:\n  tls:\n    cert: ${first.cert}\n`);
+    expect(() => loadConfig({ CHAT_CONFIG: path })).toThrow(ConfigError);
   });
 
   test("a section left empty means its defaults", () => {

@@ -12,6 +12,22 @@ export type LogLine = {
 
 export type Logger = (line: LogLine) => void;
 
+/** A failure as a log line: the error's name and message, and its stack for whoever debugs it. */
+export function errorLine(
+  msg: string,
+  error: unknown,
+  fields: Record<string, unknown> = {},
+): LogLine {
+  return {
+    time: new Date().toISOString(),
+    level: "error",
+    msg,
+    ...fields,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  };
+}
+
 /** JSON lines, or readable ones when the output is a terminal. */
 export function consoleLogger(pretty: boolean): Logger {
   return (line) => {

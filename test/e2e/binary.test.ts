@@ -372,6 +372,7 @@ describe("the command line", () => {
   test("wrong arguments print usage and exit non-zero", () => {
     for (const args of [
       ["frobnicate"],
+      ["toString"],
       ["serve", "--port", "80"],
       ["backup"],
       ["backup", "a", "b"],

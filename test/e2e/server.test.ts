@@ -1,6 +1,7 @@
 // The real server process, configured by a file named in CHAT_CONFIG, driven over HTTP.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openWebSocket } from "../support/live.ts";
 import { type ServerProcess, startServerProcess } from "../support/process.ts";
@@ -111,6 +112,31 @@ test("a configuration with an unknown key stops the start, naming the key, with 
     yaml: (_, port) => `server:\n  port: ${port}\n  colour: blue\n`,
   });
   expect(failed).rejects.toThrow(/server\.colour/);
+});
+
+test("a TLS key that cannot be read stops the start, naming the key, before the database is opened", async () => {
+  const certDir = mkdtempSync(join(tmpdir(), "chat-tls-"));
+  const cert = join(certDir, "cert.pem");
+  const openssl = Bun.spawnSync(
+    ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"].concat([
+      "-keyout",
+      join(certDir, "key.pem"),
+      "-out",
+      cert,
+      "-subj",
+      "/CN=localhost",
+    ]),
+  );
+  expect(openssl.exitCode).toBe(0);
+  let dir = "";
+  const failed = startServerProcess([process.execPath, main], {
+    yaml: (serverDir, port) => {
+      dir = serverDir;
+      return `server:\n  host: 127.0.0.1\n  port: ${port}\n  tls:\n    cert: ${cert}\n    key: ${certDir}/missing.pem\ndatabase:\n  url: sqlite://${serverDir}/store/chat.db\n`;
+    },
+  });
+  await expect(failed).rejects.toThrow(/server\.tls\.key.*missing\.pem/);
+  expect(existsSync(join(dir, "store"))).toBe(false);
 });
 
 test("SIGTERM closes live sockets with 1001 so their clients resume elsewhere, telling none who went offline", async () => {

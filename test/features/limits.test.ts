@@ -52,6 +52,15 @@ describe("sign-in is limited per IP and per account", () => {
     expect((await signin("someone-else@x.test", "10.2.0.1")).status).toBe(429);
   });
 
+  test("a sign-in refused by its account's limit does not use up its address's", async () => {
+    for (let i = 0; i < 3; i++) await signin("target@x.test", `10.5.1.${i}`);
+    for (let i = 0; i < 3; i++)
+      expect((await signin("target@x.test", "10.5.0.1")).status).toBe(429);
+    const others = [];
+    for (let i = 0; i < 4; i++) others.push((await signin(`other${i}@x.test`, "10.5.0.1")).status);
+    expect(others).toEqual([401, 401, 401, 429]);
+  });
+
   test("X-Forwarded-For is believed only from a configured proxy", async () => {
     const strict = await startTestApp({ limits: { signin: 2 } });
     for (let i = 0; i < 2; i++) {
@@ -162,6 +171,25 @@ describe("other limits", () => {
     expect([(await upload()).status, (await upload()).status, (await upload()).status]).toEqual([
       201, 201, 429,
     ]);
+  });
+
+  test("an upload refused for its token or its body does not count; over the limit, a bad token is still 401", async () => {
+    const upload = (token: string) => {
+      const form = new FormData();
+      form.append("files", new Blob(["a file"]), "a.txt");
+      return app.request("POST", "/api/upload", { token, body: form });
+    };
+    const malformed = await app.request("POST", "/api/upload", {
+      token: alice.token,
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
+    expect(malformed.status).toBe(400);
+    expect((await upload("garbage")).status).toBe(401);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await upload(alice.token)).status);
+    expect(statuses).toEqual([201, 201, 429]);
+    expect((await upload("garbage")).status).toBe(401);
   });
 
   test("connects per IP, WebSocket and event stream together", async () => {

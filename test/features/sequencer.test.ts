@@ -4,6 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
 import type { StoredEvent } from "../../src/features/realtime/events.ts";
 import { Sequencer } from "../../src/features/realtime/sequencer.ts";
+import type { LogLine } from "../../src/ops/logging.ts";
 import { seedStore } from "../support/store.ts";
 
 const store = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
@@ -34,6 +35,7 @@ async function started(gapMs = 20) {
   const sequencer = new Sequencer(store, (events) => delivered.push(...events.map((e) => e.id)), {
     gapMs,
     pollMs: 60_000,
+    logger: () => {},
   });
   await sequencer.start();
   afterAll(() => sequencer.stop());
@@ -73,4 +75,22 @@ test("fill reads everything committed after the last delivered id, in pages", as
   const events = await commit(1200);
   expect(await sequencer.fill()).toBe(true);
   expect(delivered).toEqual(events.map((e) => e.id));
+});
+
+test("a database that cannot be read is told to the logger, and the fill answers false", async () => {
+  const closed = openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" });
+  await closed.close();
+  const logs: LogLine[] = [];
+  const sequencer = new Sequencer(closed, () => {}, {
+    gapMs: 60_000,
+    pollMs: 60_000,
+    logger: (line) => logs.push(line),
+  });
+  expect(await sequencer.fill()).toBe(false);
+  expect(logs).toHaveLength(1);
+  expect(logs[0]).toMatchObject({
+    level: "error",
+    msg: "reading missed events failed; retrying at the next poll",
+  });
+  expect(String(logs[0]?.error)).not.toBe("");
 });

@@ -26,15 +26,19 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
   const db = await openStore(config.database);
   const files = new FileStorage(config.files.dir);
   await files.init();
-  const hub = await startHub(config, db);
+  const errors: unknown[] = [];
+  const logs: LogLine[] = [];
+  const logger = (line: LogLine) => {
+    logs.push(line);
+    if (line.level === "error") errors.push(line);
+  };
+  const hub = await startHub(config, db, logger);
   // The limits' clock: real time, plus whatever a test moves it on by (no sleeping).
   let clockOffset = 0;
   const limits = new RateLimiter(() => Date.now() + clockOffset);
   const advanceClock = (ms: number) => {
     clockOffset += ms;
   };
-  const errors: unknown[] = [];
-  const logs: LogLine[] = [];
   const app = createApp({
     config,
     db,
@@ -42,10 +46,7 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
     files,
     limits,
     secret: config.auth.secret,
-    logger: (line) => {
-      logs.push(line);
-      if (line.level === "error") errors.push(line);
-    },
+    logger,
   }).listen({ hostname: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${app.server?.port}`;
 

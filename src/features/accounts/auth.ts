@@ -2,7 +2,6 @@
 // who must still exist. Answers 401 before the body is even looked at.
 import { jwt } from "@elysiajs/jwt";
 import { Elysia } from "elysia";
-import { durationMs } from "../../config.ts";
 import type { Deps } from "../../context.ts";
 import { unauthorized } from "../../errors.ts";
 import type { User } from "./model.ts";
@@ -12,25 +11,9 @@ export type AuthDeps = Deps & { secret: string };
 export const tokens = (deps: AuthDeps) =>
   new Elysia({ name: "tokens" }).use(jwt({ name: "jwt", secret: deps.secret, alg: "HS256" }));
 
-type Signer = { sign(payload: Record<string, string | number>): Promise<string> };
 type Verifier = {
   verify(token?: string, options?: object): Promise<false | Record<string, unknown>>;
 };
-
-/** `ver` is the user's token version: a password change bumps it, ending older tokens. */
-export function issueToken(
-  deps: AuthDeps,
-  signer: Signer,
-  user: User,
-  tokenVersion: number,
-): Promise<string> {
-  const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
-  return signer.sign({
-    sub: String(user.id),
-    ver: tokenVersion,
-    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
-  });
-}
 
 /**
  * Tokens whose signature was verified, with their claims, per signing secret. A signature stays
@@ -79,15 +62,22 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 /**
- * Routes after this plugin see `user`. With `queryToken`, `?token=` is accepted too: for the
- * WebSocket, the event stream and file downloads, which a browser opens without headers.
+ * Routes after this plugin get `ctx`: the deps and the caller, as service verbs take them. A
+ * derive, not a resolve (nor a macro, whose context comes from resolve): a derive runs before
+ * validation, so a bad token is 401 before any 400 or 422. With `queryToken`, `?token=` is
+ * accepted too: for the WebSocket, the event stream and file downloads, which a browser opens
+ * without headers.
  */
-export const authenticated = (deps: AuthDeps, options: { queryToken?: boolean } = {}) =>
+export const authenticated = <D extends AuthDeps>(
+  deps: D,
+  options: { queryToken?: boolean } = {},
+) =>
   new Elysia({ name: "authenticated", seed: options })
     .use(tokens(deps))
     .derive({ as: "scoped" }, async ({ headers, query, jwt }) => {
       const token =
         bearerToken(headers.authorization) ??
         (options.queryToken ? (query as Record<string, string | undefined>).token : undefined);
-      return { user: await userForToken(deps, jwt, token) };
+      const user = await userForToken(deps, jwt, token);
+      return { ctx: { ...deps, user } };
     });

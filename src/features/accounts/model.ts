@@ -85,3 +85,4 @@ export type ChangePasswordBody = typeof ChangePasswordBody.static;
 export const NewToken = t.Object({
   token: t.String({ description: "Tokens issued before the change no longer work" }),
 });
+export type NewToken = typeof NewToken.static;

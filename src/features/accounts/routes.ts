@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import { ErrorBody, errorResponses } from "../../errors.ts";
-import { headers, requestIp } from "../../rate-limit.ts";
-import { type AuthDeps, authenticated, issueToken, tokens } from "./auth.ts";
+import { rateLimits } from "../../rate-limit.ts";
+import { type AuthDeps, authenticated, tokens } from "./auth.ts";
 import {
   ChangePasswordBody,
   Invite,
@@ -17,18 +17,17 @@ import { changePassword, createInvite, getMe, listUsers, signin, signup } from "
 export const accountRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "accounts", prefix: "/api", detail: { tags: ["Accounts"] } })
     .use(tokens(deps))
+    .use(rateLimits(deps))
     .post(
       "/signup",
-      async ({ body, jwt, set, server, request }) => {
-        const ip = requestIp(server, request, deps.config.server.trustedProxies);
-        const verdict = deps.limits.take(`signup:ip:${ip}`, deps.config.limits.signup);
-        if (verdict) Object.assign(set.headers, headers(verdict));
-        const session = await signup(deps, body);
+      async ({ body, jwt, set }) => {
+        const session = await signup(deps, body, jwt);
         set.status = 201;
-        return { token: await issueToken(deps, jwt, session.user, 0), ...session };
+        return session;
       },
       {
         body: SignupBody,
+        limit: "signup",
         response: { 201: Session, 403: ErrorBody, 409: ErrorBody, ...errorResponses },
         detail: {
           summary: "Create an account",
@@ -38,59 +37,36 @@ export const accountRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .post(
-      "/signin",
-      async ({ body, jwt, set, server, request }) => {
-        // Brute force is refused before a password is checked: per IP, and per account.
-        const ip = requestIp(server, request, deps.config.server.trustedProxies);
-        const perIp = deps.limits.take(`signin:ip:${ip}`, deps.config.limits.signin);
-        const perAccount = deps.limits.take(
-          `signin:account:${body.email.trim().toLowerCase()}`,
-          deps.config.limits.signin,
-        );
-        const tighter = [perIp, perAccount]
-          .filter((v) => v !== undefined)
-          .sort((a, b) => a.remaining - b.remaining)[0];
-        if (tighter) Object.assign(set.headers, headers(tighter));
-        const { tokenVersion, ...session } = await signin(deps, body);
-        return { token: await issueToken(deps, jwt, session.user, tokenVersion), ...session };
+    .post("/signin", ({ body, jwt }) => signin(deps, body, jwt), {
+      body: SigninBody,
+      // Brute force is refused before a password is checked: per IP, and per account.
+      limit: "signin",
+      response: { 200: Session, ...errorResponses },
+      detail: {
+        summary: "Sign in",
+        description:
+          "A wrong password and an unknown email give the same 401. Limited per IP and per account (`limits.signin`).",
+        security: [],
       },
-      {
-        body: SigninBody,
-        response: { 200: Session, ...errorResponses },
-        detail: {
-          summary: "Sign in",
-          description:
-            "A wrong password and an unknown email give the same 401. Limited per IP and per account (`limits.signin`).",
-          security: [],
-        },
-      },
-    )
+    })
     .use(authenticated(deps))
-    .get("/me", ({ user }) => getMe({ ...deps, user }), {
+    .get("/me", ({ ctx }) => getMe(ctx), {
       response: { 200: Me, ...errorResponses },
       detail: { summary: "The caller and their workspace" },
     })
-    .post(
-      "/me/password",
-      async ({ user, body, jwt }) => {
-        const tokenVersion = await changePassword({ ...deps, user }, body);
-        return { token: await issueToken(deps, jwt, user, tokenVersion) };
+    .post("/me/password", ({ ctx, body, jwt }) => changePassword(ctx, body, jwt), {
+      body: ChangePasswordBody,
+      response: { 200: NewToken, 403: ErrorBody, ...errorResponses },
+      detail: {
+        summary: "Change the password",
+        description:
+          "Needs the current password (403 when wrong). Every token issued before stops working; the answer carries a new one.",
       },
-      {
-        body: ChangePasswordBody,
-        response: { 200: NewToken, 403: ErrorBody, ...errorResponses },
-        detail: {
-          summary: "Change the password",
-          description:
-            "Needs the current password (403 when wrong). Every token issued before stops working; the answer carries a new one.",
-        },
-      },
-    )
+    })
     .post(
       "/invites",
-      async ({ user, set }) => {
-        const invite = await createInvite({ ...deps, user });
+      async ({ ctx, set }) => {
+        const invite = await createInvite(ctx);
         set.status = 201;
         return invite;
       },
@@ -103,7 +79,7 @@ export const accountRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .get("/users", ({ user }) => listUsers({ ...deps, user }), {
+    .get("/users", ({ ctx }) => listUsers(ctx), {
       response: { 200: t.Array(User), ...errorResponses },
       detail: { summary: "Every user of the caller's workspace" },
     });

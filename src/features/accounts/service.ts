@@ -1,10 +1,13 @@
 // Accounts and workspaces: sign-up, sign-in, invites, the people of a workspace.
+import { durationMs } from "../../config.ts";
 import type { Ctx, Deps } from "../../context.ts";
 import { conflict, forbidden, unauthorized } from "../../errors.ts";
 import type {
   ChangePasswordBody,
   Invite,
   Me,
+  NewToken,
+  Session,
   SigninBody,
   SignupBody,
   User,
@@ -16,10 +19,21 @@ export const inviteTtlMs = 7 * 24 * 60 * 60 * 1000;
 // Verified against when the email is unknown, so both failures cost the same time.
 const decoyHash = Bun.password.hash("decoy password, never matches", { algorithm: "argon2id" });
 
-export async function signup(
-  deps: Deps,
-  input: SignupBody,
-): Promise<{ user: User; workspace: Workspace }> {
+/** What signs tokens (the routes' JWT signer), given to the verbs that hand one out. */
+export type TokenSigner = { sign(payload: Record<string, string | number>): Promise<string> };
+
+/** `ver` is the user's token version: a password change bumps it, ending older tokens. */
+function issueToken(deps: Deps, signer: TokenSigner, user: User, tokenVersion: number) {
+  const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
+  return signer.sign({
+    sub: String(user.id),
+    ver: tokenVersion,
+    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
+  });
+}
+
+/** A new account, in a new workspace or (with an invite) an existing one, and its first token. */
+export async function signup(deps: Deps, input: SignupBody, signer: TokenSigner): Promise<Session> {
   const fullname = input.fullname.trim();
   const email = input.email.trim();
   const workspaceName = input.workspace.trim();
@@ -28,12 +42,13 @@ export async function signup(
   const existing = await deps.db.findWorkspaceByName(workspaceName);
   if (existing) await requireInviteTo(deps, existing.id, input.invite);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
-  return deps.db.createUser({
+  const { user, workspace } = await deps.db.createUser({
     fullname,
     email,
     passwordHash,
     workspace: existing ? { id: existing.id } : { name: workspaceName },
   });
+  return { token: await issueToken(deps, signer, user, 0), user, workspace };
 }
 
 /** An invite opens only its own workspace, for seven days, any number of times. */
@@ -45,10 +60,7 @@ async function requireInviteTo(deps: Deps, workspaceId: number, code: string | u
   }
 }
 
-export async function signin(
-  deps: Deps,
-  input: SigninBody,
-): Promise<{ user: User; workspace: Workspace; tokenVersion: number }> {
+export async function signin(deps: Deps, input: SigninBody, signer: TokenSigner): Promise<Session> {
   const record = await deps.db.findUserByEmail(input.email.trim());
   const matches = await Bun.password.verify(
     input.password,
@@ -56,17 +68,23 @@ export async function signin(
   );
   if (!record || !matches) throw unauthorized("wrong email or password");
   const { passwordHash: _, tokenVersion, ...user } = record;
-  return { user, workspace: await getWorkspace(deps, user.workspaceId), tokenVersion };
+  const workspace = await getWorkspace(deps, user.workspaceId);
+  return { token: await issueToken(deps, signer, user, tokenVersion), user, workspace };
 }
 
-/** A new password ends every token issued before it; the caller gets the new token version. */
-export async function changePassword(ctx: Ctx, input: ChangePasswordBody): Promise<number> {
+/** A new password ends every token issued before it; the caller gets a token of the new one. */
+export async function changePassword(
+  ctx: Ctx,
+  input: ChangePasswordBody,
+  signer: TokenSigner,
+): Promise<NewToken> {
   const record = await ctx.db.findUserByEmail(ctx.user.email);
   if (!record || !(await Bun.password.verify(input.currentPassword, record.passwordHash))) {
     throw forbidden("the current password is wrong");
   }
   const passwordHash = await Bun.password.hash(input.newPassword, { algorithm: "argon2id" });
-  return ctx.db.changePassword(ctx.user.id, passwordHash);
+  const tokenVersion = await ctx.db.changePassword(ctx.user.id, passwordHash);
+  return { token: await issueToken(ctx, signer, ctx.user, tokenVersion) };
 }
 
 export async function getMe(ctx: Ctx): Promise<Me> {

@@ -19,14 +19,14 @@ const ownerErrors = { 403: ErrorBody, 409: ErrorBody, ...errorResponses } as con
 export const chatRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "chats", prefix: "/api", detail: { tags: ["Chats"] } })
     .use(authenticated(deps))
-    .get("/chat", ({ user }) => listChats({ ...deps, user }), {
+    .get("/chat", ({ ctx }) => listChats(ctx), {
       response: { 200: t.Array(Chat), ...errorResponses },
       detail: { summary: "The caller's chats, latest activity first" },
     })
     .post(
       "/chat",
-      async ({ user, body, set }) => {
-        const { chat, created } = await createChat({ ...deps, user }, body);
+      async ({ ctx, body, set }) => {
+        const { chat, created } = await createChat(ctx, body);
         set.status = created ? 201 : 200;
         return chat;
       },
@@ -40,28 +40,24 @@ export const chatRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .get("/chat/:id", ({ user, params }) => getChat({ ...deps, user }, Number(params.id)), {
+    .get("/chat/:id", ({ ctx, params }) => getChat(ctx, Number(params.id)), {
       ...withChat,
       response: { 200: Chat, ...errorResponses },
       detail: { summary: "A chat the caller can see" },
     })
-    .patch(
-      "/chat/:id",
-      ({ user, params, body }) => updateChat({ ...deps, user }, Number(params.id), body),
-      {
-        ...withChat,
-        body: UpdateChatBody,
-        response: { 200: Chat, ...ownerErrors },
-        detail: {
-          summary: "Rename a chat or replace its members (owner only)",
-          description: "`members` replaces the member list; the owner always stays.",
-        },
+    .patch("/chat/:id", ({ ctx, params, body }) => updateChat(ctx, Number(params.id), body), {
+      ...withChat,
+      body: UpdateChatBody,
+      response: { 200: Chat, ...ownerErrors },
+      detail: {
+        summary: "Rename a chat or replace its members (owner only)",
+        description: "`members` replaces the member list; the owner always stays.",
       },
-    )
+    })
     .delete(
       "/chat/:id",
-      async ({ user, params, set }) => {
-        await deleteChat({ ...deps, user }, Number(params.id));
+      async ({ ctx, params, set }) => {
+        await deleteChat(ctx, Number(params.id));
         set.status = 204;
       },
       {
@@ -70,7 +66,7 @@ export const chatRoutes = (deps: AuthDeps) =>
         detail: { summary: "Delete a chat and its messages (owner only)" },
       },
     )
-    .post("/chat/:id/join", ({ user, params }) => joinChat({ ...deps, user }, Number(params.id)), {
+    .post("/chat/:id/join", ({ ctx, params }) => joinChat(ctx, Number(params.id)), {
       ...withChat,
       response: { 200: Chat, ...errorResponses },
       detail: {
@@ -80,8 +76,8 @@ export const chatRoutes = (deps: AuthDeps) =>
     })
     .post(
       "/chat/:id/leave",
-      async ({ user, params, set }) => {
-        await leaveChat({ ...deps, user }, Number(params.id));
+      async ({ ctx, params, set }) => {
+        await leaveChat(ctx, Number(params.id));
         set.status = 204;
       },
       {
@@ -94,7 +90,7 @@ export const chatRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .get("/channels", ({ user }) => listChannels({ ...deps, user }), {
+    .get("/channels", ({ ctx }) => listChannels(ctx), {
       response: { 200: t.Array(Chat), ...errorResponses },
       detail: { summary: "Every public channel of the workspace, joined or not" },
     });

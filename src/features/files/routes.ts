@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { errorResponses } from "../../errors.ts";
-import { headers } from "../../rate-limit.ts";
+import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { FileInfo, maxFilesPerUpload } from "./model.ts";
 import { receiveUploads } from "./multipart.ts";
@@ -19,18 +19,18 @@ function contentDisposition(download: Download): string {
 export const fileRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "files", prefix: "/api", detail: { tags: ["Files"] } })
     .use(authenticated(deps, { queryToken: true }))
+    .use(rateLimits(deps))
     .post(
       "/upload",
-      async ({ user, request, set }) => {
-        // Counted once per request however many files it holds, before any byte is read.
-        const verdict = deps.limits.take(`uploads:${user.id}`, deps.config.limits.uploads);
-        if (verdict) Object.assign(set.headers, headers(verdict));
+      async ({ ctx, request, set }) => {
         const limits = { maxSize: deps.config.files.maxSize, maxFiles: maxFilesPerUpload };
         const staged = await receiveUploads(request, deps.files, limits);
         set.status = 201;
-        return storeUploads({ ...deps, user }, staged);
+        return storeUploads(ctx, staged);
       },
       {
+        // Counted once per request however many files it holds, before any byte is read.
+        limit: "uploads",
         response: { 201: t.Array(FileInfo), ...errorResponses },
         detail: {
           summary: "Upload files",
@@ -53,8 +53,8 @@ export const fileRoutes = (deps: AuthDeps) =>
     )
     .get(
       "/files/*",
-      async ({ user, request }) => {
-        const download = await getDownload({ ...deps, user }, new URL(request.url).pathname);
+      async ({ ctx, request }) => {
+        const download = await getDownload(ctx, new URL(request.url).pathname);
         const etag = `"${download.hash}"`;
         const headers = {
           etag,

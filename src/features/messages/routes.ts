@@ -12,12 +12,8 @@ export const messageRoutes = (deps: AuthDeps) =>
     .use(authenticated(deps))
     .post(
       "/chat/:id",
-      async ({ user, params, body, set }) => {
-        const { message, created, limit } = await sendMessage(
-          { ...deps, user },
-          Number(params.id),
-          body,
-        );
+      async ({ ctx, params, body, set }) => {
+        const { message, created, limit } = await sendMessage(ctx, Number(params.id), body);
         if (limit) Object.assign(set.headers, headers(limit));
         set.status = created ? 201 : 200;
         return message;
@@ -35,7 +31,7 @@ export const messageRoutes = (deps: AuthDeps) =>
     )
     .get(
       "/chat/:id/messages",
-      ({ user, params, query }) => listMessages({ ...deps, user }, Number(params.id), query),
+      ({ ctx, params, query }) => listMessages(ctx, Number(params.id), query),
       {
         params: IdParams,
         query: HistoryQuery,

@@ -5,6 +5,7 @@
 import type Redis from "ioredis";
 import type { Store } from "../../../db/store.ts";
 import type { Config } from "../../config.ts";
+import { errorLine, type Logger } from "../../ops/logging.ts";
 import type { User } from "../accounts/model.ts";
 import type { StoredEvent } from "./events.ts";
 import { type HubOptions, LocalHub } from "./hub.ts";
@@ -54,7 +55,14 @@ export class ClusterHub extends LocalHub {
     this.subscriber = new Redis(this.cluster.url, { ...redisOptions, autoResubscribe: true });
     for (const client of [this.publisher, this.subscriber]) {
       // Reconnecting is ioredis's job; an error here is only worth a line in the log.
-      client.on("error", (error) => console.error(`redis: ${error.message}`));
+      client.on("error", (error) =>
+        this.cluster.logger({
+          time: new Date().toISOString(),
+          level: "warn",
+          msg: "redis",
+          error: error.message,
+        }),
+      );
     }
     await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
     this.subscriber.on("messageBuffer", (channel: Buffer, message: Buffer) =>
@@ -130,7 +138,9 @@ export class ClusterHub extends LocalHub {
       if (note.origin === this.instanceId) return;
       this.hear(note);
     } catch (error) {
-      console.error("an unreadable message from another instance was dropped", error);
+      this.cluster.logger(
+        errorLine("an unreadable message from another instance was dropped", error),
+      );
     }
   }
 
@@ -226,9 +236,10 @@ export class ClusterHub extends LocalHub {
  * The hub this configuration asks for: one instance on SQLite delivers as it commits; on
  * PostgreSQL events are put in order first; with pubsub.url, instances share them through Redis.
  */
-export async function startHub(config: Config, db: Store): Promise<LocalHub> {
+export async function startHub(config: Config, db: Store, logger: Logger): Promise<LocalHub> {
   const options: HubOptions = {
     backpressureLimit: config.realtime.backpressureLimit,
+    logger,
     ...(db.dialect === "postgres" && { ordering: { source: db } }),
   };
   const hub = config.pubsub.url

@@ -1,9 +1,11 @@
 // The hub delivers committed events to live connections: one topic per chat, one per user, one
 // per workspace (presence). WebSockets use Bun's native pub/sub, so a message is published once
 // and Bun fans it out; event streams (SSE) are kept in the hub's own topic table.
+
+import type { Logger } from "../../ops/logging.ts";
 import type { User } from "../accounts/model.ts";
 import { eventFrame, type Frame, frame, type StoredEvent } from "./events.ts";
-import { type EventSource, Sequencer, type SequencerOptions } from "./sequencer.ts";
+import { type EventSource, Sequencer, type SequencerTiming } from "./sequencer.ts";
 
 export interface Hub {
   /** Delivers events that are already committed. Never throws to the caller. */
@@ -125,7 +127,9 @@ export type HubOptions = {
    * (PostgreSQL: several writers): the hub then puts them in order before delivering.
    * Without it, events are delivered as published (SQLite: one writer, in commit order).
    */
-  ordering?: { source: EventSource } & Partial<SequencerOptions>;
+  ordering?: { source: EventSource } & Partial<SequencerTiming>;
+  /** Where failures of delivery are told: a socket that could not be written, a lost peer. */
+  logger: Logger;
 };
 
 /** In-process delivery for one server. */
@@ -148,10 +152,13 @@ export class LocalHub implements Hub {
   private lastFullSweep = Number.NEGATIVE_INFINITY;
   private readonly sequencer: Sequencer | undefined;
 
-  constructor(protected readonly options: HubOptions = { backpressureLimit: 1_048_576 }) {
-    const { ordering } = options;
+  constructor(protected readonly options: HubOptions) {
+    const { ordering, logger } = options;
     if (ordering) {
-      this.sequencer = new Sequencer(ordering.source, (events) => this.deliver(events), ordering);
+      this.sequencer = new Sequencer(ordering.source, (events) => this.deliver(events), {
+        ...ordering,
+        logger,
+      });
     }
   }
 

@@ -3,6 +3,7 @@
 // Redis) in no particular order, and some may not arrive at all (an instance that died between
 // its commit and its publish, a Redis restart). Event ids are gapless (db/postgres/store.ts), so
 // a missing id is known to be missing: it is waited for briefly, then read from the database.
+import { errorLine, type Logger } from "../../ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
 
 /** Where committed events are read from when one did not arrive. */
@@ -11,7 +12,7 @@ export interface EventSource {
   latestEventId(): Promise<number>;
 }
 
-export type SequencerOptions = {
+export type SequencerTiming = {
   /** How long a missing id is waited for before it is read from the database. */
   gapMs: number;
   /** How often the database is asked whether anything committed that never arrived. */
@@ -28,14 +29,16 @@ export class Sequencer {
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private filling: Promise<boolean> | undefined;
-  private readonly options: SequencerOptions;
+  private readonly options: SequencerTiming;
+  private readonly logger: Logger;
 
   constructor(
     private readonly source: EventSource,
     private readonly deliver: (events: StoredEvent[]) => void,
-    timing: Partial<SequencerOptions> = {},
+    { logger, ...timing }: { logger: Logger } & Partial<SequencerTiming>,
   ) {
     this.options = { gapMs: 50, pollMs: 1000, ...timing };
+    this.logger = logger;
   }
 
   /** Starts from the newest committed event: what came before is for replays to send. */
@@ -81,7 +84,7 @@ export class Sequencer {
           if (page.length < fillPage) return true;
         }
       } catch (error) {
-        console.error("reading missed events failed; retrying at the next poll", error);
+        this.logger(errorLine("reading missed events failed; retrying at the next poll", error));
         return false;
       } finally {
         this.filling = undefined;

@@ -5,6 +5,7 @@ import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { nulPath } from "../../body.ts";
 import type { Ctx } from "../../context.ts";
 import { AppError, badRequest, invalid, notFound, toAppError } from "../../errors.ts";
+import { errorLine } from "../../ops/logging.ts";
 import { sendMessage } from "../messages/service.ts";
 import { frame, PingFrame, SendFrame, TypingFrame } from "./events.ts";
 import type { Connection, LocalHub } from "./hub.ts";
@@ -40,7 +41,7 @@ export async function openConnection(
     // The database failed mid-replay (or closed under a stopping server): the client is told to
     // come back and resume, rather than left on a connection that would silently miss events.
     if (connection.state === "closed") return;
-    console.error("a connection could not be caught up", error);
+    ctx.logger(errorLine("a connection could not be caught up", error));
     connection.transport.close(1011, "could not replay: resume with since");
   }
 }
@@ -84,6 +85,11 @@ async function catchUp(
   ctx.hub.goLive(connection, cursor);
 }
 
+/** Who in the caller's workspace is online now; `presence` events tell what changes after. */
+export function listOnline(ctx: RealtimeCtx): { online: number[] } {
+  return { online: ctx.hub.onlineIn(ctx.user.workspaceId) };
+}
+
 export function closeConnection(hub: LocalHub, connection: Connection): void {
   hub.detach(connection);
 }
@@ -123,7 +129,9 @@ export async function handleFrame(
     }
   } catch (error) {
     const appError = toAppError(error, "UNKNOWN");
-    if (appError.code === "internal" || appError.code === "unavailable") console.error(error);
+    if (appError.code === "internal" || appError.code === "unavailable") {
+      ctx.logger(errorLine("unexpected error", error, { frame: type }));
+    }
     connection.send(
       frame("error", { ...(clientId !== undefined && { clientId }), ...appError.toBody() }),
     );

@@ -3,7 +3,8 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import { badRequest } from "../../errors.ts";
-import { requestIp } from "../../rate-limit.ts";
+import { errorLine, type Logger } from "../../ops/logging.ts";
+import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import type { Frame } from "./events.ts";
 import { Connection, type LocalHub, type Transport } from "./hub.ts";
@@ -26,7 +27,7 @@ function writeReplies(): void {
     try {
       transport.writeReplies();
     } catch (error) {
-      console.error("replies could not be written to a socket", error);
+      transport.logger(errorLine("replies could not be written to a socket", error));
     }
   }
 }
@@ -35,7 +36,10 @@ function writeReplies(): void {
 class SocketTransport implements Transport {
   readonly kind = "ws";
   private replies: string[] | undefined;
-  constructor(private readonly socket: ServerWebSocket<unknown>) {}
+  constructor(
+    private readonly socket: ServerWebSocket<unknown>,
+    readonly logger: Logger,
+  ) {}
   send(frame: Frame): void {
     this.socket.send(frame.json);
   }
@@ -91,24 +95,26 @@ function parseFrame(message: string | Buffer): unknown {
  * tenth of the send path's time in a profile, for nothing this protocol uses.
  */
 export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
-  new Elysia({ name: "websocket" }).use(authenticated(deps, { queryToken: true })).get(
-    "/api/ws",
-    ({ request, server, user, query }) => {
-      const ip = requestIp(server, request, deps.config.server.trustedProxies);
-      deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
-      const data = new SocketSession({ ...deps, user }, parseSince(query.since));
-      if (!server?.upgrade(request, { data })) {
-        throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
-      }
-      // Bun answers an upgraded request itself; the handler returns nothing.
-      return undefined;
-    },
-    {
-      query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
-      // Documented by hand in src/ops/openapi.ts, as the generator cannot describe an upgrade.
-      detail: { hide: true },
-    },
-  );
+  new Elysia({ name: "websocket" })
+    .use(authenticated(deps, { queryToken: true }))
+    .use(rateLimits(deps))
+    .get(
+      "/api/ws",
+      ({ request, server, ctx, query }) => {
+        const data = new SocketSession(ctx, parseSince(query.since));
+        if (!server?.upgrade(request, { data })) {
+          throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
+        }
+        // Bun answers an upgraded request itself; the handler returns nothing.
+        return undefined;
+      },
+      {
+        query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
+        limit: "connects",
+        // Documented by hand in src/ops/openapi.ts, as the generator cannot describe an upgrade.
+        detail: { hide: true },
+      },
+    );
 
 /**
  * One socket's handlers, kept for its lifetime on its data: they hold the user and the deps, not
@@ -121,7 +127,7 @@ class SocketSession implements SocketHandlers {
     private readonly since: number | null | undefined,
   ) {}
   open(socket: ServerWebSocket<unknown>): void {
-    this.connection = new Connection(this.ctx.user, new SocketTransport(socket));
+    this.connection = new Connection(this.ctx.user, new SocketTransport(socket, this.ctx.logger));
     void openConnection(this.ctx, this.connection, this.since);
   }
   message(_socket: ServerWebSocket<unknown>, message: string | Buffer): void {

@@ -1,0 +1,171 @@
+// The commands: `chat serve` (the default), `migrate`, `backup`, `migrate-to-postgres`, `config`.
+// Parses a command's arguments and runs it; never touches `process` (main.ts hands over argv and
+// the environment, and turns the outcome into an exit status).
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { openPostgres, openStore } from "../db/open.ts";
+import { SqliteStore } from "../db/sqlite/store.ts";
+import packageJson from "../package.json" with { type: "json" };
+import { type Config, isPostgresUrl, loadConfig, maskSecrets } from "./config.ts";
+import { serve } from "./serve.ts";
+
+export const usage = {
+  chat: `chat ${packageJson.version}: a Slack-like chat server with an embedded database
+
+Usage: chat [command] [--help]
+
+Commands:
+  serve          run the server (the default)
+  migrate        apply database migrations and exit
+  backup <file>  write a consistent copy of the database while the server runs
+  migrate-to-postgres <url>
+                 copy the SQLite database, whole, into an empty PostgreSQL database
+  config         print the effective configuration, secrets masked
+
+Options:
+  -h, --help     show help (also after a command)
+  -v, --version  print the version
+
+Configuration: the YAML file in CHAT_CONFIG, else ./app.yml, else /etc/config/app.yml,
+else built-in defaults; CHAT_HOST, CHAT_PORT, CHAT_DATABASE_URL, CHAT_FILES_DIR and CHAT_SECRET
+override one key each.`,
+  serve: `Usage: chat serve
+
+Runs the server on server.host:server.port. SIGTERM or SIGINT drain it: new connections are
+refused, requests in flight finish, sockets close with 1001, then the process exits 0.`,
+  migrate: `Usage: chat migrate
+
+Applies the migrations the database lacks (the server also does this at start) and exits.`,
+  backup: `Usage: chat backup <file>
+
+Writes a consistent copy of the database to <file> (which must not exist) with VACUUM INTO.
+Safe while the server runs: it reads one snapshot and writers go on.`,
+  "migrate-to-postgres": `Usage: chat migrate-to-postgres <postgres://…>
+
+Copies the configured SQLite database (database.url) into the empty PostgreSQL database at
+<url>, in one transaction: every row with its id, so tokens, links and clients' event ids stay
+valid. Stop the server first. Then set database.url to <url> (and files.dir to a directory every
+instance shares). See docs/scaling.md.`,
+  config: `Usage: chat config
+
+Prints the effective configuration (file, environment and defaults) as YAML, secrets masked.`,
+};
+
+/** Wrong arguments: the command's usage follows the message, and the exit status is 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command: keyof typeof usage = "chat",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs the command `argv` names. Answers its exit status, or undefined while it keeps running
+ * (serve, until a signal stops it).
+ */
+export async function run(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<number | undefined> {
+  const [first, ...rest] = argv;
+  if (first === "-v" || first === "--version") {
+    console.log(packageJson.version);
+    return 0;
+  }
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    if (first === undefined) return run(["serve"], env);
+    console.log(usage.chat);
+    return 0;
+  }
+  const name = first.startsWith("-") ? "serve" : first;
+  const args = first.startsWith("-") ? argv : rest;
+  // Own keys only: "toString" is in every object.
+  if (!Object.hasOwn(commands, name)) throw new UsageError(`unknown command "${name}"`);
+  const command = name as CommandName;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" } },
+      allowPositionals: command === "backup" || command === "migrate-to-postgres",
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
+  }
+  if (parsed.values.help) {
+    console.log(usage[command]);
+    return 0;
+  }
+  const { config, source } = loadConfig(env);
+  return commands[command](config, source, parsed.positionals);
+}
+
+type CommandName = Exclude<keyof typeof usage, "chat">;
+
+/** A command: its exit status, or undefined while it keeps running. */
+type Command = (config: Config, source: string, args: string[]) => Promise<number | undefined>;
+
+const commands: Record<CommandName, Command> = {
+  serve: async (config, source) => {
+    await serve(config, source);
+    return undefined;
+  },
+
+  migrate: async (config) => {
+    const db = await openStore(config.database);
+    console.log(
+      db.appliedMigrations.length > 0
+        ? `applied: ${db.appliedMigrations.join(", ")}`
+        : "the database is up to date",
+    );
+    await db.close();
+    return 0;
+  },
+
+  backup: async (config, _, args) => {
+    const [target, ...extra] = args;
+    if (!target || extra.length > 0) throw new UsageError("backup takes one file name", "backup");
+    if (existsSync(target)) throw new UsageError(`${target} exists: choose a new file`, "backup");
+    const db = await openStore(config.database);
+    await db.backup(target);
+    await db.close();
+    console.log(`backup written to ${target} (${Bun.file(target).size} bytes)`);
+    return 0;
+  },
+
+  "migrate-to-postgres": async (config, _, args) => {
+    const [target, ...extra] = args;
+    if (!target || extra.length > 0 || !isPostgresUrl(target)) {
+      throw new UsageError("migrate-to-postgres takes one postgres:// URL", "migrate-to-postgres");
+    }
+    const source = await openStore(config.database);
+    if (!(source instanceof SqliteStore)) {
+      throw new UsageError(
+        `database.url is ${maskSecrets(config).database.url}: the source must be SQLite`,
+        "migrate-to-postgres",
+      );
+    }
+    const destination = await openPostgres(target);
+    const { copySqliteToPostgres } = await import("../db/copy.ts");
+    try {
+      const copied = await copySqliteToPostgres(source, destination);
+      const { lastEventId, ...rows } = copied;
+      for (const [table, count] of Object.entries(rows)) console.log(`${table}: ${count} rows`);
+      console.log(`event ids continue after ${lastEventId}; now set database.url to the new URL`);
+    } finally {
+      await source.close();
+      await destination.close();
+    }
+    return 0;
+  },
+
+  config: async (config, source) => {
+    // stringify ends with a newline, which console.log adds again.
+    console.log(`# from ${source}\n${stringify(maskSecrets(config)).replace(/\n$/, "")}`);
+    return 0;
+  },
+};
