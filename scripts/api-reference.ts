@@ -251,7 +251,8 @@ export async function currentDocument(): Promise<OpenApiDocument> {
     files: { dir: mkdtempSync(join(tmpdir(), "api-reference-")) },
   });
   const db = await openStore(config.database);
-  const hub = await startHub(config, db);
+  const logger = () => {};
+  const hub = await startHub(config, db, logger);
   const files = new FileStorage(config.files.dir);
   const app = createApp({
     config,
@@ -260,7 +261,7 @@ export async function currentDocument(): Promise<OpenApiDocument> {
     files,
     limits: new RateLimiter(),
     secret: "reference",
-    logger: () => {},
+    logger,
   });
   const response = await app.handle(new Request("http://localhost/swagger/json"));
   const document = (await response.json()) as OpenApiDocument;
