@@ -130,7 +130,7 @@ mkdirSync(".test-results", { recursive: true });
     console.error("\nthe build failed: no tests were run");
     finish(0, 1);
   }
-  console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(`build the binary: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   process.env.CHAT_TEST_BINARY = outfile;
 }
 
@@ -140,6 +140,7 @@ type Counts = { passed: number; failed: number; skipped: number };
 function runTests(label: string, paths: string[], env: Record<string, string> = {}): Counts {
   const report = `.test-results/${label.replace(/\W+/g, "-")}.xml`;
   console.log(`\n▶ ${label}`);
+  const started = performance.now();
   const result = Bun.spawnSync(
     [
       process.execPath,
@@ -152,6 +153,7 @@ function runTests(label: string, paths: string[], env: Record<string, string> = 
     ],
     { stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } },
   );
+  console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let xml = "";
   try {
     xml = readFileSync(report, "utf8");
