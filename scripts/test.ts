@@ -123,8 +123,9 @@ mkdirSync(".test-results", { recursive: true });
 
 // The binary is the product: built once here, as `bun run build` builds it, and run by the
 // end-to-end tests and by the API suites below (test/support/binary.ts reads CHAT_TEST_BINARY).
+const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
 {
-  const outfile = join(mkdtempSync(join(tmpdir(), "chat-build-")), "chat");
+  const outfile = join(buildDir, "chat");
   const started = performance.now();
   if (!run("build the binary", [process.execPath, "scripts/build.ts", "--outfile", outfile])) {
     console.error("\nthe build failed: no tests were run");
@@ -199,5 +200,7 @@ if (onBinary.length > 0) {
     }),
   );
 }
+// 120 MB a run: not left behind.
+rmSync(buildDir, { recursive: true, force: true });
 const sum = (key: keyof Counts) => runs.reduce((total, run) => total + run[key], 0);
 finish(sum("passed"), sum("failed"), sum("skipped"));

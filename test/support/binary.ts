@@ -1,6 +1,6 @@
 // The compiled binary as the tests run it: built once per test run, started as a real process
 // with a config file, its JSON log lines read from its stdout as an operator would.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -9,6 +9,7 @@ import type { LogLine } from "../../src/ops/logging.ts";
 
 const repo = join(import.meta.dir, "../..");
 let built: string | undefined;
+let buildDir: string | undefined;
 
 /**
  * The binary under test: CHAT_TEST_BINARY when `npm test` has built it for the whole run,
@@ -17,7 +18,8 @@ let built: string | undefined;
 export function builtBinary(): string {
   if (process.env.CHAT_TEST_BINARY) return process.env.CHAT_TEST_BINARY;
   if (built) return built;
-  const outfile = join(mkdtempSync(join(tmpdir(), "chat-build-")), "chat");
+  buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
+  const outfile = join(buildDir, "chat");
   const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--outfile", outfile], {
     cwd: repo,
   });
@@ -27,10 +29,15 @@ export function builtBinary(): string {
 }
 
 const running = new Set<Bun.Subprocess>();
-// A test process that dies between tests leaves no server behind.
-process.on("exit", () => {
+
+/**
+ * After the whole test run (test/support/preload.ts): no server outlives it, even one whose
+ * file failed before stopping it, nor the 120 MB build. `bun test` fires no process "exit".
+ */
+export function cleanUpBinaries() {
   for (const child of running) child.kill("SIGKILL");
-});
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+}
 
 export type BinaryServer = Awaited<ReturnType<typeof startBinary>>;
 
