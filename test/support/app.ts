@@ -176,6 +176,8 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
       await server.stop();
       await postgres?.drop();
       if (dir) rmSync(dir, { recursive: true, force: true });
+      // The upload directory testConfig made (a test that names its own keeps it).
+      if (!overrides.files?.dir) rmSync(config.files.dir, { recursive: true, force: true });
     })());
   afterAll(stop);
   return {
