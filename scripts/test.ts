@@ -189,10 +189,9 @@ if (onPostgres.length > 0) {
   );
 }
 // And once more on the compiled binary, a process of its own: what it serves is what the source
-// serves. Every suite that only talks HTTP, WebSocket or SSE to the server; test/ops/storage
-// drives the server's own SQLite connection, which only the in-process app lends it. A test that
-// reaches inside the process is marked inProcessOnly and reported as skipped here.
-const onBinary = pick([...sharedSuites, "test/ops/health.test.ts", "test/ops/openapi.test.ts"]);
+// serves. Every suite that talks to a running server; a test that reaches inside the process
+// (its store handle, its clock) is marked inProcessOnly and reported as skipped here.
+const onBinary = pick([...sharedSuites, "test/ops"]);
 if (onBinary.length > 0) {
   runs.push(
     runTests("the API tests again on the compiled binary", onBinary, {
