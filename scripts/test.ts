@@ -1,6 +1,8 @@
 // The one test command (`npm test`): format and lint, type check, then every test file, and a
 // closing line "N passed, N failed" counted from the JUnit report, which CI reads.
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const bin = "node_modules/.bin";
 
@@ -119,12 +121,27 @@ for (const [label, command] of [
 rmSync(".test-results", { recursive: true, force: true });
 mkdirSync(".test-results", { recursive: true });
 
+// The binary is the product: built once here, as `bun run build` builds it, and run by the
+// end-to-end tests and by the API suites below (test/support/binary.ts reads CHAT_TEST_BINARY).
+const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
+{
+  const outfile = join(buildDir, "chat");
+  const started = performance.now();
+  if (!run("build the binary", [process.execPath, "scripts/build.ts", "--outfile", outfile])) {
+    console.error("\nthe build failed: no tests were run");
+    finish(0, 1);
+  }
+  console.log(`build the binary: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  process.env.CHAT_TEST_BINARY = outfile;
+}
+
 type Counts = { passed: number; failed: number; skipped: number };
 
 /** One `bun test` run, counted from its JUnit report. */
 function runTests(label: string, paths: string[], env: Record<string, string> = {}): Counts {
   const report = `.test-results/${label.replace(/\W+/g, "-")}.xml`;
   console.log(`\n▶ ${label}`);
+  const started = performance.now();
   const result = Bun.spawnSync(
     [
       process.execPath,
@@ -137,6 +154,7 @@ function runTests(label: string, paths: string[], env: Record<string, string> = 
     ],
     { stdout: "inherit", stderr: "inherit", env: { ...process.env, ...env } },
   );
+  console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let xml = "";
   try {
     xml = readFileSync(report, "utf8");
@@ -154,13 +172,15 @@ function runTests(label: string, paths: string[], env: Record<string, string> = 
 }
 
 const chosen = process.argv.slice(2);
+/** Of `suites`, those the command line chose (all when it chose none). */
+const pick = (suites: string[]) =>
+  chosen.length === 0
+    ? suites
+    : chosen.filter((path) => suites.some((suite) => path.startsWith(suite)));
 const runs = [runTests("tests (bun test)", chosen)];
 // The feature suites once more on PostgreSQL: both stores pass the same tests.
 const sharedSuites = ["test/features", "test/security", "test/errors.test.ts"];
-const onPostgres =
-  chosen.length === 0
-    ? sharedSuites
-    : chosen.filter((path) => sharedSuites.some((suite) => path.startsWith(suite)));
+const onPostgres = pick(sharedSuites);
 if (onPostgres.length > 0) {
   runs.push(
     runTests("the feature tests again on PostgreSQL", onPostgres, {
@@ -168,5 +188,18 @@ if (onPostgres.length > 0) {
     }),
   );
 }
+// And once more on the compiled binary, a process of its own: what it serves is what the source
+// serves. Every suite that talks to a running server; a test that reaches inside the process
+// (its store handle, its clock) is marked inProcessOnly and reported as skipped here.
+const onBinary = pick([...sharedSuites, "test/ops"]);
+if (onBinary.length > 0) {
+  runs.push(
+    runTests("the API tests again on the compiled binary", onBinary, {
+      CHAT_TEST_TARGET: "binary",
+    }),
+  );
+}
+// 120 MB a run: not left behind.
+rmSync(buildDir, { recursive: true, force: true });
 const sum = (key: keyof Counts) => runs.reduce((total, run) => total + run[key], 0);
 finish(sum("passed"), sum("failed"), sum("skipped"));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { startTestApp } from "./support/app.ts";
+import { inProcessOnly, startTestApp } from "./support/app.ts";
 import { people } from "./support/fixtures.ts";
 
 const app = await startTestApp();
@@ -79,7 +79,7 @@ describe("the error envelope", () => {
       (await app.request("POST", "/api/chat", { token: alice.token, body: members })).status,
     ).toBe(422);
     expect((await app.request("POST", "/api/chat", { body: members })).status).toBe(401);
-    expect(app.errors).toEqual([]);
+    expect(await app.errorLogs()).toEqual([]);
   });
 
   test("a JSON body that is not an object is 422, even where every field is optional", async () => {
@@ -111,7 +111,7 @@ describe("the error envelope", () => {
         },
       });
     }
-    expect(app.errors).toEqual([]);
+    expect(await app.errorLogs()).toEqual([]);
   });
 
   test("ids in bodies are JSON numbers: numeric strings are 422", async () => {
@@ -136,18 +136,99 @@ describe("the error envelope", () => {
   });
 });
 
-describe("a failure on our side", () => {
-  test("is 500 internal with a plain message: no stack, no SQL; health turns 503", async () => {
-    const broken = await startTestApp();
-    const { alice: someone } = await people(broken);
-    await broken.db.close();
-    const reply = await broken.request("GET", "/api/chat", { token: someone.token });
-    expect(reply.status).toBe(500);
-    expect(reply.body).toEqual({ error: { code: "internal", message: expect.any(String) } });
-    expect(reply.body.error.message).not.toMatch(/select|sqlite|at |\.ts/i);
-    expect(broken.errors.length).toBeGreaterThan(0);
-    const health = await broken.request("GET", "/healthz");
-    expect(health.status).toBe(503);
-    expect(health.body).toEqual({ status: "error" });
+// Every parameter the OpenAPI document lists, so that a new route is covered as it is added, on
+// the source and on the binary alike (whose query ranges once went unchecked).
+type Operation = { parameters?: Parameter[]; responses?: Record<string, unknown> };
+type Parameter = { name: string; in: string; schema: Record<string, any> };
+const spec = (await app.request("GET", "/swagger/json")).body;
+const operations = Object.entries(spec.paths as Record<string, Record<string, Operation>>).flatMap(
+  ([path, methods]) =>
+    Object.entries(methods)
+      // An upgrade answers with a socket, not JSON (resume.test.ts covers its `since`).
+      .filter(([, operation]) => !("101" in (operation.responses ?? {})))
+      .map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
+);
+/** The integer schema inside a parameter's, which may be a union with its numeric string. */
+const integerSchema = (schema: Record<string, any>): Record<string, any> | undefined =>
+  schema.type === "integer" ? schema : schema.anyOf?.find((s: any) => s.type === "integer");
+
+describe("every path and query parameter", () => {
+  test("a path id that is not a positive integer names nothing: 404 on every route", async () => {
+    const withId = operations.filter(({ path }) => path.includes("{id}"));
+    expect(withId.length).toBeGreaterThan(5);
+    for (const { method, path } of withId) {
+      for (const id of ["0", "-1", "abc", "1.5", "1e3", "01", "9".repeat(16), "%20"]) {
+        const reply = await app.request(method, path.replace("{id}", id), {
+          token: alice.token,
+          ...(method !== "GET" && method !== "DELETE" && { body: {} }),
+        });
+        expect({ method, path, id, status: reply.status }).toEqual({
+          method,
+          path,
+          id,
+          status: 404,
+        });
+        expect(reply.body.error.code).toBe("not_found");
+      }
+    }
   });
+
+  test("an integer query parameter outside its range, or not an integer, is 422 naming it", async () => {
+    const checked: string[] = [];
+    for (const { method, path, operation } of operations) {
+      for (const parameter of operation.parameters ?? []) {
+        const integer = parameter.in === "query" && integerSchema(parameter.schema);
+        if (!integer) continue;
+        checked.push(parameter.name);
+        const at = (value: string | number) =>
+          app.request(
+            method,
+            `${path.replace("{id}", String(chat.id))}?${parameter.name}=${value}`,
+            {
+              token: alice.token,
+            },
+          );
+        const refused = ["abc", "1.5", "", integer.minimum - 1, -(2 ** 53)];
+        if (integer.maximum !== undefined) refused.push(integer.maximum + 1, 2 ** 53);
+        for (const value of refused) {
+          const reply = await at(value);
+          expect({ path, parameter: parameter.name, value, status: reply.status }).toEqual({
+            path,
+            parameter: parameter.name,
+            value,
+            status: 422,
+          });
+          expect(reply.body.error.message).toContain(parameter.name);
+        }
+        for (const value of [integer.minimum, integer.maximum ?? integer.minimum + 1]) {
+          expect({ parameter: parameter.name, value, status: (await at(value)).status }).toEqual({
+            parameter: parameter.name,
+            value,
+            status: 200,
+          });
+        }
+      }
+    }
+    expect(checked.sort()).toEqual(["before", "limit"]);
+  });
+});
+
+describe("a failure on our side", () => {
+  inProcessOnly(
+    "fails the server's own store handle by closing it",
+    "is 500 internal with a plain message: no stack, no SQL; health turns 503",
+    async () => {
+      const broken = await startTestApp();
+      const { alice: someone } = await people(broken);
+      await broken.db.close();
+      const reply = await broken.request("GET", "/api/chat", { token: someone.token });
+      expect(reply.status).toBe(500);
+      expect(reply.body).toEqual({ error: { code: "internal", message: expect.any(String) } });
+      expect(reply.body.error.message).not.toMatch(/select|sqlite|at |\.ts/i);
+      expect((await broken.errorLogs()).length).toBeGreaterThan(0);
+      const health = await broken.request("GET", "/healthz");
+      expect(health.status).toBe(503);
+      expect(health.body).toEqual({ status: "error" });
+    },
+  );
 });

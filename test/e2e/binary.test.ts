@@ -7,19 +7,17 @@ import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
+import { builtBinary } from "../support/binary.ts";
 import { openWebSocket } from "../support/live.ts";
 import { type ServerProcess, signupPair, startServerProcess } from "../support/process.ts";
 
-const repo = join(import.meta.dir, "../..");
-const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
-const built = join(buildDir, "chat");
+// Where the command-line tests run it, so nothing they write lands beside the shared build.
+const cliDir = mkdtempSync(join(tmpdir(), "chat-cli-"));
+let built = "";
 const running: ServerProcess[] = [];
 
 beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--outfile", built], {
-    cwd: repo,
-  });
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
+  built = builtBinary();
 });
 afterAll(() => {
   for (const server of running) server.child.kill("SIGKILL");
@@ -35,7 +33,7 @@ async function startBinary(options: Parameters<typeof startServerProcess>[1] = {
   return server;
 }
 
-const cli = (args: string[], env: Record<string, string> = {}, cwd = buildDir) =>
+const cli = (args: string[], env: Record<string, string> = {}, cwd = cliDir) =>
   Bun.spawnSync([built, ...args], { cwd, env: { ...process.env, CHAT_CONFIG: "", ...env } });
 
 async function call(

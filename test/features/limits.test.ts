@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { startTestApp } from "../support/app.ts";
+import { inProcessOnly, startTestApp } from "../support/app.ts";
 import { people } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
 
@@ -37,13 +37,17 @@ describe("sign-in is limited per IP and per account", () => {
     expect(refused.headers.get("x-ratelimit-limit")).toBe("3");
   });
 
-  test("refused attempts do not count: a minute after the first ones, attempts pass again", async () => {
-    for (let i = 0; i < 3; i++) await signin("bob@acme.test", "10.0.0.2");
-    for (let i = 0; i < 5; i++)
-      expect((await signin("bob@acme.test", "10.0.0.2")).status).toBe(429);
-    app.advanceClock(60_001);
-    expect((await signin("bob@acme.test", "10.0.0.2", bob.password)).status).toBe(200);
-  });
+  inProcessOnly(
+    "moves the rate limiter's clock on a minute",
+    "refused attempts do not count: a minute after the first ones, attempts pass again",
+    async () => {
+      for (let i = 0; i < 3; i++) await signin("bob@acme.test", "10.0.0.2");
+      for (let i = 0; i < 5; i++)
+        expect((await signin("bob@acme.test", "10.0.0.2")).status).toBe(429);
+      app.advanceClock(60_001);
+      expect((await signin("bob@acme.test", "10.0.0.2", bob.password)).status).toBe(200);
+    },
+  );
 
   test("the account limit holds across addresses; the IP limit across accounts", async () => {
     for (let i = 0; i < 3; i++) await signin("mallory@globex.test", `10.1.0.${i}`);

@@ -70,12 +70,12 @@ test("a stalled client is closed with 1013 while the others keep receiving every
   const stalled = await stalledClient(bob.token);
   const healthy = await openWebSocket(app.url, bob.token);
   await healthy.take();
-  while (app.hub.connectionCount < 2) await Bun.sleep(5);
+  while ((await app.connections()) < 2) await Bun.sleep(5);
 
   // Far more than the limit plus what the kernel buffers on loopback.
   const content = "é".repeat(8000);
   const sent: number[] = [];
-  for (let batch = 0; batch < 40 && app.hub.connectionCount === 2; batch++) {
+  for (let batch = 0; batch < 40 && (await app.connections()) === 2; batch++) {
     const replies = await Promise.all(
       Array.from({ length: 25 }, () =>
         app.request("POST", `/api/chat/${chat.id}`, { token: alice.token, body: { content } }),
@@ -84,8 +84,8 @@ test("a stalled client is closed with 1013 while the others keep receiving every
     sent.push(...replies.map((reply) => reply.body.id));
   }
   const deadline = Date.now() + 10_000;
-  while (app.hub.connectionCount > 1 && Date.now() < deadline) await Bun.sleep(20);
-  expect(app.hub.connectionCount).toBe(1);
+  while ((await app.connections()) > 1 && Date.now() < deadline) await Bun.sleep(20);
+  expect(await app.connections()).toBe(1);
   const stalledFrames = stalled.drain();
 
   sent.sort((a, b) => a - b);
@@ -112,15 +112,15 @@ test("a stalled client is found and closed among many that come and go, and only
     Array.from({ length: 15 }, () => openWebSocket(app.url, bob.token)),
   );
   const healthy = [...before, ...after];
-  while (app.hub.connectionCount < 21) await Bun.sleep(5);
+  while ((await app.connections()) < 21) await Bun.sleep(5);
   // Leaving from the front, the middle and the end of the hub's list moves others around in it.
   const leaving = new Set([0, 3, 7, 10, 14, 16, 19]);
   await Promise.all(healthy.filter((_, i) => leaving.has(i)).map((socket) => socket.close()));
   const staying = healthy.filter((_, i) => !leaving.has(i));
-  while (app.hub.connectionCount > 14) await Bun.sleep(5);
+  while ((await app.connections()) > 14) await Bun.sleep(5);
 
   const content = "é".repeat(8000);
-  for (let batch = 0; batch < 40 && app.hub.connectionCount === 14; batch++) {
+  for (let batch = 0; batch < 40 && (await app.connections()) === 14; batch++) {
     await Promise.all(
       Array.from({ length: 25 }, () =>
         app.request("POST", `/api/chat/${chat.id}`, { token: alice.token, body: { content } }),
@@ -128,12 +128,12 @@ test("a stalled client is found and closed among many that come and go, and only
     );
   }
   const deadline = Date.now() + 10_000;
-  while (app.hub.connectionCount > 13 && Date.now() < deadline) await Bun.sleep(20);
-  expect(app.hub.connectionCount).toBe(13);
+  while ((await app.connections()) > 13 && Date.now() < deadline) await Bun.sleep(20);
+  expect(await app.connections()).toBe(13);
   const frames = await stalled.drain();
   expect(frames.find((frame) => frame.opcode === 0x8)?.payload.readUInt16BE(0)).toBe(1013);
   // The healthy ones were read from all along: none of them was closed.
   await Bun.sleep(300);
-  expect(app.hub.connectionCount).toBe(13);
+  expect(await app.connections()).toBe(13);
   await Promise.all(staying.map((socket) => socket.close()));
 });
