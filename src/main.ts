@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { openPostgres, openStore } from "../db/open.ts";
-import { SqliteStore } from "../db/sqlite/store.ts";
+import type { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import {
@@ -75,7 +75,7 @@ class UsageError extends Error {
 
 async function serve(config: Config, source: string): Promise<void> {
   const logger = consoleLogger(process.stdout.isTTY === true);
-  const db = await openStore(config.database);
+  const db = await openStore(config.database, logger);
   const secret =
     config.auth.secret ||
     (await db.keepSetting(
@@ -197,7 +197,7 @@ async function run(argv: string[]): Promise<number> {
         );
       }
       const source = await openStore(config.database);
-      if (!(source instanceof SqliteStore)) {
+      if (source.dialect !== "sqlite") {
         throw new UsageError(
           `database.url is ${maskSecrets(config).database.url}: the source must be SQLite`,
           "migrate-to-postgres",
@@ -206,7 +206,7 @@ async function run(argv: string[]): Promise<number> {
       const destination = await openPostgres(target);
       const { copySqliteToPostgres } = await import("../db/copy.ts");
       try {
-        const copied = await copySqliteToPostgres(source, destination);
+        const copied = await copySqliteToPostgres(source as SqliteStore, destination);
         const { lastEventId, ...rows } = copied;
         for (const [table, count] of Object.entries(rows)) console.log(`${table}: ${count} rows`);
         console.log(`event ids continue after ${lastEventId}; now set database.url to the new URL`);

@@ -1,8 +1,10 @@
 // The hub delivers committed events to live connections: one topic per chat, one per user, one
 // per workspace (presence). WebSockets use Bun's native pub/sub, so a message is published once
 // and Bun fans it out; event streams (SSE) are kept in the hub's own topic table.
+
+import type { StoredEvent } from "../../../db/events.ts";
 import type { User } from "../accounts/model.ts";
-import { eventFrame, type Frame, frame, type StoredEvent } from "./events.ts";
+import { eventFrame, type Frame, frame } from "./events.ts";
 import { type EventSource, Sequencer, type SequencerOptions } from "./sequencer.ts";
 
 export interface Hub {
