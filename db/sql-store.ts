@@ -62,6 +62,8 @@ export abstract class SqlStore implements Store {
 
   /** Runs one of the shared statements, prepared once, and returns its rows. */
   protected abstract rows<T>(query: Query, params: Param[]): Promise<T[]>;
+  /** Runs one of the shared statements that return no rows; the number of rows it changed. */
+  protected abstract run(query: Query, params: Param[]): Promise<number>;
   /** Reads what `reads` asks, plans, and writes the plan's rows, in one transaction. */
   protected abstract write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>>;
 
@@ -76,7 +78,7 @@ export abstract class SqlStore implements Store {
   }
 
   async keepSetting(key: string, value: string): Promise<string> {
-    await this.rows("keepSetting", [key, value]);
+    await this.run("keepSetting", [key, value]);
     return (await this.row<{ value: string }>("setting", [key]))?.value ?? value;
   }
 
@@ -136,7 +138,7 @@ export abstract class SqlStore implements Store {
     expiresAt: number;
   }): Promise<void> {
     const { code, workspaceId, createdBy, expiresAt } = invite;
-    await this.rows("createInvite", [code, workspaceId, createdBy, expiresAt, Date.now()]);
+    await this.run("createInvite", [code, workspaceId, createdBy, expiresAt, Date.now()]);
   }
 
   async findInvite(code: string) {
@@ -200,13 +202,13 @@ export abstract class SqlStore implements Store {
   async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
     const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
     // The insert is skipped for bytes already stored: the first upload keeps its ext and type.
-    await this.rows("insertFile", [workspaceId, hash, ext, type, size, Date.now()]);
+    await this.run("insertFile", [workspaceId, hash, ext, type, size, Date.now()]);
     const file = await this.row<{ id: number; ext: string; type: string }>("fileId", [
       workspaceId,
       hash,
     ]);
     if (!file) throw new Error("the file row vanished right after its insert");
-    await this.rows("insertUpload", [file.id, name, uploadedBy, Date.now()]);
+    await this.run("insertUpload", [file.id, name, uploadedBy, Date.now()]);
     return { ext: file.ext, type: file.type };
   }
 
@@ -238,13 +240,10 @@ export abstract class SqlStore implements Store {
   }
 
   async pruneEvents(olderThan: number): Promise<number> {
-    const pruned = await this.changes("pruneEvents", [olderThan]);
-    await this.changes("pruneMemberships", []);
+    const pruned = await this.run("pruneEvents", [olderThan]);
+    await this.run("pruneMemberships", []);
     return pruned;
   }
-
-  /** Runs a statement that returns no rows, and counts the rows it changed. */
-  protected abstract changes(query: Query, params: Param[]): Promise<number>;
 
   async ping(): Promise<void> {
     await this.rows("ping", []);

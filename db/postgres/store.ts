@@ -94,7 +94,7 @@ export class PostgresStore extends SqlStore {
     return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })) as T[];
   }
 
-  protected async changes(query: Query, params: Param[]): Promise<number> {
+  protected async run(query: Query, params: Param[]): Promise<number> {
     return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })).count;
   }
 

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { messageCreated, type Plan, type Reads, type State } from "../plan.ts";
 import { type Param, type Query, queries, statementOf } from "../queries.ts";
-import { type ChatRow, type MessageRow, rowToMessage } from "../rows.ts";
+import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type Log,
@@ -107,11 +107,12 @@ export class SqliteStore extends SqlStore {
       for (const table of reads.ids ?? []) state.ids[table] = this.nextId(table);
       if (reads.chat !== undefined) {
         const row = this.prepared.chatById.get(reads.chat) as ChatRow | null;
-        const members = this.prepared.membersByJoinOrder.values(reads.chat).map(([id]) => id);
-        if (row) state.chat = { row, members: members as number[] };
+        const members = this.prepared.membersByJoinOrder.all(reads.chat) as { userId: number }[];
+        if (row) state.chat = { row, members: members.map((member) => member.userId) };
       }
       if (reads.workspace !== undefined) {
-        state.workspace = (this.prepared.workspaceById.get(reads.workspace) as never) ?? undefined;
+        const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
+        state.workspace = row ?? undefined;
       }
       const planned = plan(state);
       for (const row of planned.rows) {
@@ -158,7 +159,7 @@ export class SqliteStore extends SqlStore {
     return this.prepared[query].all(...params) as T[];
   }
 
-  protected async changes(query: Query, params: Param[]): Promise<number> {
+  protected async run(query: Query, params: Param[]): Promise<number> {
     return this.prepared[query].run(...params).changes;
   }
 
