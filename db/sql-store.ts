@@ -62,6 +62,8 @@ export abstract class SqlStore implements Store {
 
   /** Runs one of the shared statements, prepared once, and returns its rows. */
   protected abstract rows<T>(query: Query, params: Param[]): Promise<T[]>;
+  /** The first row of one of the shared statements, if any. */
+  protected abstract row<T>(query: Query, params: Param[]): Promise<T | undefined>;
   /** Runs one of the shared statements that return no rows; the number of rows it changed. */
   protected abstract run(query: Query, params: Param[]): Promise<number>;
   /** Reads what `reads` asks, plans, and writes the plan's rows, in one transaction. */
@@ -72,10 +74,6 @@ export abstract class SqlStore implements Store {
   abstract backup(path: string): Promise<void>;
   abstract sizeBytes(): Promise<number>;
   abstract close(): Promise<void>;
-
-  private async row<T>(query: Query, params: Param[]): Promise<T | undefined> {
-    return (await this.rows<T>(query, params))[0];
-  }
 
   async keepSetting(key: string, value: string): Promise<string> {
     await this.run("keepSetting", [key, value]);

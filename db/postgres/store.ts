@@ -94,6 +94,10 @@ export class PostgresStore extends SqlStore {
     return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })) as T[];
   }
 
+  protected async row<T>(query: Query, params: Param[]): Promise<T | undefined> {
+    return (await this.rows<T>(query, params))[0];
+  }
+
   protected async run(query: Query, params: Param[]): Promise<number> {
     return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })).count;
   }

@@ -155,8 +155,14 @@ export class SqliteStore extends SqlStore {
     };
   }
 
-  protected async rows<T>(query: Query, params: Param[]): Promise<T[]> {
-    return this.prepared[query].all(...params) as T[];
+  // Not async: a bun:sqlite call is synchronous, and these run on every request (a throw still
+  // reaches the caller as a rejection: every verb awaits them inside an async function).
+  protected rows<T>(query: Query, params: Param[]): Promise<T[]> {
+    return Promise.resolve(this.prepared[query].all(...params) as T[]);
+  }
+
+  protected row<T>(query: Query, params: Param[]): Promise<T | undefined> {
+    return Promise.resolve((this.prepared[query].get(...params) as T | null) ?? undefined);
   }
 
   protected async run(query: Query, params: Param[]): Promise<number> {
