@@ -85,6 +85,12 @@ export type RowWrite =
 export type Plan<T> = { value: T; rows: RowWrite[]; events: StoredEvent[] };
 
 /**
+ * Whom an event is for: the chat's members at that moment (a chat event), or one user about a
+ * chat (a user event). A workspace-wide audience would be one more case (docs/adr/0008).
+ */
+export type Audience = { chat: number } | { chat: number; user: number };
+
+/**
  * The event log of one plan: appends events with consecutive ids from the log's next one, and
  * keeps the protocol's one rule about people: a user's chat.created opens their membership
  * period, their chat.removed closes it.
@@ -92,21 +98,20 @@ export type Plan<T> = { value: T; rows: RowWrite[]; events: StoredEvent[] };
 function eventLog(state: State) {
   const rows: RowWrite[] = [];
   const events: StoredEvent[] = [];
-  const append = (type: EventType, chatId: number, userId: number | null, data: string) => {
+  const append = (type: EventType, to: Audience, data: string) => {
     const id = state.nextEventId + events.length;
+    const chatId = to.chat;
+    const userId = "user" in to ? to.user : null;
     rows.push({ kind: "event.append", id, type, chatId, userId, data, createdAt: state.now });
     events.push({ id, type, chatId, userId, json: eventJson(id, type, chatId, data) });
-    if (type === "chat.created" && userId !== null) {
+    if (userId !== null && type === "chat.created") {
       rows.push({ kind: "member.open", chatId, userId, sinceEventId: id, at: state.now });
-    } else if (type === "chat.removed" && userId !== null) {
+    } else if (userId !== null && type === "chat.removed") {
       rows.push({ kind: "member.close", chatId, userId, untilEventId: id });
     }
-    return id;
   };
   return { rows, events, append };
 }
-
-export const chatReads = (chatId: number): Reads => ({ chat: chatId });
 
 /** A new chat: its row, then chat.created for each member in join order (the creator first). */
 export function planNewChat(state: State, input: NewChat): Plan<Chat> {
@@ -126,7 +131,7 @@ export function planNewChat(state: State, input: NewChat): Plan<Chat> {
   );
   const log = eventLog(state);
   const data = JSON.stringify(chat);
-  for (const userId of input.memberIds) log.append("chat.created", id, userId, data);
+  for (const user of input.memberIds) log.append("chat.created", { chat: id, user }, data);
   return {
     value: chat,
     rows: [
@@ -154,8 +159,8 @@ export function planChatChange(state: State, change: ChatChange): Plan<Chat> {
   const { row: before, members } = state.chat;
   const log = eventLog(state);
   const { remove, add, remaining } = membershipDelta(members, change);
-  for (const userId of remove) {
-    log.append("chat.removed", before.id, userId, JSON.stringify({ id: before.id }));
+  for (const user of remove) {
+    log.append("chat.removed", { chat: before.id, user }, JSON.stringify({ id: before.id }));
   }
   const update = chatRowUpdate(before, change);
   const after: ChatRow = { ...before, ...update };
@@ -168,8 +173,8 @@ export function planChatChange(state: State, change: ChatChange): Plan<Chat> {
   );
   const data = JSON.stringify(chat);
   const changed = update !== undefined || remove.length > 0 || add.length > 0;
-  if (changed && remaining.length > 0) log.append("chat.updated", before.id, null, data);
-  for (const userId of add) log.append("chat.created", before.id, userId, data);
+  if (changed && remaining.length > 0) log.append("chat.updated", { chat: before.id }, data);
+  for (const user of add) log.append("chat.created", { chat: before.id, user }, data);
   return { value: chat, rows: [...rows, ...log.rows], events: log.events };
 }
 
@@ -177,7 +182,9 @@ export function planChatChange(state: State, change: ChatChange): Plan<Chat> {
 export function planChatDeletion(state: State, chatId: number): Plan<void> {
   const log = eventLog(state);
   const data = JSON.stringify({ id: chatId });
-  for (const userId of state.chat?.members ?? []) log.append("chat.removed", chatId, userId, data);
+  for (const user of state.chat?.members ?? []) {
+    log.append("chat.removed", { chat: chatId, user }, data);
+  }
   return {
     value: undefined,
     rows: [...log.rows, { kind: "chat.delete", id: chatId }],

@@ -7,7 +7,6 @@ import type { Chat } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
 import type { StoredEvent } from "./events.ts";
 import {
-  chatReads,
   newUserReads,
   type Plan,
   planChatChange,
@@ -184,11 +183,11 @@ export abstract class SqlStore implements Store {
   }
 
   changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>> {
-    return this.write(chatReads(chatId), (state) => planChatChange(state, change));
+    return this.write({ chat: chatId }, (state) => planChatChange(state, change));
   }
 
   deleteChat(chatId: number): Promise<Written<void>> {
-    return this.write(chatReads(chatId), (state) => planChatDeletion(state, chatId));
+    return this.write({ chat: chatId }, (state) => planChatDeletion(state, chatId));
   }
 
   /** The history read: one prepared statement, rows mapped by hand. */
