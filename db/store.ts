@@ -2,11 +2,12 @@
 // also appends the events it causes, and returns them so the caller publishes after commit.
 // SQLite (db/sqlite/store.ts) and PostgreSQL (db/postgres/store.ts) implement the same verbs and
 // pass the same tests. Event ids are committed in id order and without gaps on both.
-// Storage is the bottom layer: nothing here loads the features or the framework (only the wire
-// models' types are imported, and erased), and its errors are its own, worded by the services.
+// Storage is the bottom layer: nothing here loads the features or the framework (only types are
+// imported from them, and erased), and its errors are its own, worded by src/errors.ts.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
+import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -15,14 +16,7 @@ export type Dialect = "sqlite" | "postgres";
 export const dialectOf = (url: string): Dialect =>
   /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
 
-/** A line for the operator's log: the shape of src/ops/logging.ts's LogLine, kept here so that
- * storage needs nothing from above it. */
-export type LogLine = {
-  time: string;
-  level: "info" | "warn" | "error";
-  msg: string;
-  [field: string]: unknown;
-};
+/** Where storage reports what it does on its own (a failed WAL checkpoint), as the server logs. */
 export type Log = (line: LogLine) => void;
 
 /** The unique indexes a write can run into, named alike on both dialects. */
@@ -32,7 +26,7 @@ export type UniqueIndex =
   | "chats_channel_name_unique"
   | "chats_pair_unique";
 
-/** A write refused by a unique index: the service says what was taken. */
+/** A write refused by a unique index: src/errors.ts says what was taken. */
 export class UniqueViolation extends Error {
   constructor(readonly index: UniqueIndex) {
     super(`unique index ${index} refused the write`);
