@@ -20,11 +20,13 @@ export const dialectOf = (url: string): Dialect =>
 export type Log = (line: LogLine) => void;
 
 /** The unique indexes a write can run into, named alike on both dialects. */
-export type UniqueIndex =
-  | "users_email_unique"
-  | "workspaces_name_unique"
-  | "chats_channel_name_unique"
-  | "chats_pair_unique";
+export const uniqueIndexes = [
+  "users_email_unique",
+  "workspaces_name_unique",
+  "chats_channel_name_unique",
+  "chats_pair_unique",
+] as const;
+export type UniqueIndex = (typeof uniqueIndexes)[number];
 
 /** A write refused by a unique index: src/errors.ts says what was taken. */
 export class UniqueViolation extends Error {

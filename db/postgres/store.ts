@@ -14,8 +14,8 @@ import {
   type NewMessage,
   RowNotFound,
   type Sent,
-  type UniqueIndex,
   UniqueViolation,
+  uniqueIndexes,
   type Written,
 } from "../store.ts";
 import { migratePostgres } from "./migrate.ts";
@@ -80,7 +80,8 @@ function pgError(error: unknown): { code?: string; constraint_name?: string } {
 /** A unique-index violation as the storage error that names its index; anything else as is. */
 function storeError(error: unknown): unknown {
   const { code, constraint_name: constraint } = pgError(error);
-  return code === "23505" && constraint ? new UniqueViolation(constraint as UniqueIndex) : error;
+  const index = uniqueIndexes.find((name) => name === constraint);
+  return code === "23505" && index ? new UniqueViolation(index) : error;
 }
 
 export class PostgresStore extends SqlStore {
