@@ -169,6 +169,7 @@ export class SqliteStore extends SqlStore {
     return this.prepared[query].run(...params).changes;
   }
 
+  /** Immediate: the write lock is taken before the next ids are read, so they stay free. */
   protected async write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>> {
     try {
       const { value, events } = this.writePlan.immediate(reads, plan) as Plan<T>;
