@@ -3,18 +3,11 @@
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
-import { type EventType, eventJson, type StoredEvent } from "../src/features/realtime/events.ts";
+import { type EventType, eventJson, type StoredEvent } from "./events.ts";
 import type { ChatChange } from "./store.ts";
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-/** What a caller is told when a unique index refuses a write, by index name (both engines'). */
-export const conflictMessages: Record<string, string> = {
-  users_email_unique: "that email is already registered",
-  workspaces_name_unique: "that workspace name is taken",
-  chats_channel_name_unique: "a channel of that name already exists in this workspace",
-  chats_pair_unique: "a direct message between these two people already exists",
-};
 export const foldCase = (text: string) => text.toLowerCase();
 /** "smallerId:largerId": a pair of users has one single chat per workspace. */
 export const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);
@@ -35,12 +28,9 @@ export function toUser(row: {
   };
 }
 
-export function toWorkspace(row: {
-  id: number;
-  name: string;
-  ownerId: number | null;
-  createdAt: number;
-}): Workspace {
+export type WorkspaceRow = { id: number; name: string; ownerId: number | null; createdAt: number };
+
+export function toWorkspace(row: WorkspaceRow): Workspace {
   return { id: row.id, name: row.name, ownerId: row.ownerId ?? 0, createdAt: iso(row.createdAt) };
 }
 

@@ -2,10 +2,47 @@
 // also appends the events it causes, and returns them so the caller publishes after commit.
 // SQLite (db/sqlite/store.ts) and PostgreSQL (db/postgres/store.ts) implement the same verbs and
 // pass the same tests. Event ids are committed in id order and without gaps on both.
+// Storage is the bottom layer: nothing here loads the features or the framework (only types are
+// imported from them, and erased), and its errors are its own, worded by src/errors.ts.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
-import type { StoredEvent } from "../src/features/realtime/events.ts";
+import type { LogLine } from "../src/ops/logging.ts";
+import type { StoredEvent } from "./events.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** `postgres://…` (or `postgresql://…`) names PostgreSQL; anything else the embedded SQLite. */
+export const dialectOf = (url: string): Dialect =>
+  /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
+
+/** Where storage reports what it does on its own (a failed WAL checkpoint), as the server logs. */
+export type Log = (line: LogLine) => void;
+
+/** The unique indexes a write can run into, named alike on both dialects. */
+export const uniqueIndexes = [
+  "users_email_unique",
+  "workspaces_name_unique",
+  "chats_channel_name_unique",
+  "chats_pair_unique",
+] as const;
+export type UniqueIndex = (typeof uniqueIndexes)[number];
+
+/** A write refused by a unique index: src/errors.ts says what was taken. */
+export class UniqueViolation extends Error {
+  constructor(readonly index: UniqueIndex) {
+    super(`unique index ${index} refused the write`);
+    this.name = "UniqueViolation";
+  }
+}
+
+/** A row a write needed is gone (deleted meanwhile, or never there). */
+export class RowNotFound extends Error {
+  constructor(readonly noun: "user" | "workspace" | "chat") {
+    super(`no such ${noun}`);
+    this.name = "RowNotFound";
+  }
+}
 
 export interface UserRecord extends User {
   passwordHash: string;
@@ -70,7 +107,7 @@ export type Written<T> = { value: T; events: StoredEvent[] };
 export type Sent = Written<Message> & { created: boolean };
 
 export interface Store {
-  readonly dialect: "sqlite" | "postgres";
+  readonly dialect: Dialect;
 
   /** Returns the value kept under `key`, storing `value` first if there was none. */
   keepSetting(key: string, value: string): Promise<string>;
@@ -82,7 +119,7 @@ export interface Store {
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findWorkspace(id: number): Promise<Workspace | undefined>;
   findWorkspaceByName(name: string): Promise<Workspace | undefined>;
-  /** Throws `conflict` when the email (or a new workspace's name) is taken. */
+  /** Throws `UniqueViolation` when the email (or a new workspace's name) is taken. */
   createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }>;
   listUsers(workspaceId: number): Promise<User[]>;
   /** How many of `userIds` are users of the workspace. */
@@ -105,9 +142,9 @@ export interface Store {
   /** The user's chats, latest activity first. */
   listChatsOf(userId: number): Promise<Chat[]>;
   listPublicChannels(workspaceId: number): Promise<Chat[]>;
-  /** Throws `conflict` when a channel name or a single chat's pair is taken. */
+  /** Throws `UniqueViolation` when a channel name or a single chat's pair is taken. */
   createChat(input: NewChat): Promise<Written<Chat>>;
-  /** Removes, renames, re-owns, then adds, in that order of events. Throws `conflict` on a name. */
+  /** Removes, renames, re-owns, then adds, in that order of events (db/plan.ts). */
   changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>>;
   deleteChat(chatId: number): Promise<Written<void>>;
 

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { openPostgres, openStore } from "../db/open.ts";
-import { SqliteStore } from "../db/sqlite/store.ts";
+import type { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { type Config, isPostgresUrl, loadConfig, maskSecrets } from "./config.ts";
 import { serve } from "./serve.ts";
@@ -143,7 +143,7 @@ const commands: Record<CommandName, Command> = {
       throw new UsageError("migrate-to-postgres takes one postgres:// URL", "migrate-to-postgres");
     }
     const source = await openStore(config.database);
-    if (!(source instanceof SqliteStore)) {
+    if (source.dialect !== "sqlite") {
       throw new UsageError(
         `database.url is ${maskSecrets(config).database.url}: the source must be SQLite`,
         "migrate-to-postgres",
@@ -152,7 +152,7 @@ const commands: Record<CommandName, Command> = {
     const destination = await openPostgres(target);
     const { copySqliteToPostgres } = await import("../db/copy.ts");
     try {
-      const copied = await copySqliteToPostgres(source, destination);
+      const copied = await copySqliteToPostgres(source as SqliteStore, destination);
       const { lastEventId, ...rows } = copied;
       for (const [table, count] of Object.entries(rows)) console.log(`${table}: ${count} rows`);
       console.log(`event ids continue after ${lastEventId}; now set database.url to the new URL`);

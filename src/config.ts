@@ -5,6 +5,7 @@ import { createSecureContext } from "node:tls";
 import { type Static, Type as T, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { parse as parseYaml } from "yaml";
+import { dialectOf } from "../db/store.ts";
 
 const Duration = (defaultValue: string, description: string) =>
   T.String({ pattern: "^[0-9]+(ms|s|m|h|d)$", default: defaultValue, description });
@@ -154,7 +155,7 @@ const environmentOverrides: Record<string, { key: [string, string]; type: "strin
   };
 
 /** Whether `database.url` names PostgreSQL rather than the embedded SQLite. */
-export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+export const isPostgresUrl = (url: string) => dialectOf(url) === "postgres";
 
 /** Validates raw settings (from YAML or a test) and fills in every default. */
 export function parseConfig(raw: unknown): Config {

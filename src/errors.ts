@@ -1,5 +1,6 @@
 // Services throw coded errors; this file alone turns any error into the spec's envelope.
 import { Elysia, t } from "elysia";
+import { RowNotFound, type UniqueIndex, UniqueViolation } from "../db/store.ts";
 
 export const errorStatus = {
   bad_request: 400,
@@ -82,11 +83,31 @@ export function rejectRefusedBody(request: Request): void {
   if (refusal) throw refusal;
 }
 
+/** What a caller is told when a unique index refuses a write (the store names the index). */
+const takenMessages: Record<UniqueIndex, string> = {
+  users_email_unique: "that email is already registered",
+  workspaces_name_unique: "that workspace name is taken",
+  chats_channel_name_unique: "a channel of that name already exists in this workspace",
+  chats_pair_unique: "a direct message between these two people already exists",
+};
+
+/**
+ * The storage errors in the contract's words: the one place they are mapped, for every path
+ * (HTTP and socket), so a service lets them pass unless it has something better to say.
+ */
+function fromStoreError(error: unknown): AppError | undefined {
+  if (error instanceof UniqueViolation) return conflict(takenMessages[error.index]);
+  if (error instanceof RowNotFound) return notFound(`no such ${error.noun}`);
+  return undefined;
+}
+
 /** SQLite's answers for storage that cannot take a write now: full disk, read-only, I/O. */
 const storageFailure = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|BUSY|LOCKED|NOMEM)/;
 
 export function toAppError(error: unknown, code: string | number, request?: Request): AppError {
   if (error instanceof AppError) return error;
+  const stored = fromStoreError(error);
+  if (stored) return stored;
   const sqliteCode = (error as { code?: unknown } | null)?.code;
   if (typeof sqliteCode === "string" && storageFailure.test(sqliteCode)) {
     // Nothing was written (the transaction rolled back) and nothing acknowledged: retry later.

@@ -15,7 +15,7 @@ const hourMs = 3_600_000;
 /** Starts the server on the configured address; resolves once it listens. */
 export async function serve(config: Config, source: string): Promise<void> {
   const logger = consoleLogger(process.stdout.isTTY === true);
-  const db = await openStore(config.database);
+  const db = await openStore(config.database, logger);
   const secret = await signingSecret(config, db);
   const files = new FileStorage(config.files.dir);
   await files.init();

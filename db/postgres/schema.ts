@@ -1,6 +1,7 @@
-// The same data model as db/sqlite/schema.ts, on PostgreSQL: same tables, columns and indexes,
-// so both stores hold the same rows. Times are Unix milliseconds (bigint); message and event ids
-// are bigint, the rest integer. `…Key` columns hold a name folded by JavaScript's toLowerCase.
+// The data model of db/sqlite/schema.ts on PostgreSQL, table for table and in the same order, with
+// the same columns and indexes, so both stores hold the same rows. The comments on the model are
+// there; here only what PostgreSQL does differently: times are Unix milliseconds in bigint,
+// message and event ids are bigint (the rest integer), and event ids come from a counter.
 import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 
@@ -113,7 +114,6 @@ export const messages = pgTable(
       .notNull()
       .references(() => users.id),
     content: text("content").notNull(),
-    // JSON text, as in SQLite: the store writes and reads it whole.
     files: text("files").notNull().default("[]"),
     clientId: text("client_id"),
     createdAt: createdAt(),
@@ -141,8 +141,6 @@ export const events = pgTable(
   },
   (table) => [
     index("events_chat").on(table.chatId, table.id),
-    // User events only: a chat event (most of them, one per message) would be one more b-tree
-    // insert per send, and is found through events_chat.
     index("events_user").on(table.userId, table.id).where(sql`${table.userId} is not null`),
   ],
 );

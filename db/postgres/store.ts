@@ -1,60 +1,35 @@
-// The Store on PostgreSQL (drizzle over postgres.js), for several instances sharing one database.
+// The Store on PostgreSQL (postgres.js), for several instances sharing one database. The verbs
+// both stores share are in db/sql-store.ts; here is how PostgreSQL runs them and group-commits
+// sends.
 // Every transaction that writes events first locks the one row of `event_counter` and takes its
 // event ids from it: event writers queue on that lock, so ids commit in id order, and a rollback
 // gives its ids back, so there are no gaps. Taking that lock first, always, also means two event
 // writers never hold each other's rows (no deadlock). See docs/scaling.md.
-import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { conflict, notFound } from "../../src/errors.ts";
-import type { User, Workspace } from "../../src/features/accounts/model.ts";
-import type { Chat } from "../../src/features/chats/model.ts";
-import type { Message } from "../../src/features/messages/model.ts";
-import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
+import { messageCreated, newMessage, type Plan, type Reads, type State } from "../plan.ts";
+import { type Param, type Query, queries, statementOf } from "../queries.ts";
+import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
+import { SqlStore } from "../sql-store.ts";
 import {
-  chatRowUpdate,
-  conflictMessages,
-  type EventRow,
-  foldCase,
-  iso,
-  type MessageRow,
-  membersByChat,
-  membershipDelta,
-  pairKey,
-  rowToMessage,
-  toChat,
-  toStoredEvent,
-  toUser,
-  toWorkspace,
-} from "../rows.ts";
-import type {
-  ChatAccess,
-  ChatChange,
-  NewChat,
-  NewMessage,
-  NewUpload,
-  NewUser,
-  Sent,
-  Store,
-  UserRecord,
-  Written,
+  type NewMessage,
+  RowNotFound,
+  type Sent,
+  UniqueViolation,
+  uniqueIndexes,
+  type Written,
 } from "../store.ts";
 import { migratePostgres } from "./migrate.ts";
-import {
-  chatMembers,
-  chats,
-  events,
-  files,
-  invites,
-  settings,
-  uploads,
-  users,
-  workspaces,
-} from "./schema.ts";
 
-type Db = PostgresJsDatabase<Record<string, never>>;
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-type ChatRow = typeof chats.$inferSelect;
+/** The shared SQL in PostgreSQL's words: $N parameters, and JSON lists read as text. */
+const postgresQueries = Object.fromEntries(
+  Object.entries(queries).map(([name, text]) => [
+    name,
+    text
+      // A parameter read as JSON must arrive as text: postgres.js would serialize it once more.
+      .replace(/json_each\((\?\d+)\)/g, "json_array_elements_text(cast($1 as text)::json)")
+      .replace(/\?(\d+)/g, "$$$1"),
+  ]),
+) as Record<Query, string>;
 
 export type PostgresOptions = {
   /** Connections in the pool. */
@@ -94,339 +69,87 @@ export async function openPostgresStore(
   }
 }
 
-/** The PostgreSQL error under drizzle's wrapper, if it is one. */
+/** The PostgreSQL error, if it is one. */
 function pgError(error: unknown): { code?: string; constraint_name?: string } {
-  const cause = (error as { cause?: unknown }).cause;
-  return (cause && typeof cause === "object" ? cause : error) as {
+  return (error && typeof error === "object" ? error : {}) as {
     code?: string;
     constraint_name?: string;
   };
 }
 
-/** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
-function explainConflict(error: unknown): never {
+/** A unique-index violation as the storage error that names its index; anything else as is. */
+function storeError(error: unknown): unknown {
   const { code, constraint_name: constraint } = pgError(error);
-  const message = code === "23505" ? conflictMessages[constraint ?? ""] : undefined;
-  if (message) throw conflict(message);
-  throw error;
+  const index = uniqueIndexes.find((name) => name === constraint);
+  return code === "23505" && index ? new UniqueViolation(index) : error;
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore extends SqlStore {
   readonly dialect = "postgres";
-  appliedMigrations: string[] = [];
-  readonly db: Db;
 
   constructor(readonly sql: postgres.Sql) {
-    this.db = drizzle({ client: sql });
+    super();
   }
 
-  async keepSetting(key: string, value: string): Promise<string> {
-    await this.db.insert(settings).values({ key, value }).onConflictDoNothing();
-    const [row] = await this.db.select().from(settings).where(eq(settings.key, key));
-    return row?.value ?? value;
+  protected async rows<T>(query: Query, params: Param[]): Promise<T[]> {
+    return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })) as T[];
   }
 
-  async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
-    const [row] = await this.sql<
-      {
-        id: number;
-        fullname: string;
-        email: string;
-        workspace_id: number;
-        created_at: number;
-        token_version: number;
-      }[]
-    >`select id, fullname, email, workspace_id, created_at, token_version from users where id = ${id}`;
-    if (!row) return undefined;
-    return {
-      user: {
-        id: row.id,
-        fullname: row.fullname,
-        email: row.email,
-        workspaceId: row.workspace_id,
-        createdAt: iso(row.created_at),
-      },
-      tokenVersion: row.token_version,
-    };
+  protected async row<T>(query: Query, params: Param[]): Promise<T | undefined> {
+    return (await this.rows<T>(query, params))[0];
   }
 
-  async changePassword(userId: number, passwordHash: string): Promise<number> {
-    const [row] = await this.db
-      .update(users)
-      .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1` })
-      .where(eq(users.id, userId))
-      .returning({ tokenVersion: users.tokenVersion });
-    if (!row) throw notFound("no such user");
-    return row.tokenVersion;
+  protected async run(query: Query, params: Param[]): Promise<number> {
+    return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })).count;
   }
 
-  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(users)
-      .where(eq(users.emailKey, foldCase(email)));
-    return (
-      row && { ...toUser(row), passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
-    );
-  }
-
-  async findWorkspace(id: number): Promise<Workspace | undefined> {
-    const [row] = await this.db.select().from(workspaces).where(eq(workspaces.id, id));
-    return row && toWorkspace(row);
-  }
-
-  async findWorkspaceByName(name: string): Promise<Workspace | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(workspaces)
-      .where(eq(workspaces.nameKey, foldCase(name)));
-    return row && toWorkspace(row);
-  }
-
-  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
+  /**
+   * Reads, plans and writes in one transaction of two round trips: the event log's lock and the
+   * reads go out together, the lock first (docs/adr/0005), then every row of the plan together.
+   */
+  protected async write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>> {
     try {
-      return await this.db.transaction(async (tx) => {
-        const now = Date.now();
-        let [workspace] =
-          "id" in input.workspace
-            ? await tx
-                .select()
-                .from(workspaces)
-                .where(eq(workspaces.id, input.workspace.id))
-                .for("update")
-            : await tx
-                .insert(workspaces)
-                .values({
-                  name: input.workspace.name,
-                  nameKey: foldCase(input.workspace.name),
-                  createdAt: now,
-                })
-                .returning();
-        if (!workspace) throw notFound("no such workspace");
-        const [user] = await tx
-          .insert(users)
-          .values({
-            workspaceId: workspace.id,
-            fullname: input.fullname,
-            email: input.email,
-            emailKey: foldCase(input.email),
-            passwordHash: input.passwordHash,
-            createdAt: now,
-          })
-          .returning();
-        if (!user) throw new Error("the insert returned no user");
-        if (workspace.ownerId === null) {
-          [workspace] = await tx
-            .update(workspaces)
-            .set({ ownerId: user.id })
-            .where(eq(workspaces.id, workspace.id))
-            .returning();
-        }
-        if (!workspace) throw new Error("the workspace vanished inside its own transaction");
-        return { user: toUser(user), workspace: toWorkspace(workspace) };
+      return await this.sql.begin(async (tx) => {
+        const run = <R>(query: Query, params: Param[]) =>
+          tx.unsafe(postgresQueries[query], params, { prepare: true }) as Promise<R[]>;
+        const tables = reads.ids ?? [];
+        const [[counter], chat, members, workspace, ...ids] = await Promise.all([
+          tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
+          reads.chat === undefined ? [] : run<ChatRow>("chatById", [reads.chat]),
+          reads.chat === undefined
+            ? []
+            : run<{ userId: number }>("membersByJoinOrder", [reads.chat]),
+          // Locked, so that two people joining a workspace without an owner do not both own it.
+          reads.workspace === undefined
+            ? []
+            : tx.unsafe<WorkspaceRow[]>(`${postgresQueries.workspaceById} for update`, [
+                reads.workspace,
+              ]),
+          ...tables.map(
+            (table) =>
+              tx<
+                { id: number }[]
+              >`select nextval(pg_get_serial_sequence(${table}, 'id'))::int as id`,
+          ),
+        ]);
+        const state: State = {
+          now: Date.now(),
+          nextEventId: (counter?.last ?? 0) + 1,
+          ids: Object.fromEntries(tables.map((table, i) => [table, ids[i]?.[0]?.id])),
+          chat: chat[0] && { row: chat[0], members: members.map((row) => row.userId) },
+          workspace: workspace[0],
+        };
+        const planned = plan(state);
+        const last = planned.events.at(-1)?.id;
+        await Promise.all([
+          ...planned.rows.map((row) => run(...statementOf(row))),
+          last === undefined ? [] : tx`update event_counter set last = ${last} where id = 1`,
+        ]);
+        return { value: planned.value, events: planned.events };
       });
     } catch (error) {
-      explainConflict(error);
+      throw storeError(error);
     }
-  }
-
-  async listUsers(workspaceId: number): Promise<User[]> {
-    const rows = await this.db
-      .select()
-      .from(users)
-      .where(eq(users.workspaceId, workspaceId))
-      .orderBy(asc(users.id));
-    return rows.map(toUser);
-  }
-
-  async countUsersIn(workspaceId: number, userIds: number[]): Promise<number> {
-    if (userIds.length === 0) return 0;
-    const [row] = await this.db
-      .select({ count: sql<number>`count(*)::int` })
-      .from(users)
-      .where(and(eq(users.workspaceId, workspaceId), inArray(users.id, userIds)));
-    return row?.count ?? 0;
-  }
-
-  async createInvite(invite: {
-    code: string;
-    workspaceId: number;
-    createdBy: number;
-    expiresAt: number;
-  }): Promise<void> {
-    await this.db.insert(invites).values({ ...invite, createdAt: Date.now() });
-  }
-
-  async findInvite(code: string) {
-    const [row] = await this.db
-      .select({ workspaceId: invites.workspaceId, expiresAt: invites.expiresAt })
-      .from(invites)
-      .where(eq(invites.code, code));
-    return row;
-  }
-
-  async findChat(id: number): Promise<Chat | undefined> {
-    const rows = await this.db.select().from(chats).where(eq(chats.id, id));
-    return (await this.toChats(rows))[0];
-  }
-
-  async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
-    const [row] = await this.sql<ChatAccess[]>`
-      select c.id, c.workspace_id as "workspaceId", c.type, c.owner_id as "ownerId",
-             exists (select 1 from chat_members m
-                      where m.chat_id = c.id and m.user_id = ${userId}
-                        and m.until_event_id is null) as "isMember"
-        from chats c
-       where c.id = ${chatId}`;
-    return row;
-  }
-
-  async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
-    const rows = await this.db
-      .select()
-      .from(chats)
-      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.pairKey, pairKey(userIds))));
-    return (await this.toChats(rows))[0];
-  }
-
-  async listChatIdsOf(userId: number): Promise<number[]> {
-    const rows = await this.db
-      .select({ chatId: chatMembers.chatId })
-      .from(chatMembers)
-      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)));
-    return rows.map((row) => row.chatId);
-  }
-
-  async listMembersByJoinOrder(chatId: number): Promise<number[]> {
-    return currentMembers(this.db, chatId);
-  }
-
-  async listChatsOf(userId: number): Promise<Chat[]> {
-    const rows = await this.db
-      .select({ chat: chats })
-      .from(chatMembers)
-      .innerJoin(chats, eq(chats.id, chatMembers.chatId))
-      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
-      .orderBy(desc(chats.activityEventId), desc(chats.id));
-    return this.toChats(rows.map((row) => row.chat));
-  }
-
-  async listPublicChannels(workspaceId: number): Promise<Chat[]> {
-    const rows = await this.db
-      .select()
-      .from(chats)
-      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.type, "public_channel")))
-      .orderBy(asc(chats.nameKey));
-    return this.toChats(rows);
-  }
-
-  async createChat(input: NewChat): Promise<Written<Chat>> {
-    try {
-      return await this.db.transaction(async (tx) => {
-        await lockEventLog(tx);
-        const now = Date.now();
-        const [row] = await tx
-          .insert(chats)
-          .values({
-            workspaceId: input.workspaceId,
-            type: input.type,
-            name: input.name,
-            nameKey: input.name === null ? null : foldCase(input.name),
-            ownerId: input.ownerId,
-            pairKey: input.type === "single" ? pairKey(input.memberIds as [number, number]) : null,
-            createdAt: now,
-          })
-          .returning();
-        if (!row) throw new Error("the insert returned no chat");
-        const chat = toChat(
-          row,
-          [...input.memberIds].sort((a, b) => a - b),
-        );
-        const data = JSON.stringify(chat);
-        const written: StoredEvent[] = [];
-        for (const userId of input.memberIds) {
-          const event = await appendEvent(tx, "chat.created", chat.id, userId, data);
-          await tx
-            .insert(chatMembers)
-            .values({ chatId: chat.id, userId, sinceEventId: event.id, joinedAt: now });
-          written.push(event);
-        }
-        await tx
-          .update(chats)
-          .set({ activityEventId: written[0]?.id ?? 0 })
-          .where(eq(chats.id, chat.id));
-        return { value: chat, events: written };
-      });
-    } catch (error) {
-      explainConflict(error);
-    }
-  }
-
-  async changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>> {
-    try {
-      return await this.db.transaction(async (tx) => {
-        await lockEventLog(tx);
-        const written: StoredEvent[] = [];
-        const current = await currentMembers(tx, chatId);
-        const { remove, add, remaining } = membershipDelta(current, change);
-
-        for (const userId of remove) {
-          const event = await appendEvent(
-            tx,
-            "chat.removed",
-            chatId,
-            userId,
-            JSON.stringify({ id: chatId }),
-          );
-          await endMembership(tx, chatId, userId, event.id);
-          written.push(event);
-        }
-
-        const [before] = await tx.select().from(chats).where(eq(chats.id, chatId));
-        if (!before) throw notFound("no such chat");
-        const update = chatRowUpdate(before, change);
-        const row = update
-          ? (await tx.update(chats).set(update).where(eq(chats.id, chatId)).returning())[0]
-          : before;
-        if (!row) throw notFound("no such chat");
-
-        const chat = toChat(
-          row,
-          [...remaining, ...add].sort((a, b) => a - b),
-        );
-        const data = JSON.stringify(chat);
-        const changed = update !== undefined || remove.length > 0 || add.length > 0;
-        if (changed && remaining.length > 0) {
-          written.push(await appendEvent(tx, "chat.updated", chatId, null, data));
-        }
-        const now = Date.now();
-        for (const userId of add) {
-          const event = await appendEvent(tx, "chat.created", chatId, userId, data);
-          await tx
-            .insert(chatMembers)
-            .values({ chatId, userId, sinceEventId: event.id, joinedAt: now });
-          written.push(event);
-        }
-        return { value: chat, events: written };
-      });
-    } catch (error) {
-      explainConflict(error);
-    }
-  }
-
-  async deleteChat(chatId: number): Promise<Written<void>> {
-    return this.db.transaction(async (tx) => {
-      await lockEventLog(tx);
-      const data = JSON.stringify({ id: chatId });
-      const written: StoredEvent[] = [];
-      for (const userId of await currentMembers(tx, chatId)) {
-        const event = await appendEvent(tx, "chat.removed", chatId, userId, data);
-        await endMembership(tx, chatId, userId, event.id);
-        written.push(event);
-      }
-      await tx.delete(chats).where(eq(chats.id, chatId));
-      return { value: undefined, events: written };
-    });
   }
 
   /**
@@ -483,15 +206,7 @@ export class PostgresStore implements Store {
         from generate_series(1, ${inputs.length})`;
     const now = Date.now();
     const prepared = inputs.map((input, i) => {
-      const message: Message = {
-        id: (ids[i] as { id: number }).id,
-        chatId: input.chatId,
-        senderId: input.senderId,
-        content: input.content,
-        files: input.files,
-        clientId: input.clientId,
-        createdAt: iso(now),
-      };
+      const message = newMessage(input, (ids[i] as { id: number }).id, now);
       return { input, message, data: JSON.stringify(message) };
     });
     const column = <T>(pick: (item: (typeof prepared)[number]) => T) => prepared.map(pick);
@@ -546,17 +261,10 @@ export class PostgresStore implements Store {
     });
 
     const eventIds = new Map(stored.map((row) => [row.message_id, row.event_id]));
-    const outcomes: (Sent | undefined)[] = prepared.map(({ input, message, data }) => {
+    const outcomes: (Sent | undefined)[] = prepared.map(({ message, data }) => {
       const id = eventIds.get(message.id);
       if (id === undefined) return undefined;
-      const event: StoredEvent = {
-        id,
-        type: "message.created",
-        chatId: input.chatId,
-        userId: null,
-        json: eventJson(id, "message.created", input.chatId, data),
-      };
-      return { value: message, events: [event], created: true };
+      return { value: message, events: [messageCreated(id, message, data)], created: true };
     });
     // A send skipped as a retry is answered with the message stored under its clientId; one
     // from a sender who is not a member is refused (undefined).
@@ -574,97 +282,10 @@ export class PostgresStore implements Store {
     return outcomes;
   }
 
-  async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
-    const rows = await this.sql<MessageRow[]>`
-      select * from messages
-       where chat_id = ${chatId} and id < ${page.before ?? Number.MAX_SAFE_INTEGER}
-       order by id desc limit ${page.limit}`;
-    return rows.map(rowToMessage);
-  }
-
-  async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
-    return this.db.transaction(async (tx) => {
-      const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
-      await tx
-        .insert(files)
-        .values({ workspaceId, hash, ext, type, size, createdAt: Date.now() })
-        .onConflictDoNothing();
-      const [file] = await tx
-        .select()
-        .from(files)
-        .where(and(eq(files.workspaceId, workspaceId), eq(files.hash, hash)));
-      if (!file) throw new Error("the file row vanished inside its own transaction");
-      await tx.insert(uploads).values({ fileId: file.id, name, uploadedBy, createdAt: Date.now() });
-      return { ext: file.ext, type: file.type };
-    });
-  }
-
-  async findFile(workspaceId: number, hash: string) {
-    const [row] = await this.sql<{ ext: string; type: string; size: number; name: string }[]>`
-      select f.ext, f.type, f.size,
-             (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
-        from files f
-       where f.workspace_id = ${workspaceId} and f.hash = ${hash}`;
-    return row;
-  }
-
-  async findFileKeys(workspaceId: number, hashes: string[]) {
-    if (hashes.length === 0) return [];
-    return this.db
-      .select({ hash: files.hash, ext: files.ext })
-      .from(files)
-      .where(and(eq(files.workspaceId, workspaceId), inArray(files.hash, hashes)));
-  }
-
-  async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.sql<EventRow[]>`
-      select e.id, e.type, e.chat_id as "chatId", e.user_id as "userId", e.data
-        from events e
-       where e.user_id = ${userId} and e.id > ${afterId}
-      union all
-      select e.id, e.type, e.chat_id, e.user_id, e.data
-        from chat_members m
-        join events e on e.chat_id = m.chat_id
-       where m.user_id = ${userId} and e.user_id is null and e.id > ${afterId}
-         and e.id > m.since_event_id and (m.until_event_id is null or e.id < m.until_event_id)
-      order by 1
-      limit ${limit}`;
-    return rows.map(toStoredEvent);
-  }
-
-  async eventsAfter(afterId: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.sql<EventRow[]>`
-      select id, type, chat_id as "chatId", user_id as "userId", data
-        from events where id > ${afterId} order by id limit ${limit}`;
-    return rows.map(toStoredEvent);
-  }
-
   async latestEventId(): Promise<number> {
     // The counter, not max(id): ids are never reused, even after old events are pruned.
     const [row] = await this.sql<{ last: number }[]>`select last from event_counter where id = 1`;
     return row?.last ?? 0;
-  }
-
-  async oldestEventId(): Promise<number | undefined> {
-    const [row] = await this.sql<{ id: number | null }[]>`select min(id) as id from events`;
-    return row?.id ?? undefined;
-  }
-
-  async pruneEvents(olderThan: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const pruned = (
-        await tx.delete(events).where(lt(events.createdAt, olderThan)).returning({ id: events.id })
-      ).length;
-      const [oldest] = await tx.select({ id: sql<number | null>`min(${events.id})` }).from(events);
-      await tx
-        .delete(chatMembers)
-        .where(lt(chatMembers.untilEventId, Number(oldest?.id ?? Number.MAX_SAFE_INTEGER)));
-      return pruned;
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.sql`select 1`;
   }
 
   async backup(_path: string): Promise<void> {
@@ -683,25 +304,6 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });
   }
-
-  private async toChats(rows: ChatRow[]): Promise<Chat[]> {
-    if (rows.length === 0) return [];
-    const memberRows = await this.db
-      .select({ chatId: chatMembers.chatId, userId: chatMembers.userId })
-      .from(chatMembers)
-      .where(
-        and(
-          inArray(
-            chatMembers.chatId,
-            rows.map((row) => row.id),
-          ),
-          isNull(chatMembers.untilEventId),
-        ),
-      )
-      .orderBy(asc(chatMembers.userId));
-    const members = membersByChat(memberRows);
-    return rows.map((row) => toChat(row, members.get(row.id) ?? []));
-  }
 }
 
 /**
@@ -711,56 +313,7 @@ export class PostgresStore implements Store {
 function explainMessageError(error: unknown): unknown {
   const { code, constraint_name: constraint } = pgError(error);
   if (code === "23503" && constraint === "messages_chat_id_chats_id_fk") {
-    return notFound("no such chat");
+    return new RowNotFound("chat");
   }
   return error;
-}
-
-/** Taken first by every transaction that writes events; held until it commits. */
-async function lockEventLog(tx: Tx): Promise<void> {
-  await tx.execute(sql`select last from event_counter where id = 1 for update`);
-}
-
-async function currentMembers(tx: Tx | Db, chatId: number): Promise<number[]> {
-  const rows = await tx
-    .select({ userId: chatMembers.userId })
-    .from(chatMembers)
-    .where(and(eq(chatMembers.chatId, chatId), isNull(chatMembers.untilEventId)))
-    .orderBy(asc(chatMembers.id));
-  return rows.map((row) => row.userId);
-}
-
-async function endMembership(
-  tx: Tx,
-  chatId: number,
-  userId: number,
-  removedEventId: number,
-): Promise<void> {
-  await tx
-    .update(chatMembers)
-    .set({ untilEventId: removedEventId })
-    .where(
-      and(
-        eq(chatMembers.chatId, chatId),
-        eq(chatMembers.userId, userId),
-        isNull(chatMembers.untilEventId),
-      ),
-    );
-}
-
-/** One event, numbered by the counter this transaction has locked. */
-async function appendEvent(
-  tx: Tx,
-  type: EventType,
-  chatId: number,
-  userId: number | null,
-  data: string,
-): Promise<StoredEvent> {
-  const result = await tx.execute<{ id: number }>(sql`
-    with counter as (update event_counter set last = last + 1 where id = 1 returning last)
-    insert into events (id, type, chat_id, user_id, data, created_at)
-    select last, ${type}, ${chatId}, ${userId}, ${data}, ${Date.now()} from counter
-    returning id`);
-  const id = Number((result as unknown as { id: number }[])[0]?.id);
-  return { id, type, chatId, userId, json: eventJson(id, type, chatId, data) };
 }

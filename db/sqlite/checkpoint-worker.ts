@@ -7,6 +7,8 @@ import { Database } from "bun:sqlite";
 declare const self: Worker;
 
 export type CheckpointMessage = { path: string; intervalMs: number } | "stop";
+/** What the worker tells the writer; a failure is logged there, through the store's log. */
+export type CheckpointReport = "started" | "stopped" | { failed: string };
 
 let db: Database | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -15,7 +17,7 @@ self.onmessage = (event: MessageEvent<CheckpointMessage>) => {
   if (event.data === "stop") {
     clearInterval(timer);
     db?.close();
-    self.postMessage("stopped");
+    self.postMessage("stopped" satisfies CheckpointReport);
     return;
   }
   db = new Database(event.data.path, { readwrite: true, create: false });
@@ -26,8 +28,8 @@ self.onmessage = (event: MessageEvent<CheckpointMessage>) => {
     try {
       checkpoint.get();
     } catch (error) {
-      console.error("WAL checkpoint failed; the next one retries", error);
+      self.postMessage({ failed: String(error) } satisfies CheckpointReport);
     }
   }, event.data.intervalMs);
-  self.postMessage("started");
+  self.postMessage("started" satisfies CheckpointReport);
 };

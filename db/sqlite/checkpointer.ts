@@ -1,7 +1,8 @@
 // The writer's side of checkpoint-worker.ts: starts the worker, leaves the writer only the last
 // step of a checkpoint once the worker runs, and stops the worker before the store closes.
 import type { Database } from "bun:sqlite";
-import type { CheckpointMessage } from "./checkpoint-worker.ts";
+import type { Log } from "../store.ts";
+import type { CheckpointMessage, CheckpointReport } from "./checkpoint-worker.ts";
 
 const sqliteDefaultCheckpointPages = 1000;
 export const writerCheckpointPages = 4096;
@@ -13,7 +14,9 @@ export class Checkpointer {
   private state: "starting" | "running" | "failed" | "stopped" = "starting";
 
   /** Until the worker has its connection, or if it never gets one, the writer checkpoints. */
-  constructor(sqlite: Database, path: string, intervalMs = 50) {
+  constructor(sqlite: Database, path: string, log: Log, intervalMs = 50) {
+    const warn = (msg: string, error: unknown) =>
+      log({ time: new Date().toISOString(), level: "warn", msg, error: String(error) });
     try {
       // Written this way (a URL literal beside import.meta.url), Bun's bundler embeds the
       // worker in the executable. Small heap: it holds one connection and a timer. Not ref'd:
@@ -24,11 +27,15 @@ export class Checkpointer {
         ref: false,
       });
     } catch (error) {
-      console.error("the WAL checkpointer did not start; SQLite checkpoints in the writer", error);
+      warn("the WAL checkpointer did not start; SQLite checkpoints in the writer", error);
       this.state = "failed";
       return;
     }
-    this.worker.addEventListener("message", (event) => {
+    this.worker.addEventListener("message", (event: MessageEvent<CheckpointReport>) => {
+      if (typeof event.data === "object") {
+        warn("WAL checkpoint failed; the next one retries", event.data.failed);
+        return;
+      }
       if (event.data !== "started" || this.state !== "starting") return;
       this.state = "running";
       // The log starts over only after a checkpoint that copied all of it, and a passive one
@@ -40,7 +47,7 @@ export class Checkpointer {
     this.worker.addEventListener("error", (event) => {
       // After a close the writer's connection is gone, and nothing is left to hand back.
       if (this.state === "stopped" || this.state === "failed") return;
-      console.error("the WAL checkpointer stopped; SQLite checkpoints in the writer", event);
+      warn("the WAL checkpointer stopped; SQLite checkpoints in the writer", event.message);
       this.state = "failed";
       this.worker?.terminate();
       sqlite.run(`pragma wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);

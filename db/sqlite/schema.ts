@@ -1,4 +1,5 @@
-// The whole data model on one screen. Times are Unix milliseconds; ids are integers.
+// The whole data model on one screen, for both dialects: db/postgres/schema.ts mirrors it table
+// for table and says only what PostgreSQL does differently. Times are Unix milliseconds.
 // `…Key` columns hold a name folded by JavaScript's toLowerCase (SQLite's lower() folds ASCII
 // only), so "Général" and "GÉNÉRAL" are the same channel name, as the spec compares them.
 import { sql } from "drizzle-orm";
@@ -123,6 +124,7 @@ export const messages = sqliteTable(
       .notNull()
       .references(() => users.id),
     content: text("content").notNull(),
+    // JSON text on both dialects: the store writes and reads it whole.
     files: text("files", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     clientId: text("client_id"),
     createdAt: createdAt(),
@@ -135,7 +137,9 @@ export const messages = sqliteTable(
 );
 
 // The event log, written in the transaction of the change it records. A chat event (userId
-// null) is for the chat's members at that moment; a user event is for that user alone.
+// null) is for the chat's members at that moment; a user event is for that user alone. Ids are
+// never reused, even once pruned (AUTOINCREMENT): a write's plan takes the next from
+// sqlite_sequence (db/plan.ts), a send lets the insert take it.
 export const events = sqliteTable(
   "events",
   {

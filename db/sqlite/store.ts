@@ -1,62 +1,27 @@
-// The Store on embedded SQLite (bun:sqlite through drizzle). Each write verb is one synchronous
-// transaction, so nothing else runs between its reads and its writes.
-import { Database } from "bun:sqlite";
+// The Store on embedded SQLite (bun:sqlite). Every write is one synchronous transaction, so
+// nothing else runs between its reads and its writes. The verbs both stores share are in
+// db/sql-store.ts; here is how SQLite runs them, takes ids, and group-commits sends.
+import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
-import { conflict, notFound } from "../../src/errors.ts";
-import type { User, Workspace } from "../../src/features/accounts/model.ts";
-import type { Chat } from "../../src/features/chats/model.ts";
-import type { Message } from "../../src/features/messages/model.ts";
-import { type EventType, eventJson, type StoredEvent } from "../../src/features/realtime/events.ts";
+import { messageCreated, type Plan, type Reads, type State } from "../plan.ts";
+import { type Param, type Query, queries, statementOf } from "../queries.ts";
+import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
+import { SqlStore } from "../sql-store.ts";
 import {
-  chatRowUpdate,
-  conflictMessages,
-  type EventRow,
-  foldCase,
-  iso,
-  type MessageRow,
-  membersByChat,
-  membershipDelta,
-  pairKey,
-  rowToMessage,
-  toChat,
-  toStoredEvent,
-  toUser,
-  toWorkspace,
-} from "../rows.ts";
-import type {
-  ChatAccess,
-  ChatChange,
-  NewChat,
-  NewMessage,
-  NewUpload,
-  NewUser,
-  Sent,
-  Store,
-  UserRecord,
-  Written,
+  type Log,
+  type NewMessage,
+  type Sent,
+  type UniqueIndex,
+  UniqueViolation,
+  type Written,
 } from "../store.ts";
 import { Checkpointer } from "./checkpointer.ts";
 import { migrateSqlite } from "./migrate.ts";
-import {
-  chatMembers,
-  chats,
-  events,
-  files,
-  invites,
-  settings,
-  uploads,
-  users,
-  workspaces,
-} from "./schema.ts";
 
-type Db = BunSQLiteDatabase<Record<string, never>>;
 type Outcome = { ok: Sent | undefined } | { error: unknown };
-type ChatRow = typeof chats.$inferSelect;
 
-export type SqliteOptions = { synchronous: "NORMAL" | "FULL" };
+export type SqliteOptions = { synchronous: "NORMAL" | "FULL"; log?: Log };
 
 /** `sqlite://./data/chat.db`, `sqlite:///var/lib/chat/chat.db` or `sqlite://:memory:`. */
 export function sqlitePath(url: string): string {
@@ -79,41 +44,49 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   const store = new SqliteStore(sqlite);
   store.appliedMigrations = applied;
   // WAL checkpoints (a copy and an fsync) run on a thread of their own, not inside a commit.
-  if (path !== ":memory:") store.checkpointer = new Checkpointer(sqlite, path);
+  if (path !== ":memory:") {
+    store.checkpointer = new Checkpointer(sqlite, path, options.log ?? logToStderr);
+  }
   return store;
 }
 
+/** For callers that give no log (tools, tests): one JSON line on stderr. */
+const logToStderr: Log = (line) => console.error(JSON.stringify(line));
+
 /** SQLite names the columns of a failed unique index, not the index: which index they are. */
-const uniqueIndexByColumns: Record<string, string> = {
+const uniqueIndexByColumns: Record<string, UniqueIndex> = {
   "users.email_key": "users_email_unique",
   "workspaces.name_key": "workspaces_name_unique",
   "chats.workspace_id, chats.name_key": "chats_channel_name_unique",
   "chats.workspace_id, chats.pair_key": "chats_pair_unique",
 };
 
-/** Turns a unique-index violation into the `conflict` the caller should see; rethrows the rest. */
-function explainConflict(error: unknown): never {
-  const text = String((error as { cause?: unknown }).cause ?? error);
-  const columns = /UNIQUE constraint failed: (.+)$/m.exec(text)?.[1]?.trim();
-  const message = conflictMessages[uniqueIndexByColumns[columns ?? ""] ?? ""];
-  if (message) throw conflict(message);
-  throw error;
+/** A unique-index violation as the storage error that names its index; anything else as is. */
+function storeError(error: unknown): unknown {
+  const columns = /UNIQUE constraint failed: (.+)$/m.exec(String(error))?.[1]?.trim();
+  const index = uniqueIndexByColumns[columns ?? ""];
+  return index ? new UniqueViolation(index) : error;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends SqlStore {
   readonly dialect = "sqlite";
-  /** The migrations this open applied, for `chat migrate`. */
-  appliedMigrations: string[] = [];
-  readonly db: Db;
   /** The worker checkpointing this file's WAL (none for an in-memory database). */
   checkpointer: Checkpointer | undefined;
 
-  /** Raw statements for hot paths, prepared once. */
+  /** Every shared statement, prepared once. */
+  private readonly prepared: Record<Query, Statement>;
+  /** The statements only SQLite runs: the send's, and taking ids. */
   private readonly statements;
+  /** A plan's transaction, built once: bun:sqlite defines properties on each new one. */
+  private readonly writePlan: {
+    immediate(reads: Reads, plan: (state: State) => Plan<unknown>): Plan<unknown>;
+  };
 
   constructor(readonly sqlite: Database) {
-    this.db = drizzle({ client: sqlite });
-    // Transaction functions are built once: bun:sqlite defines properties on each new one.
+    super();
+    this.prepared = Object.fromEntries(
+      Object.entries(queries).map(([name, text]) => [name, sqlite.query(text)]),
+    ) as Record<Query, Statement>;
     this.storeBatch = sqlite.transaction((inputs: NewMessage[]) =>
       this.touchChats(inputs.map((input): Outcome => ({ ok: this.storeMessage(input) }))),
     );
@@ -129,25 +102,29 @@ export class SqliteStore implements Store {
         }),
       ),
     );
+    this.writePlan = sqlite.transaction((reads: Reads, plan: (state: State) => Plan<unknown>) => {
+      const state: State = { now: Date.now(), nextEventId: this.nextId("events"), ids: {} };
+      for (const table of reads.ids ?? []) state.ids[table] = this.nextId(table);
+      if (reads.chat !== undefined) {
+        const row = this.prepared.chatById.get(reads.chat) as ChatRow | null;
+        const members = this.prepared.membersByJoinOrder.all(reads.chat) as { userId: number }[];
+        if (row) state.chat = { row, members: members.map((member) => member.userId) };
+      }
+      if (reads.workspace !== undefined) {
+        const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
+        state.workspace = row ?? undefined;
+      }
+      const planned = plan(state);
+      for (const row of planned.rows) {
+        const [query, params] = statementOf(row);
+        this.prepared[query].run(...params);
+      }
+      return planned;
+    });
     this.statements = {
-      history: sqlite.query<MessageRow, [number, number, number]>(
-        "select * from messages where chat_id = ? and id < ? order by id desc limit ?",
-      ),
-      account: sqlite.query<
-        {
-          id: number;
-          fullname: string;
-          email: string;
-          workspace_id: number;
-          created_at: number;
-          token_version: number;
-        },
-        [number]
-      >(
-        "select id, fullname, email, workspace_id, created_at, token_version from users where id = ?",
-      ),
-      chatIdsOf: sqlite.query<{ chat_id: number }, [number]>(
-        "select chat_id from chat_members where user_id = ? and until_event_id is null",
+      // An AUTOINCREMENT table's next id: one writer, so it is still free when the plan writes.
+      nextId: sqlite.query<{ id: number }, [string]>(
+        "select coalesce((select seq from sqlite_sequence where name = ?1), 0) + 1 as id",
       ),
       // A repeat is answered only to a sender who is still a member, as on PostgreSQL.
       memberMessageByClientId: sqlite.query<MessageRow, [number, number, string | null]>(
@@ -175,312 +152,35 @@ export class SqliteStore implements Store {
       touchChat: sqlite.query<never, [number, number, number]>(
         "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
       ),
-      chatAccess: sqlite.query<
-        Omit<ChatAccess, "isMember"> & { isMember: number },
-        { chat: number; user: number }
-      >(
-        `select c.id, c.workspace_id as workspaceId, c.type, c.owner_id as ownerId,
-                exists (select 1 from chat_members m
-                         where m.chat_id = c.id and m.user_id = $user
-                           and m.until_event_id is null) as isMember
-           from chats c
-          where c.id = $chat`,
-      ),
     };
   }
 
-  async keepSetting(key: string, value: string): Promise<string> {
-    this.db.insert(settings).values({ key, value }).onConflictDoNothing().run();
-    const row = this.db.select().from(settings).where(eq(settings.key, key)).get();
-    return row?.value ?? value;
+  // Not async: a bun:sqlite call is synchronous, and these run on every request (a throw still
+  // reaches the caller as a rejection: every verb awaits them inside an async function).
+  protected rows<T>(query: Query, params: Param[]): Promise<T[]> {
+    return Promise.resolve(this.prepared[query].all(...params) as T[]);
   }
 
-  /** Asked on every authenticated request, so a prepared statement. */
-  async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
-    const row = this.statements.account.get(id);
-    if (!row) return undefined;
-    return {
-      user: {
-        id: row.id,
-        fullname: row.fullname,
-        email: row.email,
-        workspaceId: row.workspace_id,
-        createdAt: iso(row.created_at),
-      },
-      tokenVersion: row.token_version,
-    };
+  protected row<T>(query: Query, params: Param[]): Promise<T | undefined> {
+    return Promise.resolve((this.prepared[query].get(...params) as T | null) ?? undefined);
   }
 
-  async changePassword(userId: number, passwordHash: string): Promise<number> {
-    const row = this.db
-      .update(users)
-      .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1` })
-      .where(eq(users.id, userId))
-      .returning({ tokenVersion: users.tokenVersion })
-      .get();
-    if (!row) throw notFound("no such user");
-    return row.tokenVersion;
+  protected async run(query: Query, params: Param[]): Promise<number> {
+    return this.prepared[query].run(...params).changes;
   }
 
-  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
-    const row = this.db
-      .select()
-      .from(users)
-      .where(eq(users.emailKey, foldCase(email)))
-      .get();
-    return (
-      row && { ...toUser(row), passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
-    );
-  }
-
-  async findWorkspace(id: number): Promise<Workspace | undefined> {
-    const row = this.db.select().from(workspaces).where(eq(workspaces.id, id)).get();
-    return row && toWorkspace(row);
-  }
-
-  async findWorkspaceByName(name: string): Promise<Workspace | undefined> {
-    const row = this.db
-      .select()
-      .from(workspaces)
-      .where(eq(workspaces.nameKey, foldCase(name)))
-      .get();
-    return row && toWorkspace(row);
-  }
-
-  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
+  /** Immediate: the write lock is taken before the next ids are read, so they stay free. */
+  protected async write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>> {
     try {
-      return this.db.transaction((tx) => {
-        const now = Date.now();
-        let workspace =
-          "id" in input.workspace
-            ? tx.select().from(workspaces).where(eq(workspaces.id, input.workspace.id)).get()
-            : tx
-                .insert(workspaces)
-                .values({
-                  name: input.workspace.name,
-                  nameKey: foldCase(input.workspace.name),
-                  createdAt: now,
-                })
-                .returning()
-                .get();
-        if (!workspace) throw notFound("no such workspace");
-        const user = tx
-          .insert(users)
-          .values({
-            workspaceId: workspace.id,
-            fullname: input.fullname,
-            email: input.email,
-            emailKey: foldCase(input.email),
-            passwordHash: input.passwordHash,
-            createdAt: now,
-          })
-          .returning()
-          .get();
-        if (workspace.ownerId === null) {
-          workspace = tx
-            .update(workspaces)
-            .set({ ownerId: user.id })
-            .where(eq(workspaces.id, workspace.id))
-            .returning()
-            .get();
-        }
-        return { user: toUser(user), workspace: toWorkspace(workspace) };
-      });
+      const { value, events } = this.writePlan.immediate(reads, plan) as Plan<T>;
+      return { value, events };
     } catch (error) {
-      explainConflict(error);
+      throw storeError(error);
     }
   }
 
-  async listUsers(workspaceId: number): Promise<User[]> {
-    return this.db
-      .select()
-      .from(users)
-      .where(eq(users.workspaceId, workspaceId))
-      .orderBy(asc(users.id))
-      .all()
-      .map(toUser);
-  }
-
-  async countUsersIn(workspaceId: number, userIds: number[]): Promise<number> {
-    if (userIds.length === 0) return 0;
-    const row = this.db
-      .select({ count: sql<number>`count(*)` })
-      .from(users)
-      .where(and(eq(users.workspaceId, workspaceId), inArray(users.id, userIds)))
-      .get();
-    return row?.count ?? 0;
-  }
-
-  async createInvite(invite: {
-    code: string;
-    workspaceId: number;
-    createdBy: number;
-    expiresAt: number;
-  }): Promise<void> {
-    this.db
-      .insert(invites)
-      .values({ ...invite, createdAt: Date.now() })
-      .run();
-  }
-
-  async findInvite(code: string) {
-    return this.db
-      .select({ workspaceId: invites.workspaceId, expiresAt: invites.expiresAt })
-      .from(invites)
-      .where(eq(invites.code, code))
-      .get();
-  }
-
-  async findChat(id: number): Promise<Chat | undefined> {
-    const row = this.db.select().from(chats).where(eq(chats.id, id)).get();
-    return row && this.toChats([row])[0];
-  }
-
-  async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
-    const row = this.statements.chatAccess.get({ chat: chatId, user: userId });
-    return row ? { ...row, isMember: row.isMember === 1 } : undefined;
-  }
-
-  async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
-    const row = this.db
-      .select()
-      .from(chats)
-      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.pairKey, pairKey(userIds))))
-      .get();
-    return row && this.toChats([row])[0];
-  }
-
-  /** Asked at every connect, so a prepared statement. */
-  async listChatIdsOf(userId: number): Promise<number[]> {
-    return this.statements.chatIdsOf.values(userId).map((row) => row[0] as number);
-  }
-
-  async listMembersByJoinOrder(chatId: number): Promise<number[]> {
-    return currentMembers(this.db, chatId);
-  }
-
-  async listChatsOf(userId: number): Promise<Chat[]> {
-    const rows = this.db
-      .select({ chat: chats })
-      .from(chatMembers)
-      .innerJoin(chats, eq(chats.id, chatMembers.chatId))
-      .where(and(eq(chatMembers.userId, userId), isNull(chatMembers.untilEventId)))
-      .orderBy(desc(chats.activityEventId), desc(chats.id))
-      .all();
-    return this.toChats(rows.map((row) => row.chat));
-  }
-
-  async listPublicChannels(workspaceId: number): Promise<Chat[]> {
-    const rows = this.db
-      .select()
-      .from(chats)
-      .where(and(eq(chats.workspaceId, workspaceId), eq(chats.type, "public_channel")))
-      .orderBy(asc(chats.nameKey))
-      .all();
-    return this.toChats(rows);
-  }
-
-  async createChat(input: NewChat): Promise<Written<Chat>> {
-    try {
-      return this.db.transaction((tx) => {
-        const now = Date.now();
-        const row = tx
-          .insert(chats)
-          .values({
-            workspaceId: input.workspaceId,
-            type: input.type,
-            name: input.name,
-            nameKey: input.name === null ? null : foldCase(input.name),
-            ownerId: input.ownerId,
-            pairKey: input.type === "single" ? pairKey(input.memberIds as [number, number]) : null,
-            createdAt: now,
-          })
-          .returning()
-          .get();
-        const chat = toChat(
-          row,
-          [...input.memberIds].sort((a, b) => a - b),
-        );
-        const data = JSON.stringify(chat);
-        const written = input.memberIds.map((userId) => {
-          const event = appendEvent(tx, "chat.created", chat.id, userId, data);
-          tx.insert(chatMembers)
-            .values({ chatId: chat.id, userId, sinceEventId: event.id, joinedAt: now })
-            .run();
-          return event;
-        });
-        tx.update(chats)
-          .set({ activityEventId: written[0]?.id ?? 0 })
-          .where(eq(chats.id, chat.id))
-          .run();
-        return { value: chat, events: written };
-      });
-    } catch (error) {
-      explainConflict(error);
-    }
-  }
-
-  async changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>> {
-    try {
-      return this.db.transaction((tx) => {
-        const written: StoredEvent[] = [];
-        const current = currentMembers(tx, chatId);
-        const { remove, add, remaining } = membershipDelta(current, change);
-
-        for (const userId of remove) {
-          const event = appendEvent(
-            tx,
-            "chat.removed",
-            chatId,
-            userId,
-            JSON.stringify({ id: chatId }),
-          );
-          endMembership(tx, chatId, userId, event.id);
-          written.push(event);
-        }
-
-        const before = tx.select().from(chats).where(eq(chats.id, chatId)).get();
-        if (!before) throw notFound("no such chat");
-        const update = chatRowUpdate(before, change);
-        const row = update
-          ? tx.update(chats).set(update).where(eq(chats.id, chatId)).returning().get()
-          : before;
-
-        const chat = toChat(
-          row,
-          [...remaining, ...add].sort((a, b) => a - b),
-        );
-        const data = JSON.stringify(chat);
-        const changed = update !== undefined || remove.length > 0 || add.length > 0;
-        if (changed && remaining.length > 0) {
-          written.push(appendEvent(tx, "chat.updated", chatId, null, data));
-        }
-        const now = Date.now();
-        for (const userId of add) {
-          const event = appendEvent(tx, "chat.created", chatId, userId, data);
-          tx.insert(chatMembers)
-            .values({ chatId, userId, sinceEventId: event.id, joinedAt: now })
-            .run();
-          written.push(event);
-        }
-        return { value: chat, events: written };
-      });
-    } catch (error) {
-      explainConflict(error);
-    }
-  }
-
-  async deleteChat(chatId: number): Promise<Written<void>> {
-    return this.db.transaction((tx) => {
-      const data = JSON.stringify({ id: chatId });
-      const written = currentMembers(tx, chatId).map((userId) => {
-        const event = appendEvent(tx, "chat.removed", chatId, userId, data);
-        endMembership(tx, chatId, userId, event.id);
-        return event;
-      });
-      tx.delete(chats).where(eq(chats.id, chatId)).run();
-      return { value: undefined, events: written };
-    });
+  private nextId(table: string): number {
+    return (this.statements.nextId.get(table) as { id: number }).id;
   }
 
   /**
@@ -571,103 +271,14 @@ export class SqliteStore implements Store {
     }
     const message = rowToMessage(row);
     const data = JSON.stringify(message);
-    const { id } = statements.insertEvent.get(
+    const event = statements.insertEvent.get(
       "message.created",
       input.chatId,
       null,
       data,
       Date.now(),
-    ) as {
-      id: number;
-    };
-    return {
-      value: message,
-      events: [
-        {
-          id,
-          type: "message.created",
-          chatId: input.chatId,
-          userId: null,
-          json: eventJson(id, "message.created", input.chatId, data),
-        },
-      ],
-      created: true,
-    };
-  }
-
-  async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
-    return this.statements.history
-      .all(chatId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit)
-      .map(rowToMessage);
-  }
-
-  async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
-    return this.db.transaction((tx) => {
-      const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
-      tx.insert(files)
-        .values({ workspaceId, hash, ext, type, size, createdAt: Date.now() })
-        .onConflictDoNothing()
-        .run();
-      const file = tx
-        .select()
-        .from(files)
-        .where(and(eq(files.workspaceId, workspaceId), eq(files.hash, hash)))
-        .get();
-      if (!file) throw new Error("the file row vanished inside its own transaction");
-      tx.insert(uploads).values({ fileId: file.id, name, uploadedBy, createdAt: Date.now() }).run();
-      return { ext: file.ext, type: file.type };
-    });
-  }
-
-  async findFile(workspaceId: number, hash: string) {
-    const row = this.sqlite
-      .query<{ ext: string; type: string; size: number; name: string }, [number, string]>(
-        `select f.ext, f.type, f.size,
-                (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
-           from files f
-          where f.workspace_id = ? and f.hash = ?`,
-      )
-      .get(workspaceId, hash);
-    return row ?? undefined;
-  }
-
-  async findFileKeys(workspaceId: number, hashes: string[]) {
-    if (hashes.length === 0) return [];
-    return this.db
-      .select({ hash: files.hash, ext: files.ext })
-      .from(files)
-      .where(and(eq(files.workspaceId, workspaceId), inArray(files.hash, hashes)))
-      .all();
-  }
-
-  async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {
-    // A user's own events, and the chat events of every period the user was a member.
-    const rows = this.sqlite
-      .query<EventRow, { after: number; user: number; limit: number }>(
-        `select e.id, e.type, e.chat_id as chatId, e.user_id as userId, e.data
-           from events e
-          where e.user_id = $user and e.id > $after
-         union all
-         select e.id, e.type, e.chat_id, e.user_id, e.data
-           from chat_members m
-           join events e on e.chat_id = m.chat_id
-          where m.user_id = $user and e.user_id is null and e.id > $after
-            and e.id > m.since_event_id and (m.until_event_id is null or e.id < m.until_event_id)
-         order by 1
-         limit $limit`,
-      )
-      .all({ after: afterId, user: userId, limit });
-    return rows.map(toStoredEvent);
-  }
-
-  async eventsAfter(afterId: number, limit: number): Promise<StoredEvent[]> {
-    return this.sqlite
-      .query<EventRow, [number, number]>(
-        `select id, type, chat_id as chatId, user_id as userId, data
-           from events where id > ? order by id limit ?`,
-      )
-      .all(afterId, limit)
-      .map(toStoredEvent);
+    ) as { id: number };
+    return { value: message, events: [messageCreated(event.id, message, data)], created: true };
   }
 
   async latestEventId(): Promise<number> {
@@ -676,36 +287,6 @@ export class SqliteStore implements Store {
       .query<{ seq: number }, []>("select seq from sqlite_sequence where name = 'events'")
       .get();
     return row?.seq ?? 0;
-  }
-
-  async oldestEventId(): Promise<number | undefined> {
-    const row = this.sqlite
-      .query<{ id: number | null }, []>("select min(id) as id from events")
-      .get();
-    return row?.id ?? undefined;
-  }
-
-  async pruneEvents(olderThan: number): Promise<number> {
-    return this.db.transaction((tx) => {
-      const pruned = tx
-        .delete(events)
-        .where(lt(events.createdAt, olderThan))
-        .returning({ id: events.id })
-        .all().length;
-      const oldest = tx
-        .select({ id: sql<number | null>`min(${events.id})` })
-        .from(events)
-        .get();
-      // Ended memberships matter only to replays of events still kept.
-      tx.delete(chatMembers)
-        .where(lt(chatMembers.untilEventId, oldest?.id ?? Number.MAX_SAFE_INTEGER))
-        .run();
-      return pruned;
-    });
-  }
-
-  async ping(): Promise<void> {
-    this.sqlite.query("select 1").get();
   }
 
   async backup(path: string): Promise<void> {
@@ -727,65 +308,4 @@ export class SqliteStore implements Store {
     // The last connection to close checkpoints the whole log and removes it.
     this.sqlite.close();
   }
-
-  /** Chat rows with their current members, in two queries whatever the number of chats. */
-  private toChats(rows: ChatRow[]): Chat[] {
-    if (rows.length === 0) return [];
-    const memberRows = this.db
-      .select({ chatId: chatMembers.chatId, userId: chatMembers.userId })
-      .from(chatMembers)
-      .where(
-        and(
-          inArray(
-            chatMembers.chatId,
-            rows.map((row) => row.id),
-          ),
-          isNull(chatMembers.untilEventId),
-        ),
-      )
-      .orderBy(asc(chatMembers.userId))
-      .all();
-    const members = membersByChat(memberRows);
-    return rows.map((row) => toChat(row, members.get(row.id) ?? []));
-  }
-}
-
-type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
-
-function currentMembers(tx: Tx | Db, chatId: number): number[] {
-  return tx
-    .select({ userId: chatMembers.userId })
-    .from(chatMembers)
-    .where(and(eq(chatMembers.chatId, chatId), isNull(chatMembers.untilEventId)))
-    .orderBy(asc(chatMembers.id))
-    .all()
-    .map((row) => row.userId);
-}
-
-function endMembership(tx: Tx, chatId: number, userId: number, removedEventId: number): void {
-  tx.update(chatMembers)
-    .set({ untilEventId: removedEventId })
-    .where(
-      and(
-        eq(chatMembers.chatId, chatId),
-        eq(chatMembers.userId, userId),
-        isNull(chatMembers.untilEventId),
-      ),
-    )
-    .run();
-}
-
-function appendEvent(
-  tx: Tx,
-  type: EventType,
-  chatId: number,
-  userId: number | null,
-  data: string,
-): StoredEvent {
-  const { id } = tx
-    .insert(events)
-    .values({ type, chatId, userId, data, createdAt: Date.now() })
-    .returning({ id: events.id })
-    .get();
-  return { id, type, chatId, userId, json: eventJson(id, type, chatId, data) };
 }

@@ -87,6 +87,24 @@ describe("sign-up", () => {
     }
   });
 
+  test("two sign-ups racing with one new email: one is 201, the other 409, and leaves no workspace", async () => {
+    // Both pass the early check before either is stored: the unique index decides, in the store.
+    const replies = await Promise.all(
+      ["Race one", "Race two"].map((workspace) =>
+        app.request("POST", "/api/signup", {
+          body: body({ email: "race@example.test", workspace }),
+        }),
+      ),
+    );
+    expect(replies.map((reply) => reply.status).sort()).toEqual([201, 409]);
+    const refused = replies.find((reply) => reply.status === 409);
+    expect(refused?.body).toEqual({
+      error: { code: "conflict", message: "that email is already registered" },
+    });
+    const workspaces = await app.sql("select id from workspaces where name like 'Race %'");
+    expect(workspaces).toHaveLength(1);
+  });
+
   test("a taken email is 409 even when repeating a sign-up into an existing workspace", async () => {
     const reply = await app.request("POST", "/api/signup", {
       body: {

@@ -1,8 +1,8 @@
 // The hub's sequencer, over a real store's event log: events offered in any order, any number of
 // times, come out once each in id order; one that never arrives is read from the database.
 import { afterAll, expect, test } from "bun:test";
+import type { StoredEvent } from "../../db/events.ts";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
-import type { StoredEvent } from "../../src/features/realtime/events.ts";
 import { Sequencer } from "../../src/features/realtime/sequencer.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
 import { seedStore } from "../support/store.ts";

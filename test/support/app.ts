@@ -148,8 +148,8 @@ export async function startTestApp(overrides: DeepPartial<Config> = {}) {
 
   /** Raw SQL for a test's setup and checks, on either store; `?` marks a parameter. */
   async function sql<T = Record<string, unknown>>(text: string, params: unknown[] = []) {
-    if (db instanceof SqliteStore) {
-      return db.sqlite.query(text).all(...(params as never[])) as T[];
+    if (db.dialect === "sqlite") {
+      return (db as SqliteStore).sqlite.query(text).all(...(params as never[])) as T[];
     }
     let n = 0;
     return (await (db as PostgresStore).sql.unsafe(

@@ -3,11 +3,11 @@
 // whatever Redis lost from the database). Typing and presence, which are never stored, travel
 // the same way; presence is soft state that each instance rebuilds from its peers' heartbeats.
 import type Redis from "ioredis";
+import type { StoredEvent } from "../../../db/events.ts";
 import type { Store } from "../../../db/store.ts";
 import type { Config } from "../../config.ts";
 import { errorLine, type Logger } from "../../ops/logging.ts";
 import type { User } from "../accounts/model.ts";
-import type { StoredEvent } from "./events.ts";
 import { type HubOptions, LocalHub } from "./hub.ts";
 
 export type ClusterOptions = HubOptions & {

@@ -1,16 +1,10 @@
 // The events of the log and the frames of the live connections, as the contract writes them.
+// The stored events themselves live with the log, in db/events.ts.
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
+import type { StoredEvent } from "../../../db/events.ts";
 import { Chat } from "../chats/model.ts";
 import { Message, SendMessageBody } from "../messages/model.ts";
-
-export const eventTypes = [
-  "message.created",
-  "chat.created",
-  "chat.updated",
-  "chat.removed",
-] as const;
-export type EventType = (typeof eventTypes)[number];
 
 export const Event = t.Object(
   {
@@ -27,23 +21,6 @@ export const Event = t.Object(
   { $id: "#/components/schemas/Event" },
 );
 export type Event = typeof Event.static;
-
-/**
- * An event as stored: `userId` set means it is for that user alone (chat.created, chat.removed);
- * null means it is for whoever is a member of the chat at that moment. `json` is the exact text
- * sent to clients, serialized once when the event is written.
- */
-export interface StoredEvent {
-  id: number;
-  type: EventType;
-  chatId: number;
-  userId: number | null;
-  json: string;
-}
-
-/** The event's wire text, built by concatenation around data that was serialized once. */
-export const eventJson = (id: number, type: EventType, chatId: number, data: string) =>
-  `{"id":${id},"type":"${type}","chatId":${chatId},"data":${data}}`;
 
 /** What a client may send on the WebSocket. */
 export const SendFrame = t.Object({

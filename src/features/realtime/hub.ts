@@ -2,9 +2,10 @@
 // per workspace (presence). WebSockets use Bun's native pub/sub, so a message is published once
 // and Bun fans it out; event streams (SSE) are kept in the hub's own topic table.
 
+import type { StoredEvent } from "../../../db/events.ts";
 import type { Logger } from "../../ops/logging.ts";
 import type { User } from "../accounts/model.ts";
-import { eventFrame, type Frame, frame, type StoredEvent } from "./events.ts";
+import { eventFrame, type Frame, frame } from "./events.ts";
 import { type EventSource, Sequencer, type SequencerTiming } from "./sequencer.ts";
 
 export interface Hub {

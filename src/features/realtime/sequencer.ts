@@ -3,8 +3,8 @@
 // Redis) in no particular order, and some may not arrive at all (an instance that died between
 // its commit and its publish, a Redis restart). Event ids are gapless (db/postgres/store.ts), so
 // a missing id is known to be missing: it is waited for briefly, then read from the database.
+import type { StoredEvent } from "../../../db/events.ts";
 import { errorLine, type Logger } from "../../ops/logging.ts";
-import type { StoredEvent } from "./events.ts";
 
 /** Where committed events are read from when one did not arrive. */
 export interface EventSource {

@@ -1,0 +1,150 @@
+// The SQL both dialects run, written once in the dialect both understand: numbered parameters
+// (?1, ?2, …), double-quoted aliases for camelCase fields, integers rather than booleans, lists
+// passed as JSON text and read with json_each. SQLite prepares these as they are; PostgreSQL
+// after two translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text).
+// Each store prepares every statement once. What only one dialect can say stays in its store:
+// taking ids (sqlite_sequence, nextval and the event counter), the group commit of sends.
+import type { RowWrite } from "./plan.ts";
+import { foldCase } from "./rows.ts";
+
+export type Param = string | number | null;
+
+const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt"`;
+const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
+  c.last_message_id as "lastMessageId", c.created_at as "createdAt"`;
+const workspaceColumns = `id, name, owner_id as "ownerId", created_at as "createdAt"`;
+const eventColumns = `e.id, e.type, e.chat_id as "chatId", e.user_id as "userId", e.data`;
+
+export const queries = {
+  // Reads. The first five are hot: every request, every connect, every history read and replay.
+  account: `select ${userColumns}, token_version as "tokenVersion" from users where id = ?1`,
+  chatAccess: `select c.id, c.workspace_id as "workspaceId", c.type, c.owner_id as "ownerId",
+      case when exists (select 1 from chat_members m
+                         where m.chat_id = c.id and m.user_id = ?2 and m.until_event_id is null)
+           then 1 else 0 end as "isMember"
+     from chats c where c.id = ?1`,
+  chatIdsOf: `select chat_id as "chatId" from chat_members
+     where user_id = ?1 and until_event_id is null`,
+  history: "select * from messages where chat_id = ?1 and id < ?2 order by id desc limit ?3",
+  // A user's own events, and the chat events of every period the user was a member.
+  eventsSince: `select ${eventColumns} from events e where e.user_id = ?1 and e.id > ?2
+    union all
+    select ${eventColumns} from chat_members m join events e on e.chat_id = m.chat_id
+     where m.user_id = ?1 and e.user_id is null and e.id > ?2
+       and e.id > m.since_event_id and (m.until_event_id is null or e.id < m.until_event_id)
+    order by 1 limit ?3`,
+  eventsAfter: `select ${eventColumns} from events e where e.id > ?1 order by e.id limit ?2`,
+  oldestEventId: "select min(id) as id from events",
+  setting: "select value from settings where key = ?1",
+  userByEmail: `select ${userColumns}, password_hash as "passwordHash", token_version as "tokenVersion"
+     from users where email_key = ?1`,
+  workspaceById: `select ${workspaceColumns} from workspaces where id = ?1`,
+  workspaceByName: `select ${workspaceColumns} from workspaces where name_key = ?1`,
+  usersOf: `select ${userColumns} from users where workspace_id = ?1 order by id`,
+  countUsersIn: `select count(*) as count from users
+     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))`,
+  invite: `select workspace_id as "workspaceId", expires_at as "expiresAt" from invites where code = ?1`,
+  chatById: `select ${chatColumns} from chats c where c.id = ?1`,
+  singleChat: `select ${chatColumns} from chats c where c.workspace_id = ?1 and c.pair_key = ?2`,
+  chatsOf: `select ${chatColumns} from chat_members m join chats c on c.id = m.chat_id
+     where m.user_id = ?1 and m.until_event_id is null
+     order by c.activity_event_id desc, c.id desc`,
+  publicChannels: `select ${chatColumns} from chats c
+     where c.workspace_id = ?1 and c.type = 'public_channel' order by c.name_key`,
+  membersByJoinOrder: `select user_id as "userId" from chat_members
+     where chat_id = ?1 and until_event_id is null order by id`,
+  membersOfChats: `select chat_id as "chatId", user_id as "userId" from chat_members
+     where chat_id in (select cast(value as integer) from json_each(?1)) and until_event_id is null
+     order by user_id`,
+  file: `select f.ext, f.type, f.size,
+          (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
+     from files f where f.workspace_id = ?1 and f.hash = ?2`,
+  fileKeys: `select hash, ext from files
+     where workspace_id = ?1 and hash in (select value from json_each(?2))`,
+  fileId: "select id, ext, type from files where workspace_id = ?1 and hash = ?2",
+  ping: "select 1 as one",
+
+  // Writes outside plans: one statement each, no events.
+  keepSetting: "insert into settings (key, value) values (?1, ?2) on conflict do nothing",
+  changePassword: `update users set password_hash = ?2, token_version = token_version + 1
+     where id = ?1 returning token_version as "tokenVersion"`,
+  createInvite: `insert into invites (code, workspace_id, created_by, expires_at, created_at)
+     values (?1, ?2, ?3, ?4, ?5)`,
+  insertFile: `insert into files (workspace_id, hash, ext, type, size, created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6) on conflict do nothing`,
+  insertUpload: `insert into uploads (file_id, name, uploaded_by, created_at)
+     values (?1, ?2, ?3, ?4)`,
+  pruneEvents: "delete from events where created_at < ?1",
+  // Ended memberships matter only to replays of events still kept.
+  pruneMemberships: `delete from chat_members
+     where until_event_id < coalesce((select min(id) from events), ${Number.MAX_SAFE_INTEGER})`,
+
+  // The rows of plans (db/plan.ts), one statement per kind.
+  appendEvent: `insert into events (id, type, chat_id, user_id, data, created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6)`,
+  openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at)
+     values (?1, ?2, ?3, ?4)`,
+  closeMembership: `update chat_members set until_event_id = ?3
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
+  insertChat: `insert into chats (id, workspace_id, type, name, name_key, owner_id, pair_key,
+       activity_event_id, created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+  updateChat: "update chats set name = ?2, name_key = ?3, owner_id = ?4 where id = ?1",
+  deleteChat: "delete from chats where id = ?1",
+  insertWorkspace: `insert into workspaces (id, name, name_key, owner_id, created_at)
+     values (?1, ?2, ?3, ?4, ?5)`,
+  setWorkspaceOwner: "update workspaces set owner_id = ?2 where id = ?1",
+  insertUser: `insert into users (id, workspace_id, fullname, email, email_key, password_hash,
+       created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+} as const;
+
+export type Query = keyof typeof queries;
+
+const fold = (text: string | null) => (text === null ? null : foldCase(text));
+
+/** The statement that writes one row of a plan, and its parameters. */
+export function statementOf(row: RowWrite): [Query, Param[]] {
+  switch (row.kind) {
+    case "event.append":
+      return ["appendEvent", [row.id, row.type, row.chatId, row.userId, row.data, row.createdAt]];
+    case "member.open":
+      return ["openMembership", [row.chatId, row.userId, row.sinceEventId, row.at]];
+    case "member.close":
+      return ["closeMembership", [row.chatId, row.userId, row.untilEventId]];
+    case "chat.insert": {
+      const { id, workspaceId, type, name, ownerId, createdAt } = row.row;
+      return [
+        "insertChat",
+        [
+          id,
+          workspaceId,
+          type,
+          name,
+          row.nameKey,
+          ownerId,
+          row.pairKey,
+          row.activityEventId,
+          createdAt,
+        ],
+      ];
+    }
+    case "chat.update":
+      return ["updateChat", [row.id, row.name, fold(row.name), row.ownerId]];
+    case "chat.delete":
+      return ["deleteChat", [row.id]];
+    case "workspace.insert": {
+      const { id, name, ownerId, createdAt } = row.row;
+      return ["insertWorkspace", [id, name, fold(name), ownerId, createdAt]];
+    }
+    case "workspace.owner":
+      return ["setWorkspaceOwner", [row.id, row.ownerId]];
+    case "user.insert": {
+      const { id, workspaceId, fullname, email, createdAt } = row.row;
+      return [
+        "insertUser",
+        [id, workspaceId, fullname, email, fold(email), row.passwordHash, createdAt],
+      ];
+    }
+  }
+}

@@ -1,0 +1,259 @@
+// The verbs both stores share, written once over the shared SQL (db/queries.ts) and the plans
+// (db/plan.ts). A dialect supplies how a prepared statement runs, how a plan is written in one
+// transaction, and what only it can do: the group commit of sends, the event log's counter,
+// backups, sizes. Reads stay plain prepared SQL: no query builder on any path.
+import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { Chat } from "../src/features/chats/model.ts";
+import type { Message } from "../src/features/messages/model.ts";
+import type { StoredEvent } from "./events.ts";
+import {
+  newUserReads,
+  type Plan,
+  planChatChange,
+  planChatDeletion,
+  planNewChat,
+  planNewUser,
+  type Reads,
+  type State,
+} from "./plan.ts";
+import type { Param, Query } from "./queries.ts";
+import {
+  type ChatRow,
+  type EventRow,
+  foldCase,
+  type MessageRow,
+  membersByChat,
+  pairKey,
+  rowToMessage,
+  toChat,
+  toStoredEvent,
+  toUser,
+  toWorkspace,
+  type WorkspaceRow,
+} from "./rows.ts";
+import type {
+  ChatAccess,
+  ChatChange,
+  Dialect,
+  NewChat,
+  NewMessage,
+  NewUpload,
+  NewUser,
+  Sent,
+  Store,
+  UserRecord,
+  Written,
+} from "./store.ts";
+import { RowNotFound } from "./store.ts";
+
+type UserRow = {
+  id: number;
+  fullname: string;
+  email: string;
+  workspaceId: number;
+  createdAt: number;
+};
+
+export abstract class SqlStore implements Store {
+  abstract readonly dialect: Dialect;
+  /** The migrations this open applied, for `chat migrate`. */
+  appliedMigrations: string[] = [];
+
+  /** Runs one of the shared statements, prepared once, and returns its rows. */
+  protected abstract rows<T>(query: Query, params: Param[]): Promise<T[]>;
+  /** The first row of one of the shared statements, if any. */
+  protected abstract row<T>(query: Query, params: Param[]): Promise<T | undefined>;
+  /** Runs one of the shared statements that return no rows; the number of rows it changed. */
+  protected abstract run(query: Query, params: Param[]): Promise<number>;
+  /** Reads what `reads` asks, plans, and writes the plan's rows, in one transaction. */
+  protected abstract write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>>;
+
+  abstract insertMessage(input: NewMessage): Promise<Sent | undefined>;
+  abstract latestEventId(): Promise<number>;
+  abstract backup(path: string): Promise<void>;
+  abstract sizeBytes(): Promise<number>;
+  abstract close(): Promise<void>;
+
+  async keepSetting(key: string, value: string): Promise<string> {
+    await this.run("keepSetting", [key, value]);
+    return (await this.row<{ value: string }>("setting", [key]))?.value ?? value;
+  }
+
+  /** Asked on every authenticated request. */
+  async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
+    const row = await this.row<UserRow & { tokenVersion: number }>("account", [id]);
+    return row && { user: toUser(row), tokenVersion: row.tokenVersion };
+  }
+
+  async changePassword(userId: number, passwordHash: string): Promise<number> {
+    const row = await this.row<{ tokenVersion: number }>("changePassword", [userId, passwordHash]);
+    if (!row) throw new RowNotFound("user");
+    return row.tokenVersion;
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const row = await this.row<UserRow & { passwordHash: string; tokenVersion: number }>(
+      "userByEmail",
+      [foldCase(email)],
+    );
+    return (
+      row && { ...toUser(row), passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
+    );
+  }
+
+  async findWorkspace(id: number): Promise<Workspace | undefined> {
+    const row = await this.row<WorkspaceRow>("workspaceById", [id]);
+    return row && toWorkspace(row);
+  }
+
+  async findWorkspaceByName(name: string): Promise<Workspace | undefined> {
+    const row = await this.row<WorkspaceRow>("workspaceByName", [foldCase(name)]);
+    return row && toWorkspace(row);
+  }
+
+  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
+    return (await this.write(newUserReads(input), (state) => planNewUser(state, input))).value;
+  }
+
+  async listUsers(workspaceId: number): Promise<User[]> {
+    return (await this.rows<UserRow>("usersOf", [workspaceId])).map(toUser);
+  }
+
+  async countUsersIn(workspaceId: number, userIds: number[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const row = await this.row<{ count: number }>("countUsersIn", [
+      workspaceId,
+      JSON.stringify(userIds),
+    ]);
+    return row?.count ?? 0;
+  }
+
+  async createInvite(invite: {
+    code: string;
+    workspaceId: number;
+    createdBy: number;
+    expiresAt: number;
+  }): Promise<void> {
+    const { code, workspaceId, createdBy, expiresAt } = invite;
+    await this.run("createInvite", [code, workspaceId, createdBy, expiresAt, Date.now()]);
+  }
+
+  async findInvite(code: string) {
+    return this.row<{ workspaceId: number; expiresAt: number }>("invite", [code]);
+  }
+
+  async findChat(id: number): Promise<Chat | undefined> {
+    return (await this.toChats(await this.rows<ChatRow>("chatById", [id])))[0];
+  }
+
+  /** Asked before most chat requests. */
+  async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
+    const row = await this.row<Omit<ChatAccess, "isMember"> & { isMember: number }>("chatAccess", [
+      chatId,
+      userId,
+    ]);
+    return row && { ...row, isMember: row.isMember === 1 };
+  }
+
+  async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
+    const rows = await this.rows<ChatRow>("singleChat", [workspaceId, pairKey(userIds)]);
+    return (await this.toChats(rows))[0];
+  }
+
+  /** Asked at every connect. */
+  async listChatIdsOf(userId: number): Promise<number[]> {
+    return (await this.rows<{ chatId: number }>("chatIdsOf", [userId])).map((row) => row.chatId);
+  }
+
+  async listMembersByJoinOrder(chatId: number): Promise<number[]> {
+    const rows = await this.rows<{ userId: number }>("membersByJoinOrder", [chatId]);
+    return rows.map((row) => row.userId);
+  }
+
+  async listChatsOf(userId: number): Promise<Chat[]> {
+    return this.toChats(await this.rows<ChatRow>("chatsOf", [userId]));
+  }
+
+  async listPublicChannels(workspaceId: number): Promise<Chat[]> {
+    return this.toChats(await this.rows<ChatRow>("publicChannels", [workspaceId]));
+  }
+
+  createChat(input: NewChat): Promise<Written<Chat>> {
+    return this.write({ ids: ["chats"] }, (state) => planNewChat(state, input));
+  }
+
+  changeChat(chatId: number, change: ChatChange): Promise<Written<Chat>> {
+    return this.write({ chat: chatId }, (state) => planChatChange(state, change));
+  }
+
+  deleteChat(chatId: number): Promise<Written<void>> {
+    return this.write({ chat: chatId }, (state) => planChatDeletion(state, chatId));
+  }
+
+  /** The history read: one prepared statement, rows mapped by hand. */
+  async listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]> {
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    return (await this.rows<MessageRow>("history", [chatId, before, page.limit])).map(rowToMessage);
+  }
+
+  async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
+    const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
+    // The insert is skipped for bytes already stored: the first upload keeps its ext and type.
+    await this.run("insertFile", [workspaceId, hash, ext, type, size, Date.now()]);
+    const file = await this.row<{ id: number; ext: string; type: string }>("fileId", [
+      workspaceId,
+      hash,
+    ]);
+    if (!file) throw new Error("the file row vanished right after its insert");
+    await this.run("insertUpload", [file.id, name, uploadedBy, Date.now()]);
+    return { ext: file.ext, type: file.type };
+  }
+
+  async findFile(workspaceId: number, hash: string) {
+    return this.row<{ ext: string; type: string; size: number; name: string }>("file", [
+      workspaceId,
+      hash,
+    ]);
+  }
+
+  async findFileKeys(workspaceId: number, hashes: string[]) {
+    if (hashes.length === 0) return [];
+    return this.rows<{ hash: string; ext: string }>("fileKeys", [
+      workspaceId,
+      JSON.stringify(hashes),
+    ]);
+  }
+
+  async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {
+    return (await this.rows<EventRow>("eventsSince", [userId, afterId, limit])).map(toStoredEvent);
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<StoredEvent[]> {
+    return (await this.rows<EventRow>("eventsAfter", [afterId, limit])).map(toStoredEvent);
+  }
+
+  async oldestEventId(): Promise<number | undefined> {
+    return (await this.row<{ id: number | null }>("oldestEventId", []))?.id ?? undefined;
+  }
+
+  async pruneEvents(olderThan: number): Promise<number> {
+    const pruned = await this.run("pruneEvents", [olderThan]);
+    await this.run("pruneMemberships", []);
+    return pruned;
+  }
+
+  async ping(): Promise<void> {
+    await this.rows("ping", []);
+  }
+
+  /** Chat rows with their current members, in two queries whatever the number of chats. */
+  private async toChats(rows: ChatRow[]): Promise<Chat[]> {
+    if (rows.length === 0) return [];
+    const members = membersByChat(
+      await this.rows<{ chatId: number; userId: number }>("membersOfChats", [
+        JSON.stringify(rows.map((row) => row.id)),
+      ]),
+    );
+    return rows.map((row) => toChat(row, members.get(row.id) ?? []));
+  }
+}

@@ -1,0 +1,128 @@
+// The event protocol as db/plan.ts decides it for both stores: which events a write appends, in
+// which order, to whom, and the membership periods they open and close. The stores run these
+// plans; the feature suites check the same protocol end to end on each of them.
+import { expect, test } from "bun:test";
+import {
+  planChatChange,
+  planChatDeletion,
+  planNewChat,
+  planNewUser,
+  type RowWrite,
+  type State,
+} from "../../db/plan.ts";
+import type { ChatRow } from "../../db/rows.ts";
+
+const now = Date.UTC(2026, 0, 1);
+const [alice, bob, carol, dave] = [1, 2, 3, 4];
+const channel: ChatRow = {
+  id: 7,
+  workspaceId: 1,
+  type: "private_channel",
+  name: "plans",
+  ownerId: alice,
+  lastMessageId: null,
+  createdAt: now,
+};
+const state = (members: number[], row: ChatRow = channel): State => ({
+  now,
+  nextEventId: 100,
+  ids: {},
+  chat: { row, members },
+});
+/** Each event as "id type user" (user "*" for a chat event), in the plan's order. */
+const eventsOf = (plan: { events: { id: number; type: string; userId: number | null }[] }) =>
+  plan.events.map((event) => `${event.id} ${event.type} ${event.userId ?? "*"}`);
+const periodsOf = (plan: { rows: RowWrite[] }) =>
+  plan.rows.filter((row) => row.kind.startsWith("member."));
+
+test("a change tells the removed first, then those who stay, then the added, each once", () => {
+  const plan = planChatChange(state([alice, bob, carol]), {
+    name: "plans 2",
+    add: [dave],
+    remove: [bob],
+  });
+  expect(eventsOf(plan)).toEqual([
+    "100 chat.removed 2",
+    "101 chat.updated *",
+    "102 chat.created 4",
+  ]);
+  expect(plan.value).toMatchObject({ name: "plans 2", members: [alice, carol, dave] });
+  // The removed member learns only that the chat is gone; the added one gets it whole.
+  expect(JSON.parse(plan.events[0]?.json ?? "").data).toEqual({ id: 7 });
+  expect(JSON.parse(plan.events[2]?.json ?? "").data).toEqual(
+    JSON.parse(plan.events[1]?.json ?? "").data,
+  );
+});
+
+test("a removal closes the member's period at its chat.removed, an addition opens one at its chat.created", () => {
+  const plan = planChatChange(state([alice, bob]), { add: [carol], remove: [bob] });
+  expect(periodsOf(plan)).toEqual([
+    { kind: "member.close", chatId: 7, userId: bob, untilEventId: 100 },
+    { kind: "member.open", chatId: 7, userId: carol, sinceEventId: 102, at: now },
+  ]);
+});
+
+test("a change that changes nothing appends nothing and writes nothing", () => {
+  const plan = planChatChange(state([alice, bob]), { name: "plans", add: [bob], remove: [dave] });
+  expect(plan.rows).toEqual([]);
+  expect(plan.events).toEqual([]);
+});
+
+test("when the last member is removed there is nobody left to tell of the update", () => {
+  const plan = planChatChange(state([alice]), { remove: [alice], ownerId: bob });
+  expect(eventsOf(plan)).toEqual(["100 chat.removed 1"]);
+});
+
+test("a change to a chat that is gone is refused as not found", () => {
+  expect(() => planChatChange({ now, nextEventId: 1, ids: {} }, { add: [bob] })).toThrow(
+    "no such chat",
+  );
+});
+
+test("a new chat opens each member's period at their own chat.created, creator first, and its first event is its activity", () => {
+  const plan = planNewChat(
+    { now, nextEventId: 40, ids: { chats: 9 } },
+    { workspaceId: 1, type: "group", name: null, ownerId: carol, memberIds: [carol, alice, bob] },
+  );
+  expect(eventsOf(plan)).toEqual(["40 chat.created 3", "41 chat.created 1", "42 chat.created 2"]);
+  expect(plan.rows[0]).toMatchObject({ kind: "chat.insert", activityEventId: 40 });
+  expect(periodsOf(plan).map((row) => row.kind)).toEqual([
+    "member.open",
+    "member.open",
+    "member.open",
+  ]);
+  expect(plan.value.members).toEqual([alice, bob, carol]);
+});
+
+test("deleting a chat tells each member and closes their periods before the row goes", () => {
+  const plan = planChatDeletion(state([alice, bob]), 7);
+  expect(eventsOf(plan)).toEqual(["100 chat.removed 1", "101 chat.removed 2"]);
+  expect(plan.rows.map((row) => row.kind)).toEqual([
+    "event.append",
+    "member.close",
+    "event.append",
+    "member.close",
+    "chat.delete",
+  ]);
+});
+
+test("the first user of a new workspace owns it, and one who joins an ownerless workspace takes it", () => {
+  const input = { fullname: "Alice", email: "Alice@Acme.test", passwordHash: "h" };
+  const created = planNewUser(
+    { now, nextEventId: 1, ids: { users: 5, workspaces: 2 } },
+    { ...input, workspace: { name: "acme" } },
+  );
+  expect(created.value.workspace).toMatchObject({ id: 2, ownerId: 5 });
+  expect(created.rows.map((row) => row.kind)).toEqual(["workspace.insert", "user.insert"]);
+  const joined = planNewUser(
+    {
+      now,
+      nextEventId: 1,
+      ids: { users: 6 },
+      workspace: { id: 2, name: "acme", ownerId: null, createdAt: now },
+    },
+    { ...input, workspace: { id: 2 } },
+  );
+  expect(joined.value.workspace.ownerId).toBe(6);
+  expect(joined.rows.map((row) => row.kind)).toEqual(["workspace.owner", "user.insert"]);
+});
