@@ -106,9 +106,12 @@ async function serve(config: Config, source: string): Promise<void> {
   });
 
   // Events older than the retention window are dropped; clients that far behind get `reset`.
+  // Tickets past their minute go too, used or not.
   const retentionMs = durationMs(config.realtime.eventRetention);
   const prune = () =>
-    db.pruneEvents(Date.now() - retentionMs).catch((error) => console.error("prune failed", error));
+    Promise.all([db.pruneEvents(Date.now() - retentionMs), db.pruneTickets(Date.now())]).catch(
+      (error) => console.error("prune failed", error),
+    );
   await prune();
   const pruner = setInterval(prune, hourMs);
 

@@ -30,12 +30,14 @@ import {
 import type {
   ChatAccess,
   ChatChange,
+  FileRef,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
   Sent,
   Store,
+  Ticket,
   UserRecord,
   Written,
 } from "../store.ts";
@@ -47,6 +49,7 @@ import {
   files,
   invites,
   settings,
+  tickets,
   uploads,
   users,
   workspaces,
@@ -496,6 +499,9 @@ export class PostgresStore implements Store {
     });
     const column = <T>(pick: (item: (typeof prepared)[number]) => T) => prepared.map(pick);
 
+    const attached = prepared.flatMap(({ input, message }) =>
+      (input.fileRefs ?? []).map((file, position) => ({ id: message.id, position, file })),
+    );
     const stored = await this.sql.begin(async (tx) => {
       const [, rows] = await Promise.all([
         tx`select last from event_counter where id = 1 for update`,
@@ -542,6 +548,17 @@ export class PostgresStore implements Store {
           select numbered.id as message_id, counter.base + numbered.n as event_id
             from numbered, counter`,
       ]);
+      // Only what was stored: a send refused or repeated must not index its files.
+      const storedIds = new Set(rows.map((row) => Number(row.message_id)));
+      const files = attached.filter((entry) => storedIds.has(entry.id));
+      if (files.length > 0) {
+        await tx`
+          insert into message_files (message_id, position, workspace_id, hash)
+          select * from unnest(
+            ${files.map((f) => f.id)}::int8[], ${files.map((f) => f.position)}::int4[],
+            ${files.map((f) => f.file.workspaceId)}::int4[], ${files.map((f) => f.file.hash)}::text[]
+          )`;
+      }
       return rows;
     });
 
@@ -614,6 +631,42 @@ export class PostgresStore implements Store {
       .select({ hash: files.hash, ext: files.ext })
       .from(files)
       .where(and(eq(files.workspaceId, workspaceId), inArray(files.hash, hashes)));
+  }
+
+  async canReadFile(userId: number, file: FileRef): Promise<boolean> {
+    const [row] = await this.sql<{ found: boolean }[]>`
+      select exists (
+        select 1 from files f join uploads u on u.file_id = f.id
+         where f.workspace_id = ${file.workspaceId} and f.hash = ${file.hash}
+           and u.uploaded_by = ${userId}
+        union all
+        select 1 from message_files mf
+          join messages msg on msg.id = mf.message_id
+          join chats c on c.id = msg.chat_id
+         where mf.workspace_id = ${file.workspaceId} and mf.hash = ${file.hash}
+           and (c.type = 'public_channel'
+                or exists (select 1 from chat_members m
+                            where m.chat_id = c.id and m.user_id = ${userId}
+                              and m.until_event_id is null))
+      ) as found`;
+    return row?.found === true;
+  }
+
+  async createTicket(ticket: Ticket): Promise<void> {
+    await this.db.insert(tickets).values(ticket);
+  }
+
+  async consumeTicket(id: string): Promise<Ticket | undefined> {
+    const [ticket] = await this.db.delete(tickets).where(eq(tickets.id, id)).returning();
+    return ticket;
+  }
+
+  async pruneTickets(now: number): Promise<number> {
+    const pruned = await this.db
+      .delete(tickets)
+      .where(lt(tickets.expiresAt, now))
+      .returning({ id: tickets.id });
+    return pruned.length;
   }
 
   async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {

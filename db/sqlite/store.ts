@@ -29,12 +29,14 @@ import {
 import type {
   ChatAccess,
   ChatChange,
+  FileRef,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
   Sent,
   Store,
+  Ticket,
   UserRecord,
   Written,
 } from "../store.ts";
@@ -47,6 +49,7 @@ import {
   files,
   invites,
   settings,
+  tickets,
   uploads,
   users,
   workspaces,
@@ -171,6 +174,9 @@ export class SqliteStore implements Store {
       ),
       insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
         "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
+      ),
+      insertMessageFile: sqlite.query<never, [number, number, number, string]>(
+        "insert into message_files (message_id, position, workspace_id, hash) values (?, ?, ?, ?)",
       ),
       touchChat: sqlite.query<never, [number, number, number]>(
         "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
@@ -570,6 +576,9 @@ export class SqliteStore implements Store {
       return existing ? { value: rowToMessage(existing), events: [], created: false } : undefined;
     }
     const message = rowToMessage(row);
+    for (const [position, file] of (input.fileRefs ?? []).entries()) {
+      statements.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
+    }
     const data = JSON.stringify(message);
     const { id } = statements.insertEvent.get(
       "message.created",
@@ -638,6 +647,43 @@ export class SqliteStore implements Store {
       .from(files)
       .where(and(eq(files.workspaceId, workspaceId), inArray(files.hash, hashes)))
       .all();
+  }
+
+  async canReadFile(userId: number, file: FileRef): Promise<boolean> {
+    const row = this.sqlite
+      .query<{ found: number }, { user: number; workspace: number; hash: string }>(
+        `select exists (
+           select 1 from files f join uploads u on u.file_id = f.id
+            where f.workspace_id = $workspace and f.hash = $hash and u.uploaded_by = $user
+           union all
+           select 1 from message_files mf
+             join messages msg on msg.id = mf.message_id
+             join chats c on c.id = msg.chat_id
+            where mf.workspace_id = $workspace and mf.hash = $hash
+              and (c.type = 'public_channel'
+                   or exists (select 1 from chat_members m
+                               where m.chat_id = c.id and m.user_id = $user
+                                 and m.until_event_id is null))
+         ) as found`,
+      )
+      .get({ user: userId, workspace: file.workspaceId, hash: file.hash });
+    return row?.found === 1;
+  }
+
+  async createTicket(ticket: Ticket): Promise<void> {
+    this.db.insert(tickets).values(ticket).run();
+  }
+
+  async consumeTicket(id: string): Promise<Ticket | undefined> {
+    return this.db.delete(tickets).where(eq(tickets.id, id)).returning().get();
+  }
+
+  async pruneTickets(now: number): Promise<number> {
+    return this.db
+      .delete(tickets)
+      .where(lt(tickets.expiresAt, now))
+      .returning({ id: tickets.id })
+      .all().length;
   }
 
   async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {

@@ -1,12 +1,14 @@
 // Accounts and workspaces: sign-up, sign-in, invites, the people of a workspace.
 import type { Ctx, Deps } from "../../context.ts";
 import { conflict, forbidden, unauthorized } from "../../errors.ts";
+import { type Credential, issueTicket } from "./auth.ts";
 import type {
   ChangePasswordBody,
   Invite,
   Me,
   SigninBody,
   SignupBody,
+  Ticket,
   User,
   Workspace,
 } from "./model.ts";
@@ -93,4 +95,10 @@ export async function createInvite(ctx: Ctx): Promise<Invite> {
 
 export function listUsers(ctx: Ctx): Promise<User[]> {
   return ctx.db.listUsers(ctx.user.workspaceId);
+}
+
+/** A single-use ticket that opens one WebSocket or event stream: no URL needs the session token. */
+export async function createTicket(ctx: Ctx, credential: Credential): Promise<Ticket> {
+  const { ticket, expiresAt } = await issueTicket(ctx, credential);
+  return { ticket, expiresAt: new Date(expiresAt).toISOString() };
 }

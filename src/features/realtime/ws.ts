@@ -91,24 +91,30 @@ function parseFrame(message: string | Buffer): unknown {
  * tenth of the send path's time in a profile, for nothing this protocol uses.
  */
 export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
-  new Elysia({ name: "websocket" }).use(authenticated(deps, { queryToken: true })).get(
-    "/api/ws",
-    ({ request, server, user, query }) => {
-      const ip = requestIp(server, request, deps.config.server.trustedProxies);
-      deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
-      const data = new SocketSession({ ...deps, user }, parseSince(query.since));
-      if (!server?.upgrade(request, { data })) {
-        throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
-      }
-      // Bun answers an upgraded request itself; the handler returns nothing.
-      return undefined;
-    },
-    {
-      query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
-      // Documented by hand in src/ops/openapi.ts, as the generator cannot describe an upgrade.
-      detail: { hide: true },
-    },
-  );
+  new Elysia({ name: "websocket" })
+    .use(authenticated(deps, { queryToken: true, ticket: true }))
+    .get(
+      "/api/ws",
+      ({ request, server, user, query }) => {
+        const ip = requestIp(server, request, deps.config.server.trustedProxies);
+        deps.limits.take(`connects:ip:${ip}`, deps.config.limits.connects);
+        const data = new SocketSession({ ...deps, user }, parseSince(query.since));
+        if (!server?.upgrade(request, { data })) {
+          throw badRequest("this route speaks WebSocket: send an Upgrade: websocket request");
+        }
+        // Bun answers an upgraded request itself; the handler returns nothing.
+        return undefined;
+      },
+      {
+        query: t.Object({
+          token: t.Optional(t.String()),
+          ticket: t.Optional(t.String()),
+          since: t.Optional(t.String()),
+        }),
+        // Documented by hand in src/ops/openapi.ts, as the generator cannot describe an upgrade.
+        detail: { hide: true },
+      },
+    );
 
 /**
  * One socket's handlers, kept for its lifetime on its data: they hold the user and the deps, not
