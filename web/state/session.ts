@@ -24,7 +24,7 @@ export class Session {
     this.current = rules.initialState(me, workspace);
     this.outboxKey = `chat.outbox.${me.id}`;
     this.api = new Api(token, signOut);
-    this.live = new LiveConnection(token, {
+    this.live = new LiveConnection(() => this.api.ticket(), {
       ready: () => this.reload(),
       event: (event) => {
         this.update((s) => rules.applyEvent(s, event));
@@ -166,6 +166,7 @@ export class Session {
       this.api.users(),
       this.api.chats(),
       this.api.presence(),
+      this.api.refreshDownloadToken(),
     ]);
     this.update((s) => rules.loaded(s, users, chats, presence.online));
     const open = this.current.openChatId;
@@ -173,6 +174,8 @@ export class Session {
   }
 
   private async loadHistory(chatId: number, older: boolean): Promise<void> {
+    // A tab left open for a day still shows its images: the token is renewed before it ends.
+    await this.api.refreshDownloadToken();
     const before = older ? this.current.messages[chatId]?.items[0]?.id : undefined;
     const page = await this.api.history(chatId, { before, limit: historyPage });
     this.update((s) => rules.historyLoaded(s, chatId, page, { older, limit: historyPage }));
