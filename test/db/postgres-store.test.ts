@@ -185,3 +185,19 @@ test("the private-files migration indexes the files of messages stored before it
     await old.drop();
   }
 });
+
+test("a ticket is taken once when two instances race for it", async () => {
+  const tickets = Array.from({ length: 20 }, (_, i) => `race-${i}-${crypto.randomUUID()}`);
+  for (const id of tickets) {
+    await first.createTicket({
+      id,
+      userId: user.id,
+      tokenVersion: 0,
+      expiresAt: Date.now() + 60_000,
+    });
+  }
+  const taken = await Promise.all(
+    tickets.flatMap((id) => [first.consumeTicket(id), second.consumeTicket(id)]),
+  );
+  expect(taken.filter((ticket) => ticket !== undefined)).toHaveLength(tickets.length);
+});
