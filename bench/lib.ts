@@ -19,6 +19,53 @@ export type Running = {
   dir: string;
 };
 
+/** Our server from source: what `bun run start` runs, without the wrapper whose CPU is not its. */
+export const oursFromSource = [process.execPath, join(repo, "src/main.ts")];
+/** The references: a Bun.serve relay that does nothing else, and a Node + ws server. */
+export const ceilingCommand = [process.execPath, join(repo, "bench/servers/ceiling.ts")];
+export const peerCommand = ["node", join(repo, "bench/servers/peer.mjs")];
+
+/** Builds web/dist, which the server imports (it is not in git). */
+export function buildWebApp() {
+  const build = Bun.spawnSync([process.execPath, "scripts/build-web.ts"], { cwd: repo });
+  if (build.exitCode !== 0) throw new Error(`web app build failed: ${build.stderr}`);
+}
+
+/** Starts a server, runs `body` against it, and stops it whatever happens. */
+export async function withServer<T>(
+  start: () => Promise<Running>,
+  body: (server: Running) => Promise<T>,
+): Promise<T> {
+  const server = await start();
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** This machine's range of local ports for client sockets (`net.ipv4.ip_local_port_range`). */
+export function localPortRange(): [low: number, high: number] {
+  const [low = 32768, high = 60999] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return [low, high];
+}
+
+/** A median run, by `key`: on this shared machine a single run moves with any hiccup. */
+export function medianBy<T>(runs: T[], key: (run: T) => number): T {
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor(sorted.length / 2)] as T;
+}
+
+/** A whole number for people: 19,000. */
+export const count = (n: number) => Math.round(n).toLocaleString("en-US");
+/** A figure in the report: whole above 100 (1,133,675), two decimals below (34.61). */
+export const figure = (n: number) => (n >= 100 ? count(n) : n.toFixed(2));
+/** A share of a core: 99%. */
+export const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+
 export async function freePort(): Promise<number> {
   const server = Bun.serve({ port: 0, fetch: () => new Response() });
   const port = server.port as number;
@@ -219,11 +266,10 @@ export async function prepareOurs(base: string, people: number, chats: number, p
 }
 
 /**
- * `people` users in one workspace, in group chats of ten, written straight into a store (SQLite
- * or PostgreSQL) with tokens minted here: no Argon2 for thousands of people. `index` is the
- * chat's position, the room the references use.
+ * `people` users in one new workspace named `domain`, written straight into a store (SQLite or
+ * PostgreSQL): no Argon2 for thousands of people. Returns the workspace and the users' ids.
  */
-export async function seedChatsOfTen(store: Store, people: number, domain: string) {
+export async function seedPeople(store: Store, people: number, domain: string) {
   const first = await store.createUser({
     fullname: "U0",
     email: `u0@${domain}`,
@@ -232,22 +278,28 @@ export async function seedChatsOfTen(store: Store, people: number, domain: strin
   });
   const ids = [first.user.id];
   for (let i = 1; i < people; i++) {
-    ids.push(
-      (
-        await store.createUser({
-          fullname: `U${i}`,
-          email: `u${i}@${domain}`,
-          passwordHash: "not used",
-          workspace: { id: first.workspace.id },
-        })
-      ).user.id,
-    );
+    const { user } = await store.createUser({
+      fullname: `U${i}`,
+      email: `u${i}@${domain}`,
+      passwordHash: "not used",
+      workspace: { id: first.workspace.id },
+    });
+    ids.push(user.id);
   }
+  return { workspaceId: first.workspace.id, ids };
+}
+
+/**
+ * `people` users in one workspace, in group chats of ten, written straight into a store with
+ * tokens minted here. `index` is the chat's position, the room the references use.
+ */
+export async function seedChatsOfTen(store: Store, people: number, domain: string) {
+  const { workspaceId, ids } = await seedPeople(store, people, domain);
   const clients: { token: string; room: number; index: number }[] = [];
   for (let c = 0; c * 10 < ids.length; c++) {
     const members = ids.slice(c * 10, c * 10 + 10);
     const chat = await store.createChat({
-      workspaceId: first.workspace.id,
+      workspaceId,
       type: "group",
       name: null,
       ownerId: members[0] as number,
@@ -446,17 +498,3 @@ export function sustainedStep(steps: StepResult[]): StepResult | undefined {
       undefined,
     );
 }
-
-/** One line of the report's table: our figure against a reference, measured in the same run. */
-export type Row = {
-  scenario: string;
-  measure: string;
-  ours: number;
-  reference: number;
-  referenceName: string;
-  /** The ratio aimed at; none for a row that is only measured. */
-  target?: number;
-  serverCpu: number;
-  loadCpu: number;
-  note?: string;
-};

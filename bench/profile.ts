@@ -5,11 +5,19 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../db/sqlite/store.ts";
-import { prepareOurs, repo, runLoad, seedChatsOfTen, seedHistory, startOurs } from "./lib.ts";
+import {
+  buildWebApp,
+  oursFromSource,
+  prepareOurs,
+  repo,
+  runLoad,
+  seedChatsOfTen,
+  seedHistory,
+  startOurs,
+} from "./lib.ts";
 
 const scenario = process.argv[2];
-// The server imports the built web app.
-Bun.spawnSync([process.execPath, "scripts/build-web.ts"], { cwd: repo, stdout: "ignore" });
+buildWebApp();
 const profileDir = mkdtempSync(join(tmpdir(), "chat-profile-"));
 const command = [
   process.execPath,
@@ -23,7 +31,7 @@ const loads: Record<string, () => Promise<unknown>> = {
     // Users and chats are made by an unprofiled server: the profiler weighs each sample by the
     // time since the last, so the idle gaps between sign-ups would swamp the load.
     const database = join(mkdtempSync(join(tmpdir(), "chat-profile-durable-")), "chat.db");
-    const setup = await startOurs([process.execPath, join(repo, "src/main.ts")], { database });
+    const setup = await startOurs(oursFromSource, { database });
     const { users, chatIds } = await prepareOurs(setup.url, 40, 4, 10);
     await setup.stop("SIGTERM");
     const server = await startOurs(command, { database });

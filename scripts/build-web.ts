@@ -1,7 +1,9 @@
 // Builds the web app (web/index.html and all it imports) into web/dist, and writes
 // web/dist/assets.ts, which imports every output file so that the server, and the compiled
-// binary, carry them. Run before the server starts, the tests, and `bun run build`.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+// binary, carry them. Run before the server starts, the tests, and `bun run build`. Last it writes
+// web/dist/manifest.json, the list a server running from the source reloads its files by when
+// web/dist is rebuilt under it (src/web.ts): its presence means the build is complete.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
 const root = join(import.meta.dir, "..");
@@ -33,6 +35,9 @@ export async function buildWeb(): Promise<string[]> {
     "",
   ];
   writeFileSync(join(outdir, "assets.ts"), lines.join("\n"));
+  // Renamed into place, so that a reader never sees half of it.
+  writeFileSync(join(outdir, "manifest.json.tmp"), JSON.stringify(files));
+  renameSync(join(outdir, "manifest.json.tmp"), join(outdir, "manifest.json"));
   return files;
 }
 

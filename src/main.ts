@@ -112,8 +112,7 @@ async function serve(config: Config, source: string): Promise<void> {
     Promise.all([db.pruneEvents(Date.now() - retentionMs), db.pruneTickets(Date.now())]).catch(
       (error) => console.error("prune failed", error),
     );
-  await prune();
-  const pruner = setInterval(prune, hourMs);
+  let pruner: ReturnType<typeof setInterval> | undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -130,8 +129,11 @@ async function serve(config: Config, source: string): Promise<void> {
     await db.close();
     process.exit(0);
   };
+  // Before the first prune, which takes a while on PostgreSQL: a stop during it is still graceful.
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  await prune();
+  if (!stopping) pruner = setInterval(prune, hourMs);
 }
 
 async function run(argv: string[]): Promise<number> {

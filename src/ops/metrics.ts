@@ -115,5 +115,12 @@ export const metricsRoute = (deps: { db: Store; hub: LocalHub; metrics: Metrics 
         headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
       });
     },
-    { detail: { tags: ["Operations"], summary: "Prometheus metrics", security: [] } },
+    {
+      detail: {
+        tags: ["Operations"],
+        summary: "Prometheus metrics",
+        security: [],
+        responses: { 200: { description: "The Prometheus text format, version 0.0.4" } },
+      },
+    },
   );

@@ -77,7 +77,7 @@ const documentedResponses = "x-documented-responses";
 /**
  * Response schemas for the document only, not checked at run time: for hot routes whose bodies
  * our own typed mappers build. Checking each of 50 messages of a history page cost about a
- * quarter of the read (docs/benchmarks.md).
+ * quarter of the read (docs/performance.md).
  */
 export const documentedOnly = (response: Record<number, unknown>) => ({
   [documentedResponses]: response,

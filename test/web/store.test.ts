@@ -4,8 +4,15 @@ import type { Chat, Event, Message, User } from "../../web/state/store.ts";
 import {
   acknowledged,
   applyEvent,
+  canSend,
+  chatGone,
   chatsByActivity,
   chatTitle,
+  dayDividers,
+  dayLabel,
+  drafted,
+  draftsRestored,
+  fileRemoved,
   historyLoaded,
   initialState,
   linkify,
@@ -15,8 +22,11 @@ import {
   queued,
   refused,
   type State,
+  sent,
   typingIn,
   typingSeen,
+  uploadFinished,
+  uploadStarted,
 } from "../../web/state/store.ts";
 
 const user = (id: number, fullname: string): User => ({
@@ -190,5 +200,92 @@ describe("the web app's state", () => {
       { text: ". and <b>this</b>" },
     ]);
     expect(linkify("javascript:alert(1)")).toEqual([{ text: "javascript:alert(1)" }]);
+  });
+
+  test("a file uploaded in one chat joins that chat's draft, even when another chat is open by then", () => {
+    const file = { url: "/api/files/1/ab/cd/x.txt", name: "x.txt", size: 1, type: "text/plain" };
+    let state = drafted(openChat(start(), 10), 10, "see the file");
+    state = uploadStarted(state, { id: "u1", chatId: 10, fraction: 0 });
+    expect(canSend(state, 10)).toBe(false);
+    state = openChat(state, 11);
+    state = uploadFinished(state, "u1", [file]);
+    expect(state.uploads).toEqual([]);
+    expect(state.drafts[10]).toEqual({ text: "see the file", files: [file] });
+    expect(state.drafts[11]).toBeUndefined();
+    expect(canSend(state, 10)).toBe(true);
+  });
+
+  test("a failed upload adds nothing; an empty draft cannot be sent and is forgotten", () => {
+    let state = uploadStarted(start(), { id: "u1", chatId: 10, fraction: 0 });
+    state = uploadFinished(state, "u1", []);
+    expect(state.drafts).toEqual({});
+    state = drafted(state, 10, "   ");
+    expect(canSend(state, 10)).toBe(false);
+    state = drafted(state, 10, "");
+    expect(state.drafts).toEqual({});
+    const file = { url: "/api/files/1/ab/cd/y.png", name: "y.png", size: 1, type: "image/png" };
+    state = uploadFinished(uploadStarted(state, { id: "u2", chatId: 10, fraction: 0 }), "u2", [
+      file,
+    ]);
+    expect(canSend(state, 10)).toBe(true);
+    expect(fileRemoved(state, 10, file.url).drafts).toEqual({});
+  });
+
+  test("sending a draft queues it and empties only that chat's draft", () => {
+    let state = drafted(drafted(start(), 10, "hello"), 11, "later");
+    const pending: PendingMessage = {
+      clientId: "c-3",
+      chatId: 10,
+      content: "hello",
+      files: [],
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    state = sent(state, pending);
+    expect(state.pending).toEqual([pending]);
+    expect(state.drafts).toEqual({ 11: { text: "later", files: [] } });
+  });
+
+  test("drafts of chats that are gone are dropped on load and on chat.removed", () => {
+    let state = draftsRestored(start(), {
+      10: { text: "kept", files: [] },
+      99: { text: "gone", files: [] },
+    });
+    state = loaded(state, [alice, bob], [chat(10, [1, 2])], []);
+    expect(Object.keys(state.drafts)).toEqual(["10"]);
+    state = applyEvent(state, { id: 9, type: "chat.removed", chatId: 10, data: { id: 10 } });
+    expect(state.drafts).toEqual({});
+  });
+
+  test("a chat named by the URL stays open once loaded if it is ours, and opens nothing if not", () => {
+    const workspace = { id: 1, name: "Acme", ownerId: 1, createdAt: "2026-01-01T00:00:00.000Z" };
+    const ours = loaded(initialState(alice, workspace, 10), [alice, bob], [chat(10, [1, 2])], []);
+    expect(ours.openChatId).toBe(10);
+    const other = loaded(initialState(alice, workspace, 77), [alice], [chat(10, [1, 2])], []);
+    expect(other.openChatId).toBeUndefined();
+    expect(other.notice).toBe(chatGone);
+    expect(ours.notice).toBeUndefined();
+    expect(openChat(ours, 77).openChatId).toBeUndefined();
+  });
+
+  test("days are labelled Today, Yesterday, or by their date, with the year only when not this year", () => {
+    const now = new Date(2026, 11, 7, 0, 30);
+    expect(dayLabel(new Date(2026, 11, 7, 0, 1), now)).toBe("Today");
+    expect(dayLabel(new Date(2026, 11, 6, 23, 59), now)).toBe("Yesterday");
+    const older = dayLabel(new Date(2026, 10, 20, 12), now);
+    expect(older).toContain("20");
+    expect(older).not.toContain("2026");
+    expect(dayLabel(new Date(2025, 11, 31, 12), now)).toContain("2025");
+  });
+
+  test("a divider comes before the first message of each day, and only there", () => {
+    const now = new Date(2026, 11, 7, 12);
+    const at = (day: number, hour: number) => new Date(2026, 11, day, hour).toISOString();
+    expect(dayDividers([at(1, 9), at(1, 18), at(6, 8), at(7, 1), at(7, 2)], now)).toEqual([
+      dayLabel(new Date(2026, 11, 1), now),
+      undefined,
+      "Yesterday",
+      "Today",
+      undefined,
+    ]);
   });
 });

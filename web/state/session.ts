@@ -1,7 +1,7 @@
 // One signed-in session: the state, the API, the live connection, and the verbs the views call.
 import { Api } from "./api.ts";
 import { LiveConnection } from "./live.ts";
-import type { Chat, PendingMessage, State } from "./store.ts";
+import type { Chat, Draft, FileInfo, PendingMessage, State } from "./store.ts";
 import * as rules from "./store.ts";
 
 export const historyPage = 50;
@@ -14,15 +14,18 @@ export class Session {
   private current: State;
   private readonly listeners = new Set<Listener>();
   private readonly outboxKey: string;
+  private readonly draftsKey: string;
 
   constructor(
     readonly token: string,
     me: rules.User,
     workspace: rules.Workspace,
     private readonly signOut: () => void,
+    openChatId?: number,
   ) {
-    this.current = rules.initialState(me, workspace);
+    this.current = rules.initialState(me, workspace, openChatId);
     this.outboxKey = `chat.outbox.${me.id}`;
+    this.draftsKey = `chat.drafts.${me.id}`;
     this.api = new Api(token, signOut);
     this.live = new LiveConnection(() => this.api.ticket(), {
       ready: () => this.reload(),
@@ -56,6 +59,12 @@ export class Session {
     // Messages typed before a reload (or while offline when the tab closed) are sent now.
     const saved = JSON.parse(localStorage.getItem(this.outboxKey) ?? "[]") as PendingMessage[];
     for (const pending of saved) this.update((s) => rules.queued(s, pending));
+    // Drafts, like the outbox, outlive the page.
+    const drafts = JSON.parse(localStorage.getItem(this.draftsKey) ?? "{}") as Record<
+      number,
+      Draft
+    >;
+    this.update((s) => rules.draftsRestored(s, drafts));
     this.live.restore(saved);
     this.live.connect();
   }
@@ -80,8 +89,8 @@ export class Session {
 
   async openChat(chatId: number | undefined): Promise<void> {
     this.update((s) => rules.openChat(s, chatId));
-    if (chatId !== undefined && !this.current.messages[chatId])
-      await this.loadHistory(chatId, false);
+    const open = this.current.openChatId;
+    if (open !== undefined && !this.current.messages[open]) await this.loadHistory(open, false);
   }
 
   async loadOlder(chatId: number): Promise<void> {
@@ -90,16 +99,42 @@ export class Session {
     await this.loadHistory(chatId, true);
   }
 
-  send(chatId: number, content: string, files: string[] = []): void {
+  draft(chatId: number, text: string): void {
+    this.update((s) => rules.drafted(s, chatId, text));
+  }
+
+  removeFile(chatId: number, url: string): void {
+    this.update((s) => rules.fileRemoved(s, chatId, url));
+  }
+
+  /** Uploads files into the chat's draft; they are sent with it, never with another message. */
+  async attach(chatId: number, files: File[]): Promise<void> {
+    const id = crypto.randomUUID();
+    this.update((s) => rules.uploadStarted(s, { id, chatId, fraction: 0 }));
+    let uploaded: FileInfo[] = [];
+    try {
+      uploaded = await this.api.upload(files, (fraction) =>
+        this.update((s) => rules.uploadProgressed(s, id, fraction)),
+      );
+    } finally {
+      this.update((s) => rules.uploadFinished(s, id, uploaded));
+    }
+  }
+
+  /** Sends the chat's draft, unless it is empty or a file of it is still uploading. */
+  send(chatId: number): boolean {
+    if (!rules.canSend(this.current, chatId)) return false;
+    const draft = this.current.drafts[chatId] ?? rules.emptyDraft;
     const pending: PendingMessage = {
       clientId: crypto.randomUUID(),
       chatId,
-      content,
-      files,
+      content: draft.text.trim(),
+      files: draft.files.map((file) => file.url),
       createdAt: new Date().toISOString(),
     };
-    this.update((s) => rules.queued(s, pending));
+    this.update((s) => rules.sent(s, pending));
     this.live.send(pending);
+    return true;
   }
 
   discard(clientId: string): void {
@@ -190,6 +225,9 @@ export class Session {
         this.outboxKey,
         JSON.stringify(this.current.pending.filter((p) => !p.failed)),
       );
+    }
+    if (this.current.drafts !== before.drafts) {
+      localStorage.setItem(this.draftsKey, JSON.stringify(this.current.drafts));
     }
     for (const listener of this.listeners) listener(this.current);
   }

@@ -2,10 +2,11 @@
 // the views). Wire types come from the server's models, so a change of contract fails the build.
 import type { User, Workspace } from "../../src/features/accounts/model.ts";
 import type { Chat } from "../../src/features/chats/model.ts";
+import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Message } from "../../src/features/messages/model.ts";
 import type { Event } from "../../src/features/realtime/events.ts";
 
-export type { Chat, Event, Message, User, Workspace };
+export type { Chat, Event, FileInfo, Message, User, Workspace };
 
 /** A message typed here and not yet acknowledged; `clientId` makes its resending safe. */
 export type PendingMessage = {
@@ -19,6 +20,12 @@ export type PendingMessage = {
 
 export type MessageList = { items: Message[]; hasOlder: boolean };
 
+/** What is typed and attached in a chat and not yet sent. */
+export type Draft = { text: string; files: FileInfo[] };
+
+/** Files on their way up; what they become belongs to the draft of the chat they were added in. */
+export type Upload = { id: string; chatId: number; fraction: number };
+
 export type State = {
   me: User;
   workspace: Workspace;
@@ -27,6 +34,8 @@ export type State = {
   /** Loaded history per chat, oldest first. */
   messages: Record<number, MessageList>;
   pending: PendingMessage[];
+  drafts: Record<number, Draft>;
+  uploads: Upload[];
   unread: Record<number, number>;
   /** chatId → userId → when the indicator lapses (ms). */
   typing: Record<number, Record<number, number>>;
@@ -44,7 +53,11 @@ export type State = {
 
 export const typingShownMs = 5000;
 
-export function initialState(me: User, workspace: Workspace): State {
+/** Said when a URL (a link, Back, a reload) names a chat this user cannot open. */
+export const chatGone = "That chat is gone, or you are not in it.";
+
+/** `openChatId`: the chat the page's URL names, kept once the chats are loaded if it is one. */
+export function initialState(me: User, workspace: Workspace, openChatId?: number): State {
   return {
     me,
     workspace,
@@ -52,12 +65,14 @@ export function initialState(me: User, workspace: Workspace): State {
     chats: {},
     messages: {},
     pending: [],
+    drafts: {},
+    uploads: [],
     unread: {},
     typing: {},
     online: {},
     activity: {},
     activitySeq: 0,
-    openChatId: undefined,
+    openChatId,
     lastEventId: 0,
     connection: "connecting",
     notice: undefined,
@@ -70,6 +85,7 @@ export function loaded(state: State, users: User[], chats: Chat[], online: numbe
     state.openChatId !== undefined && chats.some((chat) => chat.id === state.openChatId)
       ? state.openChatId
       : undefined;
+  const notice = openChatId === state.openChatId ? state.notice : chatGone;
   const ids = new Set(chats.map((chat) => chat.id));
   return {
     ...state,
@@ -78,11 +94,13 @@ export function loaded(state: State, users: User[], chats: Chat[], online: numbe
     // History is reloaded when a chat is opened; what was loaded may have gaps after a reset.
     messages: {},
     unread: Object.fromEntries(Object.entries(state.unread).filter(([id]) => ids.has(Number(id)))),
+    drafts: Object.fromEntries(Object.entries(state.drafts).filter(([id]) => ids.has(Number(id)))),
     online: Object.fromEntries(online.map((id) => [id, true as const])),
     // The server lists chats latest activity first.
     activity: Object.fromEntries(chats.map((chat, i) => [chat.id, chats.length - i])),
     activitySeq: chats.length,
     openChatId,
+    notice,
   };
 }
 
@@ -113,8 +131,10 @@ export function historyLoaded(
   };
 }
 
+/** Opens a chat; one not (or no longer) ours, as an old URL may name, opens nothing. */
 export function openChat(state: State, chatId: number | undefined): State {
   if (chatId === undefined) return { ...state, openChatId: undefined };
+  if (!state.chats[chatId]) return { ...state, openChatId: undefined, notice: chatGone };
   const { [chatId]: _, ...unread } = state.unread;
   return { ...state, openChatId: chatId, unread };
 }
@@ -136,11 +156,13 @@ export function applyEvent(state: State, event: Event): State {
       const { [event.chatId]: _chat, ...chats } = next.chats;
       const { [event.chatId]: _messages, ...messages } = next.messages;
       const { [event.chatId]: _unread, ...unread } = next.unread;
+      const { [event.chatId]: _draft, ...drafts } = next.drafts;
       return {
         ...next,
         chats,
         messages,
         unread,
+        drafts,
         pending: next.pending.filter((p) => p.chatId !== event.chatId),
         openChatId: next.openChatId === event.chatId ? undefined : next.openChatId,
       };
@@ -184,6 +206,58 @@ function messageArrived(state: State, message: Message): State {
 
 export function queued(state: State, pending: PendingMessage): State {
   return { ...state, pending: [...state.pending, pending] };
+}
+
+/** The draft became this message: it is queued, and the chat's draft starts empty. */
+export function sent(state: State, pending: PendingMessage): State {
+  const { [pending.chatId]: _, ...drafts } = state.drafts;
+  return { ...queued(state, pending), drafts };
+}
+
+export const emptyDraft: Draft = { text: "", files: [] };
+
+function withDraft(state: State, chatId: number, draft: Draft): State {
+  const { [chatId]: _, ...drafts } = state.drafts;
+  const empty = draft.text === "" && draft.files.length === 0;
+  return { ...state, drafts: empty ? drafts : { ...drafts, [chatId]: draft } };
+}
+
+export function drafted(state: State, chatId: number, text: string): State {
+  return withDraft(state, chatId, { ...(state.drafts[chatId] ?? emptyDraft), text });
+}
+
+export function fileRemoved(state: State, chatId: number, url: string): State {
+  const draft = state.drafts[chatId] ?? emptyDraft;
+  return withDraft(state, chatId, { ...draft, files: draft.files.filter((f) => f.url !== url) });
+}
+
+/** Drafts kept from an earlier page load. */
+export function draftsRestored(state: State, drafts: Record<number, Draft>): State {
+  return { ...state, drafts: { ...drafts, ...state.drafts } };
+}
+
+export function uploadStarted(state: State, upload: Upload): State {
+  return { ...state, uploads: [...state.uploads, upload] };
+}
+
+export function uploadProgressed(state: State, id: string, fraction: number): State {
+  return {
+    ...state,
+    uploads: state.uploads.map((u) => (u.id === id ? { ...u, fraction } : u)),
+  };
+}
+
+/**
+ * An upload ended (`files` is empty if it failed): its files join the draft of the chat it was
+ * started in, whichever chat is open now, and wait there for that draft to be sent.
+ */
+export function uploadFinished(state: State, id: string, files: FileInfo[]): State {
+  const upload = state.uploads.find((u) => u.id === id);
+  if (!upload) return state;
+  const rest = { ...state, uploads: state.uploads.filter((u) => u.id !== id) };
+  if (files.length === 0 || !state.chats[upload.chatId]) return rest;
+  const draft = state.drafts[upload.chatId] ?? emptyDraft;
+  return withDraft(rest, upload.chatId, { ...draft, files: [...draft.files, ...files] });
 }
 
 /** The server stored it: the pending copy becomes the message (once, whatever arrives first). */
@@ -268,6 +342,47 @@ export function typingIn(state: State, chatId: number, now: number): User[] {
 
 export function pendingIn(state: State, chatId: number): PendingMessage[] {
   return state.pending.filter((p) => p.chatId === chatId);
+}
+
+export function uploadsIn(state: State, chatId: number): Upload[] {
+  return state.uploads.filter((u) => u.chatId === chatId);
+}
+
+/** A draft can be sent when it has text or files and none of its files is still uploading. */
+export function canSend(state: State, chatId: number): boolean {
+  const draft = state.drafts[chatId] ?? emptyDraft;
+  const hasContent = draft.text.trim() !== "" || draft.files.length > 0;
+  return hasContent && uploadsIn(state, chatId).length === 0;
+}
+
+const dayKey = (date: Date) => `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+
+/** "Today", "Yesterday", or the date (with its year when not this year), in local time. */
+export function dayLabel(date: Date, now: Date): string {
+  if (dayKey(date) === dayKey(now)) return "Today";
+  const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1);
+  if (dayKey(date) === dayKey(yesterday)) return "Yesterday";
+  return date.toLocaleDateString(undefined, {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+    ...(date.getFullYear() !== now.getFullYear() && { year: "numeric" }),
+  });
+}
+
+/**
+ * For times in order, the day divider to show before each: its label where a new local day
+ * begins, else undefined.
+ */
+export function dayDividers(times: string[], now: Date): (string | undefined)[] {
+  let previous = "";
+  return times.map((iso) => {
+    const date = new Date(iso);
+    const key = dayKey(date);
+    if (key === previous) return undefined;
+    previous = key;
+    return dayLabel(date, now);
+  });
 }
 
 function withoutTyping(typing: State["typing"], chatId: number, userId: number): State["typing"] {

@@ -1,6 +1,7 @@
 // The app: signed out, the auth screen; signed in, the workspace. The token survives reloads.
 import { useEffect, useState } from "preact/hooks";
 import { Api } from "../state/api.ts";
+import { chatIdFromPath } from "../state/route.ts";
 import { Session } from "../state/session.ts";
 import { AuthScreen } from "./auth.tsx";
 import { WorkspaceView } from "./workspace.tsx";
@@ -25,7 +26,9 @@ export function App() {
       .me()
       .then(({ user, workspace }) => {
         if (cancelled) return;
-        started = new Session(token, user, workspace, signOut);
+        // A chat's URL opens that chat (a link, a reload).
+        const fromUrl = chatIdFromPath(location.pathname);
+        started = new Session(token, user, workspace, signOut, fromUrl);
         started.start();
         setSession(started);
         (window as unknown as { chat?: Session }).chat = started;

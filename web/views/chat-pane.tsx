@@ -1,11 +1,11 @@
 // The open chat: its header, the message list (older pages load on scrolling up), who is typing,
 // and the composer.
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
 import type { Session } from "../state/session.ts";
-import { type Chat, chatTitle, pendingIn, type State, typingIn } from "../state/store.ts";
+import { type Chat, chatTitle, dayDividers, type State, typingIn } from "../state/store.ts";
 import { Composer } from "./composer.tsx";
 import type { DialogKind } from "./dialogs.tsx";
-import { MessageItem, PendingItem } from "./message.tsx";
+import { DayDivider, MessageItem, PendingItem } from "./message.tsx";
 import { useTicker } from "./use-session.ts";
 
 type Props = { session: Session; state: State; chat: Chat; onDialog: (kind: DialogKind) => void };
@@ -20,12 +20,41 @@ const kinds: Record<Chat["type"], string> = {
 export function ChatPane({ session, state, chat, onDialog }: Props) {
   const now = useTicker(1000);
   const list = state.messages[chat.id];
-  const pending = pendingIn(state, chat.id);
   const typing = typingIn(state, chat.id, now);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const title = chatTitle(state, chat);
-  const fileUrl = (url: string) => session.api.fileUrl(url);
+  const fileUrl = useCallback((url: string) => session.api.fileUrl(url), [session]);
+  // The list is drawn again when it changes and when a day begins ("Today" becomes
+  // "Yesterday"), not on each keystroke in the composer.
+  const today = new Date(now).toDateString();
+  const { users, me, pending: outbox } = state;
+  const pending = useMemo(() => outbox.filter((p) => p.chatId === chat.id), [outbox, chat.id]);
+
+  const items = useMemo(() => {
+    const all = [...(list?.items ?? []), ...pending];
+    const dividers = dayDividers(
+      all.map((item) => item.createdAt),
+      new Date(today),
+    );
+    return all.map((item, i) => {
+      const divider = dividers[i];
+      const key = "id" in item ? `m${item.id}` : `p${item.clientId}`;
+      return [
+        divider && <DayDivider key={`day-${key}`} label={divider} />,
+        "id" in item ? (
+          <MessageItem key={key} message={item} users={users} fileUrl={fileUrl} />
+        ) : (
+          <PendingItem
+            key={key}
+            pending={item}
+            me={me}
+            onDiscard={() => session.discard(item.clientId)}
+          />
+        ),
+      ];
+    });
+  }, [list, pending, users, me, today, fileUrl, session]);
 
   // Stay at the newest message unless the reader has scrolled up; keep the place when older
   // messages are added above.
@@ -82,24 +111,14 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
       <div class="messages" ref={scroller} onScroll={onScroll}>
         {list?.hasOlder && <p class="older">Scroll up for older messages</p>}
         <ol aria-live="polite" aria-label="Messages">
-          {list?.items.map((message) => (
-            <MessageItem key={message.id} message={message} state={state} fileUrl={fileUrl} />
-          ))}
-          {pending.map((item) => (
-            <PendingItem
-              key={item.clientId}
-              pending={item}
-              state={state}
-              onDiscard={() => session.discard(item.clientId)}
-            />
-          ))}
+          {items}
         </ol>
       </div>
       <p class="typing" aria-live="polite">
         {typing.length > 0 &&
           `${typing.map((user) => user.fullname).join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`}
       </p>
-      <Composer session={session} chatId={chat.id} label={`Message ${title}`} />
+      <Composer session={session} state={state} chatId={chat.id} label={`Message ${title}`} />
     </main>
   );
 }

@@ -1,55 +1,44 @@
 // Typing and sending: Enter sends, Shift+Enter is a new line; files by picker, drop or paste,
-// with upload progress. Focus stays here.
+// with upload progress. What is typed and attached is the chat's draft (kept in the session, so
+// it survives switching chats and reloads); Send waits until the draft's files are uploaded.
+// Focus stays here.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { FileInfo } from "../state/api.ts";
 import type { Session } from "../state/session.ts";
+import { emptyDraft, type State, uploadsIn } from "../state/store.ts";
 import { PaperclipIcon } from "./icons.tsx";
 
 const typingEveryMs = 3000;
 
 export function Composer({
   session,
+  state,
   chatId,
   label,
 }: {
   session: Session;
+  state: State;
   chatId: number;
   label: string;
 }) {
-  const [text, setText] = useState("");
-  const [attached, setAttached] = useState<FileInfo[]>([]);
-  const [progress, setProgress] = useState<number>();
+  const draft = state.drafts[chatId] ?? emptyDraft;
+  const uploads = uploadsIn(state, chatId);
   const [error, setError] = useState<string>();
   const input = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
 
   useEffect(() => input.current?.focus(), [chatId]);
 
-  async function attach(files: File[]) {
+  function attach(files: File[]) {
     if (files.length === 0) return;
     setError(undefined);
-    setProgress(0);
-    try {
-      const uploaded = await session.api.upload(files, setProgress);
-      setAttached((current) => [...current, ...uploaded]);
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setProgress(undefined);
-      input.current?.focus();
-    }
+    session
+      .attach(chatId, files)
+      .catch((failure: Error) => setError(failure.message))
+      .finally(() => input.current?.focus());
   }
 
   function send() {
-    const content = text.trim();
-    if (!content && attached.length === 0) return;
-    session.send(
-      chatId,
-      content,
-      attached.map((file) => file.url),
-    );
-    setText("");
-    setAttached([]);
+    if (!session.send(chatId)) return;
     // The next keystroke starts a new burst of typing, which others should see at once.
     lastTyping.current = 0;
     input.current?.focus();
@@ -68,15 +57,15 @@ export function Composer({
         attach([...(event.dataTransfer?.files ?? [])]);
       }}
     >
-      {attached.length > 0 && (
+      {draft.files.length > 0 && (
         <ul class="attached" aria-label="Attached files">
-          {attached.map((file) => (
+          {draft.files.map((file) => (
             <li key={file.url}>
               {file.name}
               <button
                 type="button"
                 aria-label={`Remove ${file.name}`}
-                onClick={() => setAttached((current) => current.filter((f) => f !== file))}
+                onClick={() => session.removeFile(chatId, file.url)}
               >
                 ×
               </button>
@@ -84,7 +73,13 @@ export function Composer({
           ))}
         </ul>
       )}
-      {progress !== undefined && <progress value={progress} max={1} aria-label="Uploading" />}
+      {uploads.length > 0 && (
+        <progress
+          value={Math.min(...uploads.map((upload) => upload.fraction))}
+          max={1}
+          aria-label="Uploading"
+        />
+      )}
       {error && (
         <p class="error" role="alert">
           {error}
@@ -107,11 +102,11 @@ export function Composer({
         <textarea
           ref={input}
           rows={1}
-          value={text}
+          value={draft.text}
           aria-label={label}
           placeholder={label}
           onInput={(event) => {
-            setText(event.currentTarget.value);
+            session.draft(chatId, event.currentTarget.value);
             if (Date.now() - lastTyping.current > typingEveryMs) {
               lastTyping.current = Date.now();
               session.typing(chatId);
@@ -131,7 +126,13 @@ export function Composer({
             }
           }}
         />
-        <button type="submit">Send</button>
+        <button
+          type="submit"
+          disabled={uploads.length > 0}
+          title={uploads.length > 0 ? "Send waits for the upload to finish" : undefined}
+        >
+          Send
+        </button>
       </div>
     </form>
   );

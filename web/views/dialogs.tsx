@@ -207,11 +207,53 @@ function InviteCode({ session }: Props) {
   );
 }
 
+/** Asks before something that cannot be undone; Cancel and Escape change nothing. */
+function Confirm({
+  title,
+  text,
+  action,
+  onCancel,
+  onConfirm,
+}: {
+  title: string;
+  text: string;
+  action: string;
+  onCancel: () => void;
+  onConfirm: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    dialog.current?.showModal();
+  }, []);
+  return (
+    <dialog
+      class="dialog confirm"
+      role="alertdialog"
+      ref={dialog}
+      onClose={onCancel}
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-text"
+    >
+      <h2 id="confirm-title">{title}</h2>
+      <p id="confirm-text">{text}</p>
+      <div class="actions">
+        <button type="button" autofocus onClick={() => dialog.current?.close()}>
+          Cancel
+        </button>
+        <button type="button" class="danger" onClick={onConfirm}>
+          {action}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
 function Settings({ session, state, onClose }: Props) {
   const chat = state.openChatId === undefined ? undefined : state.chats[state.openChatId];
   const [members, setMembers] = useState<number[]>(
     chat?.members.filter((id) => id !== state.me.id) ?? [],
   );
+  const [confirming, setConfirming] = useState(false);
   const { error, run } = useAction(onClose);
   if (!chat) return null;
   if (chat.ownerId !== state.me.id) {
@@ -247,13 +289,21 @@ function Settings({ session, state, onClose }: Props) {
         </p>
       )}
       <button type="submit">Save</button>
-      <button
-        type="button"
-        class="danger"
-        onClick={() => run(() => session.api.deleteChat(chat.id))}
-      >
+      <button type="button" class="danger" onClick={() => setConfirming(true)}>
         Delete chat
       </button>
+      {confirming && (
+        <Confirm
+          title={`Delete “${chatTitle(state, chat)}”?`}
+          text="Its messages and files are deleted for everyone in it. This cannot be undone."
+          action="Delete"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            run(() => session.api.deleteChat(chat.id));
+          }}
+        />
+      )}
     </form>
   );
 }

@@ -1,5 +1,5 @@
 // One message: always text (never HTML), links clickable, images inline, other files as links.
-import type { Message, PendingMessage, State } from "../state/store.ts";
+import type { Message, PendingMessage, State, User } from "../state/store.ts";
 import { linkify } from "../state/store.ts";
 
 const imageTypes = /\.(png|jpe?g|gif|webp|avif)$/i;
@@ -44,22 +44,26 @@ export function Files({ files, fileUrl }: { files: string[]; fileUrl: (url: stri
 
 const time = (iso: string) =>
   new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const fullTime = (iso: string) =>
+  new Date(iso).toLocaleString([], { dateStyle: "full", timeStyle: "short" });
 
 export function MessageItem({
   message,
-  state,
+  users,
   fileUrl,
 }: {
   message: Message;
-  state: State;
+  users: State["users"];
   fileUrl: (url: string) => string;
 }) {
-  const sender = state.users[message.senderId]?.fullname ?? `user ${message.senderId}`;
+  const sender = users[message.senderId]?.fullname ?? `user ${message.senderId}`;
   return (
     <li class="message" data-message-id={message.id}>
       <header>
         <strong>{sender}</strong>{" "}
-        <time dateTime={message.createdAt}>{time(message.createdAt)}</time>
+        <time dateTime={message.createdAt} title={fullTime(message.createdAt)}>
+          {time(message.createdAt)}
+        </time>
       </header>
       {message.content && <Text text={message.content} />}
       <Files files={message.files} fileUrl={fileUrl} />
@@ -67,13 +71,22 @@ export function MessageItem({
   );
 }
 
+/** Where a new day begins in the list: "Today", "Yesterday", or the date. */
+export function DayDivider({ label }: { label: string }) {
+  return (
+    <li class="day">
+      <h3>{label}</h3>
+    </li>
+  );
+}
+
 export function PendingItem({
   pending,
-  state,
+  me,
   onDiscard,
 }: {
   pending: PendingMessage;
-  state: State;
+  me: User;
   onDiscard: () => void;
 }) {
   return (
@@ -82,7 +95,7 @@ export function PendingItem({
       data-client-id={pending.clientId}
     >
       <header>
-        <strong>{state.me.fullname}</strong>{" "}
+        <strong>{me.fullname}</strong>{" "}
         <span class="state">{pending.failed ? "not sent" : "sending…"}</span>
       </header>
       {pending.content && <Text text={pending.content} />}

@@ -1,11 +1,14 @@
-// The cluster scenario, run by run.ts: our server on PostgreSQL + Redis, one instance against two
-// sharing the database on the many-chats load, and send→receive latency from one instance to
-// another against within one. Every instance is pinned to the server core, as the single one is.
-import { openPostgresStore } from "../db/postgres/store.ts";
+// The cluster scenario: our server on PostgreSQL + Redis (CHAT_BENCH_POSTGRES, CHAT_BENCH_REDIS;
+// the local ones by default), one instance against two sharing the database on the many-chats
+// load, and send→receive latency from one instance to another against within one. Every
+// instance is pinned to the server core, as the single one is.
+import { openPostgresStore } from "../../db/postgres/store.ts";
 import {
+  count,
   cpuBetween,
   createPostgresDatabase,
-  type Row,
+  oursFromSource,
+  percent,
   type Running,
   redisUrl,
   runLoad,
@@ -14,40 +17,34 @@ import {
   sharedFilesDir,
   startOurs,
   sustainedStep,
-} from "./lib.ts";
+} from "../lib.ts";
+import type { Row, Scenario, Table } from "../scenario.ts";
 
-export type ClusterSize = {
-  /** Connections (users), in chats of ten. */
-  clients: number;
-  rates: number[];
-  stepSeconds: number;
-  /** Chats per path (same instance, across instances) in the latency run. */
-  latencyChats: number;
-  latencyRate: number;
-  latencySeconds: number;
-  /** Unmeasured sending before each run: every connect announces presence to the workspace. */
-  warmupSeconds: number;
-};
+const rates = [1000, 2000, 4000, 6000, 8000, 10_000, 12_000, 16_000];
+/** Chats per path (same instance, across instances) in the latency run, and their rate. */
+const latencyChats = 20;
+const latencyRate = 500;
+/** Unmeasured sending before each run: every connect announces presence to the workspace. */
+const warmupSeconds = 2;
 
 type PathResult = { sent: number; delivered: number; p50: number; p99: number };
 
-export async function runCluster(
-  command: string[],
-  size: ClusterSize,
-  log: (text: string) => void,
-): Promise<{ rows: Row[]; details: string }> {
+export const cluster: Scenario = async ({ full, log }) => {
+  const clients = full ? 4000 : 1000;
+  const stepSeconds = full ? 5 : 3;
+  const latencySeconds = full ? 20 : 5;
   const database = await createPostgresDatabase();
   const running: Running[] = [];
   try {
     const seeding = await openPostgresStore(database.url, { poolSize: 2 });
-    const clients = await seedChatsOfTen(seeding, size.clients, "cluster.bench.test");
+    const seeded = await seedChatsOfTen(seeding, clients, "cluster.bench.test");
     await seeding.close();
     const files = sharedFilesDir();
     // One at a time: each start claims the cluster id in the database.
-    const startInstances = async (count: number) => {
+    const startInstances = async (howMany: number) => {
       const instances: Running[] = [];
-      for (let i = 0; i < count; i++) {
-        const instance = await startOurs(command, {
+      for (let i = 0; i < howMany; i++) {
+        const instance = await startOurs(oursFromSource, {
           database: database.url,
           pubsubUrl: redisUrl,
           filesDir: files,
@@ -70,11 +67,11 @@ export async function runCluster(
         {
           urls: instances.map((instance) => instance.url),
           kind: "ours",
-          clients: clients.map(({ token, room }) => ({ token, room })),
-          rates: size.rates,
-          stepSeconds: size.stepSeconds,
+          clients: seeded.map(({ token, room }) => ({ token, room })),
+          rates,
+          stepSeconds,
           membersPerRoom: 10,
-          warmupSeconds: size.warmupSeconds,
+          warmupSeconds,
         },
         instances.map((instance) => instance.pid),
         () => {
@@ -85,19 +82,17 @@ export async function runCluster(
       return { ...result, databaseCpuShare: databaseCpu / result.seconds };
     };
 
-    log(`cluster: ${size.clients} connections in chats of 10 on one instance, rising rate`);
+    log(`cluster: ${clients} connections in chats of 10 on one instance, rising rate`);
     const one = await ramp(await startInstances(1));
     await stopAll();
 
     const [a, b] = (await startInstances(2)) as [Running, Running];
-    log(
-      `cluster: latency at ${size.latencyRate} msg/s, ${size.latencyChats} chats per path, sender on A`,
-    );
-    if (clients.length < size.latencyChats * 2 * 10) {
+    log(`cluster: latency at ${latencyRate} msg/s, ${latencyChats} chats per path, sender on A`);
+    if (seeded.length < latencyChats * 2 * 10) {
       throw new Error("cluster: fewer clients than the latency run's chats need");
     }
-    const latencyChats = Array.from({ length: size.latencyChats * 2 }, (_, c) => {
-      const [sender, ...receivers] = clients.slice(c * 10, c * 10 + 10) as typeof clients;
+    const chats = Array.from({ length: latencyChats * 2 }, (_, c) => {
+      const [sender, ...receivers] = seeded.slice(c * 10, c * 10 + 10) as typeof seeded;
       const path = c % 2 === 0 ? ("same" as const) : ("cross" as const);
       const receiversOn = path === "same" ? a : b;
       return {
@@ -110,10 +105,10 @@ export async function runCluster(
     const latency = await runLoad<{ same: PathResult; cross: PathResult }>(
       "cross-instance.ts",
       {
-        chats: latencyChats,
-        rate: size.latencyRate,
-        seconds: size.latencySeconds,
-        warmupSeconds: size.warmupSeconds,
+        chats,
+        rate: latencyRate,
+        seconds: latencySeconds,
+        warmupSeconds,
       },
       [a.pid, b.pid],
     );
@@ -125,9 +120,7 @@ export async function runCluster(
     const oneBest = sustainedStep(one.steps);
     const twoBest = sustainedStep(two.steps);
     const atBest = (step: StepResult | undefined) =>
-      step
-        ? `${step.offered.toLocaleString("en-US")} msg/s at p99 ${step.p99.toFixed(1)} ms`
-        : "none";
+      step ? `${count(step.offered)} msg/s at p99 ${step.p99.toFixed(1)} ms` : "none";
     for (const [name, result] of [
       ["one instance", one],
       ["two instances", two],
@@ -140,7 +133,6 @@ export async function runCluster(
       `cluster latency: across p50 ${latency.cross.p50.toFixed(1)} ms, p99 ${latency.cross.p99.toFixed(1)} ms; same instance p50 ${latency.same.p50.toFixed(1)} ms, p99 ${latency.same.p99.toFixed(1)} ms`,
     );
 
-    const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
     const rows: Row[] = [
       {
         scenario: "cluster: many chats",
@@ -154,7 +146,8 @@ export async function runCluster(
       },
       {
         scenario: "cluster: latency",
-        measure: `p99 send→receive ms at ${size.latencyRate} msg/s, receivers on another instance vs the sender's (lower is better)`,
+        measure: `p99 send→receive ms at ${latencyRate} msg/s, receivers on another instance vs the sender's`,
+        lowerIsBetter: true,
         ours: latency.cross.p99,
         reference: latency.same.p99,
         referenceName: "same instance, same run",
@@ -164,49 +157,59 @@ export async function runCluster(
       },
     ];
 
-    const stepRows = size.rates
-      .filter(
-        (rate) =>
-          one.steps.some((s) => s.offered === rate) || two.steps.some((s) => s.offered === rate),
-      )
-      .map((rate) => {
-        const cell = (steps: StepResult[]) => {
-          const step = steps.find((s) => s.offered === rate);
-          return step
-            ? `${(step.delivered * 100).toFixed(1)}% | ${step.p50.toFixed(1)} | ${step.p99.toFixed(1)}`
-            : "— | — | —";
-        };
-        return `| ${rate.toLocaleString("en-US")} | ${cell(one.steps)} | ${cell(two.steps)} |`;
-      });
-    const details = `## Cluster in detail
-
-Our server with \`database.url: postgres://…\` and \`pubsub.url: redis://…\`, on one fresh
-PostgreSQL database that the run creates and drops. The many-chats load (${size.clients.toLocaleString("en-US")} connections in
-chats of 10, open-loop rising rate, ${size.stepSeconds} s a step) runs once against one instance and once
+    const step = (steps: StepResult[], rate: number) => {
+      const found = steps.find((s) => s.offered === rate);
+      return found
+        ? [`${(found.delivered * 100).toFixed(1)}%`, found.p50.toFixed(1), found.p99.toFixed(1)]
+        : ["—", "—", "—"];
+    };
+    const ramps: Table = {
+      columns: [
+        "offered msg/s",
+        "one instance: delivered",
+        "p50 ms",
+        "p99 ms",
+        "two instances: delivered",
+        "p50 ms",
+        "p99 ms",
+      ],
+      lines: rates
+        .filter((rate) => [...one.steps, ...two.steps].some((s) => s.offered === rate))
+        .map((rate) => [count(rate), ...step(one.steps, rate), ...step(two.steps, rate)]),
+    };
+    const path = (name: string, result: PathResult) => [
+      name,
+      `${(result.delivered * 100).toFixed(1)}%`,
+      result.p50.toFixed(1),
+      result.p99.toFixed(1),
+    ];
+    const paths: Table = {
+      columns: ["path", "delivered", "p50 ms", "p99 ms"],
+      lines: [
+        path("sender on A, receivers on B", latency.cross),
+        path("sender and receivers on A", latency.same),
+      ],
+    };
+    const details = [
+      `Our server with \`database.url: postgres://…\` and \`pubsub.url: redis://…\`, on one fresh
+PostgreSQL database that the run creates and drops. The many-chats load (${count(clients)} connections in
+chats of 10, open-loop rising rate, ${stepSeconds} s a step) runs once against one instance and once
 spread in turn over two, so half of each chat's members are on the other instance than its
 sender. Both instances are pinned to core 0, where the single one ran alone: on this 2-core
 machine a second instance adds no CPU, only the Redis hop and the share of one core, so the
 ratio shows what scale-out costs rather than what it buys. PostgreSQL and Redis are not pinned
 (they are the machine's own) and their CPU is not in the server column; PostgreSQL's, read
 from the backends serving the run's database, is in the note (Redis's is not measured). Every run first sends for
-${size.warmupSeconds} s unmeasured, while the connects' presence announcements (to the whole workspace) settle.
-
-The latency row sends ${size.latencyRate} msg/s for ${size.latencySeconds} s from senders on instance A, in turn into
-${size.latencyChats} chats whose other nine members are on instance B and ${size.latencyChats} whose members are on A:
-both paths under the same load, in the same run.
-
-| offered msg/s | one instance: delivered | p50 ms | p99 ms | two instances: delivered | p50 ms | p99 ms |
-|---|---|---|---|---|---|---|
-${stepRows.join("\n")}
-
-| path | delivered | p50 ms | p99 ms |
-|---|---|---|---|
-| sender on A, receivers on B | ${(latency.cross.delivered * 100).toFixed(1)}% | ${latency.cross.p50.toFixed(1)} | ${latency.cross.p99.toFixed(1)} |
-| sender and receivers on A | ${(latency.same.delivered * 100).toFixed(1)}% | ${latency.same.p50.toFixed(1)} | ${latency.same.p99.toFixed(1)} |
-`;
-    return { rows, details };
+${warmupSeconds} s unmeasured, while the connects' presence announcements (to the whole workspace) settle.`,
+      `The latency row sends ${latencyRate} msg/s for ${latencySeconds} s from senders on instance A, in turn into
+${latencyChats} chats whose other nine members are on instance B and ${latencyChats} whose members are on A:
+both paths under the same load, in the same run.`,
+      ramps,
+      paths,
+    ];
+    return { rows, sections: [{ title: "Cluster in detail", blocks: details }] };
   } finally {
     for (const instance of running) await instance.stop();
     await database.drop();
   }
-}
+};

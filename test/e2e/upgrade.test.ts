@@ -1,0 +1,386 @@
+// Upgrades keep everyone's data. Each past release left its data in test/fixtures/upgrade/
+// <version>/<store>/, written by that release's own code (scripts/make-upgrade-fixture.ts says
+// how), with a manifest of what it served. The binary built from this code is started on a copy
+// of each, and must sign everyone in, serve the same chats, messages and files, apply its
+// migrations once, and answer a client resuming with a `since` the old release handed out.
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
+import { createDatabase } from "../support/postgres.ts";
+import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+
+const repo = join(import.meta.dir, "../..");
+const fixturesDir = join(repo, "test/fixtures/upgrade");
+const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
+const built = join(buildDir, "chat");
+const running: ServerProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(() => {
+  const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--outfile", built], {
+    cwd: repo,
+  });
+  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
+}, 120_000);
+afterAll(async () => {
+  for (const server of running) server.child.kill("SIGKILL");
+  for (const cleanup of cleanups) await cleanup();
+});
+
+type Summary = { id: number; type: string; chatId: number };
+type Manifest = {
+  version: string;
+  store: "sqlite" | "postgres";
+  users: Record<string, { id: number; workspaceId: number; email: string; password: string }>;
+  chats: Record<string, number>;
+  deletedChat: { id: number; status: number };
+  files: { url: string; name: string; type: string; size: number; sha256: string }[];
+  events: { lastEventId: number; checkpoints: { label: string; since: number }[] };
+  migrations: string[];
+  rows: Record<string, number>;
+  served: Record<
+    string,
+    {
+      me: unknown;
+      users: unknown[];
+      chats: { id: number }[];
+      messages: Record<string, unknown[]>;
+      events: unknown[];
+      resumed: Record<string, Summary[]>;
+    }
+  >;
+};
+
+/** Every fixture a release left: one per version and store. */
+const fixtures = readdirSync(fixturesDir).flatMap((version) =>
+  (["sqlite", "postgres"] as const)
+    .map((store) => join(fixturesDir, version, store))
+    .filter((dir) => existsSync(join(dir, "manifest.json")))
+    .map((dir) => ({
+      dir,
+      manifest: JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest,
+    })),
+);
+
+/** A fixture's data copied where a server may change it: the database and the files. */
+async function copyOfData({ dir, manifest }: (typeof fixtures)[number]) {
+  const data = mkdtempSync(join(tmpdir(), "chat-upgrade-"));
+  cpSync(join(dir, "files"), join(data, "files"), { recursive: true });
+  if (manifest.store === "sqlite") {
+    copyFileSync(join(dir, "chat.db"), join(data, "chat.db"));
+    const path = join(data, "chat.db");
+    return { url: `sqlite://${path}`, filesDir: join(data, "files"), query: sqliteQuery(path) };
+  }
+  const database = await createDatabase();
+  cleanups.push(database.drop);
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  // A plain dump as pg_dump writes it; its psql meta-commands (\restrict) are psql's alone.
+  const dump = readFileSync(join(dir, "dump.sql"), "utf8").replace(/^\\.*$/gm, "");
+  await sql.unsafe(dump).simple();
+  await sql.end();
+  return { url: database.url, filesDir: join(data, "files"), query: postgresQuery(database.url) };
+}
+
+type Query = <Row>(text: string) => Promise<Row[]>;
+
+function sqliteQuery(path: string): Query {
+  return async <Row>(text: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.query(text).all() as Row[];
+    } finally {
+      db.close();
+    }
+  };
+}
+
+function postgresQuery(url: string): Query {
+  return async <Row>(text: string) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      return (await sql.unsafe(text)) as unknown as Row[];
+    } finally {
+      await sql.end();
+    }
+  };
+}
+
+/** Rows per table, every table of ours. */
+async function rowCounts(query: Query, store: Manifest["store"]): Promise<Record<string, number>> {
+  const tables = await query<{ name: string }>(
+    store === "sqlite"
+      ? "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+      : "select tablename as name from pg_tables where schemaname = 'public'",
+  );
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) {
+    counts[name] = Number(
+      (await query<{ n: number }>(`select count(*) as n from "${name}"`))[0]?.n,
+    );
+  }
+  return counts;
+}
+
+const migrationRows = (query: Query) =>
+  query<{ tag: string; applied_at: number | string }>(
+    "select tag, applied_at from schema_migrations order by tag",
+  ).then((rows) => rows.map((row) => ({ tag: row.tag, appliedAt: Number(row.applied_at) })));
+
+/** The new binary on a copy of the data, alone in a directory, as an operator runs it. */
+async function startBinary(data: { url: string; filesDir: string }, eventRetention: string) {
+  const server = await startServerProcess(
+    (dir) => {
+      copyFileSync(built, join(dir, "chat"));
+      return [join(dir, "chat")];
+    },
+    {
+      yaml: (_dir, port) =>
+        `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: ${data.url}\nfiles:\n  dir: ${data.filesDir}\nrealtime:\n  eventRetention: ${eventRetention}\n`,
+    },
+  );
+  running.push(server);
+  return server;
+}
+
+async function stop(server: ServerProcess) {
+  server.child.kill("SIGTERM");
+  expect(await server.child.exited).toBe(0);
+}
+
+async function get(base: string, path: string, token: string) {
+  const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** A file's bytes as its reader downloads them. */
+async function download(base: string, url: string, token: string) {
+  const response = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    bytes: await response.bytes(),
+  };
+}
+
+/**
+ * Waits for the prune a server runs once it listens: on PostgreSQL it may commit after the
+ * server first answers.
+ */
+async function eventsPruned(query: Query) {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await Bun.sleep(20)) {
+    const [row] = await query<{ n: number }>("select count(*) as n from events");
+    if (Number(row?.n) === 0) return;
+  }
+  throw new Error("the events older than the retention were not pruned within 5 s");
+}
+
+/** The next `count` stored events on a socket (typing and presence pass by). */
+async function takeFrames(socket: LiveWebSocket, count: number) {
+  const events: LiveFrame[] = [];
+  while (events.length < count) {
+    const frame = await socket.take();
+    if (typeof frame.id === "number") events.push(frame);
+  }
+  return events;
+}
+
+/** The next `count` events on a socket, as id, type and chat. */
+const takeEvents = async (socket: LiveWebSocket, count: number): Promise<Summary[]> =>
+  (await takeFrames(socket, count)).map(({ id, type, chatId }) => ({
+    id: id as number,
+    type,
+    chatId,
+  }));
+
+for (const fixture of fixtures) {
+  const { manifest } = fixture;
+  const { users, served } = manifest;
+  const names = Object.keys(users);
+
+  describe(`release ${manifest.version}'s data on ${manifest.store}`, () => {
+    let data: Awaited<ReturnType<typeof copyOfData>>;
+    let migrationsBefore: { tag: string; appliedAt: number }[];
+    let server: ServerProcess;
+    const tokens: Record<string, string> = {};
+
+    beforeAll(async () => {
+      data = await copyOfData(fixture);
+      migrationsBefore = await migrationRows(data.query);
+      // Events are kept for as long as the fixture has existed: the old ids can all be resumed.
+      server = await startBinary(data, "36500d");
+    });
+
+    test("every user signs in with their password and is who they were", async () => {
+      for (const name of names) {
+        const user = users[name] as Manifest["users"][string];
+        const reply = await postJson(server.url, "/api/signin", undefined, {
+          email: user.email,
+          password: user.password,
+        });
+        expect(reply.status).toBe(200);
+        expect(reply.body.user).toMatchObject({ id: user.id, workspaceId: user.workspaceId });
+        tokens[name] = reply.body.token;
+        expect((await get(server.url, "/api/me", reply.body.token)).body).toMatchObject(
+          served[name]?.me as object,
+        );
+        expect((await get(server.url, "/api/users", reply.body.token)).body).toMatchObject(
+          served[name]?.users as object[],
+        );
+      }
+    });
+
+    test("every user is served the chats they had, in the same order, and a deleted chat stays gone", async () => {
+      for (const name of names) {
+        const chats = await get(server.url, "/api/chat", tokens[name] as string);
+        expect(chats.status).toBe(200);
+        expect(chats.body).toMatchObject(served[name]?.chats as object[]);
+        const gone = await get(
+          server.url,
+          `/api/chat/${manifest.deletedChat.id}`,
+          tokens[name] as string,
+        );
+        expect(gone.status).toBe(manifest.deletedChat.status);
+      }
+    });
+
+    test("every message is served in its chat, newest first, with its text, client id and files", async () => {
+      let compared = 0;
+      for (const name of names) {
+        for (const [chatId, messages] of Object.entries(served[name]?.messages ?? {})) {
+          const history = await get(
+            server.url,
+            `/api/chat/${chatId}/messages?limit=100`,
+            tokens[name] as string,
+          );
+          expect(history.status).toBe(200);
+          expect(history.body).toMatchObject(messages as object[]);
+          compared += messages.length;
+        }
+      }
+      expect(compared).toBeGreaterThan(0);
+    });
+
+    test("every file downloads with the bytes that were uploaded, and only in its workspace", async () => {
+      for (const file of manifest.files) {
+        const workspaceId = Number(file.url.split("/")[3]);
+        const [reader] = names.filter((name) => users[name]?.workspaceId === workspaceId);
+        const outsider = names.find((name) => users[name]?.workspaceId !== workspaceId);
+        const got = await download(server.url, file.url, tokens[reader as string] as string);
+        expect(got.status).toBe(200);
+        expect(got.type).toBe(file.type);
+        expect(got.bytes.length).toBe(file.size);
+        expect(createHash("sha256").update(got.bytes).digest("hex")).toBe(file.sha256);
+        expect(
+          (await download(server.url, file.url, tokens[outsider as string] as string)).status,
+        ).toBe(404);
+      }
+    });
+
+    test("every row the old release wrote is still there", async () => {
+      const counts = await rowCounts(data.query, manifest.store);
+      // A migration that folds a table into another must say here where its rows went.
+      const lost = Object.entries(manifest.rows)
+        .filter(([table, rows]) => table in counts && (counts[table] as number) < rows)
+        .map(([table, rows]) => `${table}: ${rows} before, ${counts[table]} now`);
+      expect(lost).toEqual([]);
+    });
+
+    test("the migrations ran once: old ones were not applied again, and a second start applies none and changes no row", async () => {
+      await stop(server);
+      const afterFirst = await migrationRows(data.query);
+      const countsAfterFirst = await rowCounts(data.query, manifest.store);
+      expect(migrationsBefore.map((row) => row.tag)).toEqual(manifest.migrations);
+      // What the old release applied stays as it was; this one's own come after, once each.
+      expect(afterFirst).toEqual(expect.arrayContaining(migrationsBefore));
+      expect(new Set(afterFirst.map((row) => row.tag)).size).toBe(afterFirst.length);
+
+      await server.restart();
+      await stop(server);
+      expect(await migrationRows(data.query)).toEqual(afterFirst);
+      expect(await rowCounts(data.query, manifest.store)).toEqual(countsAfterFirst);
+
+      const migrate = Bun.spawnSync([built, "migrate"], {
+        env: { ...process.env, CHAT_CONFIG: join(server.dir, "custom.yml") },
+      });
+      expect(migrate.stdout.toString().trim()).toBe("the database is up to date");
+      await server.restart();
+    });
+
+    test("a client resuming from any since the old release handed out gets the events it was sent, in order, then live ones", async () => {
+      const sockets: { name: string; socket: LiveWebSocket }[] = [];
+      for (const name of names) {
+        for (const { since } of manifest.events.checkpoints) {
+          const socket = await openWebSocket(server.url, tokens[name] as string, since);
+          expect(await socket.take()).toEqual({ type: "ready", lastEventId: since });
+          const expected = served[name]?.resumed[since] as Summary[];
+          const frames = await takeFrames(socket, expected.length);
+          expect(frames.map(({ id, type, chatId }) => ({ id, type, chatId }))).toEqual(expected);
+          // Whole events, as the old release sent them live; new fields may have been added.
+          if (since === 0) expect(frames).toMatchObject(served[name]?.events as object[]);
+          sockets.push({ name, socket });
+        }
+      }
+      // One new message in each chat someone is still in: each socket's next event is live.
+      const sent: Record<string, number> = {};
+      for (const name of names) {
+        const chatId = served[name]?.chats[0]?.id as number;
+        if (sent[chatId]) continue;
+        const reply = await postJson(server.url, `/api/chat/${chatId}`, tokens[name], {
+          content: `after the upgrade, from ${name}`,
+        });
+        expect(reply.status).toBe(201);
+        sent[chatId] = reply.body.id;
+      }
+      for (const { name, socket } of sockets) {
+        const mine = served[name]?.chats.map((chat) => chat.id) ?? [];
+        const next = await takeEvents(socket, mine.filter((id) => sent[id]).length);
+        for (const event of next) {
+          expect(event.type).toBe("message.created");
+          expect(event.id).toBeGreaterThan(manifest.events.lastEventId);
+          expect(mine).toContain(event.chatId);
+        }
+        await socket.close();
+      }
+    });
+
+    test("a client whose since is older than the events still kept gets reset, the old release's last id, then live events", async () => {
+      // A fresh copy, started with a retention its events are all older than.
+      const pruned = await copyOfData(fixture);
+      const shortLived = await startBinary(pruned, "1ms");
+      await eventsPruned(pruned.query);
+      const alice = users.alice as Manifest["users"][string];
+      const token = (
+        await postJson(shortLived.url, "/api/signin", undefined, {
+          email: alice.email,
+          password: alice.password,
+        })
+      ).body.token;
+      const { lastEventId } = manifest.events;
+      const since = manifest.events.checkpoints[1]?.since as number;
+      const socket = await openWebSocket(shortLived.url, token, since);
+      expect(await socket.take()).toEqual({ type: "ready", lastEventId });
+      expect(await socket.take()).toEqual({ type: "reset" });
+      // The newest id the old release handed out is still current: resumed with nothing missed.
+      const current = await openWebSocket(shortLived.url, token, lastEventId);
+      expect(await current.take()).toEqual({ type: "ready", lastEventId });
+      const reply = await postJson(shortLived.url, `/api/chat/${manifest.chats.single}`, token, {
+        content: "after the events were pruned",
+      });
+      for (const live of [socket, current]) {
+        const [event] = await takeEvents(live, 1);
+        expect(event).toEqual({
+          id: lastEventId + 1,
+          type: "message.created",
+          chatId: reply.body.chatId,
+        });
+        await live.close();
+      }
+      await stop(shortLived);
+    });
+  });
+}
