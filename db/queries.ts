@@ -70,6 +70,28 @@ export const queries = {
      where id = ?1 returning token_version as "tokenVersion"`,
   createInvite: `insert into invites (code, workspace_id, created_by, expires_at, created_at)
      values (?1, ?2, ?3, ?4, ?5)`,
+  // The uploader, or a message that carries the file in a chat the user can read: a member's
+  // now, or a public channel (files never leave their workspace).
+  canReadFile: `select case when exists (
+       select 1 from files f join uploads u on u.file_id = f.id
+        where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
+       union all
+       select 1 from message_files mf
+         join messages msg on msg.id = mf.message_id
+         join chats c on c.id = msg.chat_id
+        where mf.workspace_id = ?2 and mf.hash = ?3
+          and (c.type = 'public_channel'
+               or exists (select 1 from chat_members m
+                           where m.chat_id = c.id and m.user_id = ?1
+                             and m.until_event_id is null))
+     ) then 1 else 0 end as "found"`,
+  insertMessageFile: `insert into message_files (message_id, position, workspace_id, hash)
+     values (?1, ?2, ?3, ?4)`,
+  insertTicket: `insert into tickets (id, user_id, token_version, expires_at)
+     values (?1, ?2, ?3, ?4)`,
+  consumeTicket: `delete from tickets where id = ?1
+     returning id, user_id as "userId", token_version as "tokenVersion", expires_at as "expiresAt"`,
+  pruneTickets: "delete from tickets where expires_at < ?1",
   insertFile: `insert into files (workspace_id, hash, ext, type, size, created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6) on conflict do nothing`,
   insertUpload: `insert into uploads (file_id, name, uploaded_by, created_at)

@@ -35,12 +35,14 @@ import type {
   ChatAccess,
   ChatChange,
   Dialect,
+  FileRef,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
   Sent,
   Store,
+  Ticket,
   UserRecord,
   Written,
 } from "./store.ts";
@@ -222,6 +224,34 @@ export abstract class SqlStore implements Store {
       workspaceId,
       JSON.stringify(hashes),
     ]);
+  }
+
+  async canReadFile(userId: number, file: FileRef): Promise<boolean> {
+    const row = await this.row<{ found: number }>("canReadFile", [
+      userId,
+      file.workspaceId,
+      file.hash,
+    ]);
+    return row?.found === 1;
+  }
+
+  async createTicket(ticket: Ticket): Promise<void> {
+    await this.run("insertTicket", [
+      ticket.id,
+      ticket.userId,
+      ticket.tokenVersion,
+      ticket.expiresAt,
+    ]);
+  }
+
+  /** A delete that returns the row: of two instances taking one ticket, one gets it. */
+  async consumeTicket(id: string): Promise<Ticket | undefined> {
+    const row = await this.row<Ticket>("consumeTicket", [id]);
+    return row && { ...row, expiresAt: Number(row.expiresAt) };
+  }
+
+  async pruneTickets(now: number): Promise<number> {
+    return this.run("pruneTickets", [now]);
   }
 
   async eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]> {

@@ -74,13 +74,21 @@ export type ChatChange = {
   remove?: number[];
 };
 
+/** A file as its URL names it: the workspace and the SHA-256 of its bytes. */
+export type FileRef = { workspaceId: number; hash: string };
+
 export type NewMessage = {
   chatId: number;
   senderId: number;
   content: string;
   files: string[];
+  /** What each entry of `files` names, in the same order (none when `files` is empty). */
+  fileRefs?: FileRef[];
   clientId: string | null;
 };
+
+/** A single-use ticket that opens one connection, kept under the SHA-256 of its text. */
+export type Ticket = { id: string; userId: number; tokenVersion: number; expiresAt: number };
 
 export type NewUpload = {
   workspaceId: number;
@@ -167,6 +175,17 @@ export interface Store {
     hash: string,
   ): Promise<{ ext: string; type: string; size: number; name: string } | undefined>;
   findFileKeys(workspaceId: number, hashes: string[]): Promise<{ hash: string; ext: string }[]>;
+  /**
+   * Whether the user uploaded the file, or can read a message that carries it: one in a chat
+   * they are a member of now, or in a public channel (files never leave their workspace).
+   */
+  canReadFile(userId: number, file: FileRef): Promise<boolean>;
+
+  createTicket(ticket: Ticket): Promise<void>;
+  /** Takes the ticket out, so that it opens one connection on whichever instance asks first. */
+  consumeTicket(id: string): Promise<Ticket | undefined>;
+  /** Removes the tickets that expired before `now`, used or not. */
+  pruneTickets(now: number): Promise<number>;
 
   /** Events after `afterId` that the user may see, in id order. */
   eventsSince(userId: number, afterId: number, limit: number): Promise<StoredEvent[]>;

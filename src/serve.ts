@@ -37,7 +37,7 @@ export async function serve(config: Config, source: string): Promise<void> {
     config: source,
     version: packageJson.version,
   });
-  const pruning = pruneEvents(db, durationMs(config.realtime.eventRetention), logger);
+  const pruning = pruneHourly(db, durationMs(config.realtime.eventRetention), logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -69,20 +69,20 @@ async function signingSecret(config: Config, db: Store): Promise<string> {
 }
 
 /**
- * Drops events older than the retention window now and every hour after; clients that far behind
- * get `reset`. Answers the first prune, and how to stop the rest.
+ * Drops events older than the retention window now and every hour after (clients that far behind
+ * get `reset`), and tickets past their minute, used or not. Answers the first prune, and how to
+ * stop the rest.
  */
-function pruneEvents(
+function pruneHourly(
   db: Store,
   retentionMs: number,
   logger: Logger,
 ): { first: Promise<void>; stop: () => void } {
   const prune = () =>
-    db
-      .pruneEvents(Date.now() - retentionMs)
+    Promise.all([db.pruneEvents(Date.now() - retentionMs), db.pruneTickets(Date.now())])
       .then(() => {})
       .catch((error) =>
-        logger(errorLine("pruning old events failed; the next hour retries", error)),
+        logger(errorLine("pruning old events or tickets failed; the next hour retries", error)),
       );
   const pruner = setInterval(prune, hourMs);
   return { first: prune(), stop: () => clearInterval(pruner) };

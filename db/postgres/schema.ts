@@ -3,7 +3,16 @@
 // there; here only what PostgreSQL does differently: times are Unix milliseconds in bigint,
 // message and event ids are bigint (the rest integer), and event ids come from a counter.
 import { sql } from "drizzle-orm";
-import { bigint, check, index, integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const millis = (column: string) => bigint(column, { mode: "number" });
 const createdAt = (column = "created_at") =>
@@ -192,3 +201,28 @@ export const uploads = pgTable(
   },
   (table) => [index("uploads_file").on(table.fileId)],
 );
+
+export const messageFiles = pgTable(
+  "message_files",
+  {
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    workspaceId: integer("workspace_id").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.position] }),
+    index("message_files_file").on(table.workspaceId, table.hash),
+  ],
+);
+
+export const tickets = pgTable("tickets", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id")
+    .notNull()
+    .references(() => users.id),
+  tokenVersion: integer("token_version").notNull(),
+  expiresAt: bigint("expires_at", { mode: "number" }).notNull(),
+});

@@ -210,6 +210,9 @@ export class PostgresStore extends SqlStore {
       return { input, message, data: JSON.stringify(message) };
     });
     const column = <T>(pick: (item: (typeof prepared)[number]) => T) => prepared.map(pick);
+    const attached = prepared.flatMap(({ input, message }) =>
+      (input.fileRefs ?? []).map((file, position) => ({ id: message.id, position, file })),
+    );
 
     const stored = await this.sql.begin(async (tx) => {
       const [, rows] = await Promise.all([
@@ -257,6 +260,17 @@ export class PostgresStore extends SqlStore {
           select numbered.id as message_id, counter.base + numbered.n as event_id
             from numbered, counter`,
       ]);
+      // Only what was stored: a send refused or repeated must not index its files.
+      const storedIds = new Set(rows.map((row) => Number(row.message_id)));
+      const files = attached.filter((entry) => storedIds.has(entry.id));
+      if (files.length > 0) {
+        await tx`
+          insert into message_files (message_id, position, workspace_id, hash)
+          select * from unnest(
+            ${files.map((f) => f.id)}::int8[], ${files.map((f) => f.position)}::int4[],
+            ${files.map((f) => f.file.workspaceId)}::int4[], ${files.map((f) => f.file.hash)}::text[]
+          )`;
+      }
       return rows;
     });
 

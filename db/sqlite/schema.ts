@@ -3,7 +3,14 @@
 // `…Key` columns hold a name folded by JavaScript's toLowerCase (SQLite's lower() folds ASCII
 // only), so "Général" and "GÉNÉRAL" are the same channel name, as the spec compares them.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 const createdAt = (column = "created_at") =>
   integer(column, { mode: "number" })
@@ -200,3 +207,33 @@ export const uploads = sqliteTable(
   },
   (table) => [index("uploads_file").on(table.fileId)],
 );
+
+// The files each message carries, by workspace and hash (the URL holds both): how a download
+// finds whether its caller can read a message that carries the file.
+export const messageFiles = sqliteTable(
+  "message_files",
+  {
+    messageId: integer("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    workspaceId: integer("workspace_id").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.position] }),
+    index("message_files_file").on(table.workspaceId, table.hash),
+  ],
+);
+
+// Single-use tickets that open one WebSocket or event stream, so no URL carries a session token.
+// Kept under the SHA-256 of the ticket; consuming one deletes its row, on every instance at once.
+export const tickets = sqliteTable("tickets", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id")
+    .notNull()
+    .references(() => users.id),
+  // The session token's version: a password change ends its tickets with it.
+  tokenVersion: integer("token_version").notNull(),
+  expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+});

@@ -270,6 +270,9 @@ export class SqliteStore extends SqlStore {
       return existing ? { value: rowToMessage(existing), events: [], created: false } : undefined;
     }
     const message = rowToMessage(row);
+    for (const [position, file] of (input.fileRefs ?? []).entries()) {
+      this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
+    }
     const data = JSON.stringify(message);
     const event = statements.insertEvent.get(
       "message.created",

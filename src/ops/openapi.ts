@@ -48,12 +48,25 @@ const realtimePaths = {
       description:
         "Upgrades to a WebSocket. The first frame is `ready` with `lastEventId`; resume with `since=<event id>` (`reset` follows `ready` when it cannot be honoured). Clients may send `send` (answered by `ack` or `error`), `typing` and `ping` frames.",
       parameters: [
-        { name: "token", in: "query", required: true, schema: { type: "string" } },
+        {
+          name: "ticket",
+          in: "query",
+          required: false,
+          description: "A single-use ticket from `POST /api/tickets` (or send the header)",
+          schema: { type: "string" },
+        },
+        {
+          name: "token",
+          in: "query",
+          required: false,
+          description: "v1: the session token itself; kept for existing clients",
+          schema: { type: "string" },
+        },
         { name: "since", in: "query", required: false, schema: { type: "integer", minimum: 0 } },
       ],
       responses: {
         101: { description: "Switching to the WebSocket protocol" },
-        401: { description: "No or bad token: the upgrade is refused" },
+        401: { description: "No or bad token or ticket: the upgrade is refused" },
       },
     },
   },

@@ -27,3 +27,35 @@ test("a file database is created with its folder, in WAL mode, with foreign keys
   expect(pragma("busy_timeout")).toBe(5000);
   await store.close();
 });
+
+test("the private-files migration indexes the files of messages stored before it", () => {
+  const sqlite = new Database(":memory:");
+  // The database as release 0.1.0 left it: every migration before this one.
+  sqlite.run("create table schema_migrations (tag text primary key, applied_at integer not null)");
+  for (const tag of sqliteJournalTags.slice(0, sqliteJournalTags.indexOf("0005_private_files"))) {
+    for (const statement of (sqliteMigrations[tag] as string).split("--> statement-breakpoint")) {
+      sqlite.run(statement);
+    }
+    sqlite.run("insert into schema_migrations values (?, 0)", [tag]);
+  }
+  const hash = (c: string) => c.repeat(64);
+  const url = (workspace: number, h: string) =>
+    `/api/files/${workspace}/${h.slice(0, 2)}/${h.slice(2, 4)}/${h}.png`;
+  sqlite.run("insert into workspaces (id, name, name_key) values (12, 'Acme', 'acme')");
+  sqlite.run(
+    "insert into users (id, workspace_id, fullname, email, email_key, password_hash) values (3, 12, 'A', 'a@x', 'a@x', 'h')",
+  );
+  sqlite.run("insert into chats (id, workspace_id, type, owner_id) values (5, 12, 'group', 3)");
+  sqlite.run(
+    "insert into messages (id, chat_id, sender_id, content, files) values (7, 5, 3, '', ?)",
+    [JSON.stringify([url(12, hash("a")), url(12, hash("b"))])],
+  );
+  sqlite.run("insert into messages (id, chat_id, sender_id, content) values (8, 5, 3, 'text')");
+  expect(migrateSqlite(sqlite)).toContain("0005_private_files");
+  expect(
+    sqlite.query("select message_id, position, workspace_id, hash from message_files").all(),
+  ).toEqual([
+    { message_id: 7, position: 0, workspace_id: 12, hash: hash("a") },
+    { message_id: 7, position: 1, workspace_id: 12, hash: hash("b") },
+  ]);
+});

@@ -148,3 +148,56 @@ test("sends made together share one transaction", async () => {
   // One commit per batch, plus the reads around it: far fewer than one per send.
   expect(used).toBeLessThan(20);
 });
+
+test("the private-files migration indexes the files of messages stored before it", async () => {
+  const old = await createDatabase();
+  const sql = postgres(old.url, { max: 1, onnotice: () => {} });
+  try {
+    // The database as release 0.1.0 left it: every migration before this one.
+    await sql`create table schema_migrations (tag text primary key, applied_at bigint not null)`;
+    const before = postgresJournalTags.slice(0, postgresJournalTags.indexOf("0003_private_files"));
+    for (const tag of before) {
+      for (const statement of (postgresMigrations[tag] as string).split(
+        "--> statement-breakpoint",
+      )) {
+        await sql.unsafe(statement);
+      }
+      await sql`insert into schema_migrations values (${tag}, 0)`;
+    }
+    const hash = (c: string) => c.repeat(64);
+    const url = (h: string) => `/api/files/12/${h.slice(0, 2)}/${h.slice(2, 4)}/${h}.png`;
+    await sql`insert into workspaces (id, name, name_key) values (12, 'Acme', 'acme')`;
+    await sql`insert into users (id, workspace_id, fullname, email, email_key, password_hash)
+              values (3, 12, 'A', 'a@x', 'a@x', 'h')`;
+    await sql`insert into chats (id, workspace_id, type, owner_id) values (5, 12, 'group', 3)`;
+    await sql`insert into messages (id, chat_id, sender_id, content, files)
+              values (7, 5, 3, '', ${JSON.stringify([url(hash("a")), url(hash("b"))])})`;
+    await sql`insert into messages (id, chat_id, sender_id, content) values (8, 5, 3, 'text')`;
+    expect(await migratePostgres(sql)).toContain("0003_private_files");
+    const rows = await sql`select message_id::int as message_id, position, workspace_id, hash
+                             from message_files order by message_id, position`;
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      { message_id: 7, position: 0, workspace_id: 12, hash: hash("a") },
+      { message_id: 7, position: 1, workspace_id: 12, hash: hash("b") },
+    ]);
+  } finally {
+    await sql.end();
+    await old.drop();
+  }
+});
+
+test("a ticket is taken once when two instances race for it", async () => {
+  const tickets = Array.from({ length: 20 }, (_, i) => `race-${i}-${crypto.randomUUID()}`);
+  for (const id of tickets) {
+    await first.createTicket({
+      id,
+      userId: user.id,
+      tokenVersion: 0,
+      expiresAt: Date.now() + 60_000,
+    });
+  }
+  const taken = await Promise.all(
+    tickets.flatMap((id) => [first.consumeTicket(id), second.consumeTicket(id)]),
+  );
+  expect(taken.filter((ticket) => ticket !== undefined)).toHaveLength(tickets.length);
+});

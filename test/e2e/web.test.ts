@@ -17,6 +17,8 @@ const shots =
 const errors: string[] = [];
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Every URL any page requested or opened a socket to. */
+const loaded: string[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -33,6 +35,8 @@ async function newPage(
   contexts.push(context);
   const page = await context.newPage();
   watchForErrors(page, errors);
+  page.on("request", (request) => loaded.push(request.url()));
+  page.on("websocket", (socket) => loaded.push(socket.url()));
   await page.goto(app.url);
   return page;
 }
@@ -425,6 +429,18 @@ describe("two people in the web app", () => {
     await page_shot(phone, "phone");
     await phone.getByRole("button", { name: "Back to chats" }).click();
     expect(await phone.getByRole("navigation", { name: "Chats" }).isVisible()).toBe(true);
+  });
+
+  test("no URL the app loads carries a session token: sockets use tickets, files download tokens", async () => {
+    const sessions = await Promise.all(
+      [alice, bob].map((page) => page.evaluate(() => localStorage.getItem("chat.token") as string)),
+    );
+    expect(loaded.some((url) => url.includes("/api/ws?ticket="))).toBe(true);
+    expect(loaded.some((url) => /\/api\/files\/.*\?download=/.test(url))).toBe(true);
+    const leaks = loaded.filter(
+      (url) => /[?&]token=/.test(url) || sessions.some((token) => url.includes(token)),
+    );
+    expect(leaks).toEqual([]);
   });
 
   test("logged no error in any page", () => {

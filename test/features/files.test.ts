@@ -2,12 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { startTestApp } from "../support/app.ts";
-import { type Person, people } from "../support/fixtures.ts";
+import { inviteCode, type Person, people, signup } from "../support/fixtures.ts";
 
 const maxSize = 256 * 1024;
 const app = await startTestApp({ files: { maxSize } });
-const { alice, bob, mallory } = await people(app);
+const { alice, bob, mallory, carol } = (await people(app, ["Carol"])) as Awaited<
+  ReturnType<typeof people>
+> & { carol: Person };
 const root = app.files.root;
+const code = await inviteCode(app, alice);
+const signupPerson = (name: string) => signup(app, name, "Acme", code);
 
 type Part = { bytes: Uint8Array | string; name: string; type?: string };
 const form = (...parts: Part[]) => {
@@ -174,9 +178,32 @@ describe("uploading", () => {
   });
 });
 
+/** A chat of alice's with these people, holding a message of alice's that carries `urls`. */
+async function shareIn(type: string, members: Person[], urls: string[]): Promise<number> {
+  const chat = await app.request("POST", "/api/chat", {
+    token: alice.token,
+    body: {
+      type,
+      name: type === "group" ? null : `share-${crypto.randomUUID().slice(0, 8)}`,
+      members: members.map((p) => p.user.id),
+    },
+  });
+  const sent = await app.request("POST", `/api/chat/${chat.body.id}`, {
+    token: alice.token,
+    body: { content: "", files: urls },
+  });
+  expect(sent.status).toBe(201);
+  return chat.body.id as number;
+}
+
 describe("downloading", () => {
   const bytes = random(5000);
-  const info = (async () => (await upload(alice, form({ bytes, name: "report ü.pdf" }))).body[0])();
+  // Sent to bob, so that bob may read it too.
+  const info = (async () => {
+    const file = (await upload(alice, form({ bytes, name: "report ü.pdf" }))).body[0];
+    await shareIn("private_channel", [bob], [file.url]);
+    return file;
+  })();
 
   test("needs a token in the header or the query; another workspace gets 404", async () => {
     const { url } = await info;
@@ -276,6 +303,93 @@ describe("downloading", () => {
     const linked = await rawGet(`/api/files/${alice.workspace.id}/ff/ff/${hash}.txt`, alice.token);
     expect(linked.status).toBe(404);
     expect(linked.text).not.toContain("root:");
+  });
+});
+
+describe("who may download a file", () => {
+  const fresh = async (by: Person = alice) =>
+    (await upload(by, form({ bytes: random(100), name: "private.txt" }))).body[0].url as string;
+  const status = async (url: string, by: Person) =>
+    (await download(url, { authorization: `Bearer ${by.token}` })).status;
+
+  test("an upload never sent is readable by its uploader alone", async () => {
+    const url = await fresh();
+    expect(await status(url, alice)).toBe(200);
+    expect(await status(url, bob)).toBe(404);
+    expect(await status(url, mallory)).toBe(404);
+  });
+
+  test("a file sent in a private chat is readable by its members, not by the rest of the workspace", async () => {
+    const url = await fresh();
+    await shareIn("private_channel", [bob], [url]);
+    expect(await status(url, bob)).toBe(200);
+    const hidden = await download(url, { authorization: `Bearer ${carol.token}` });
+    expect(hidden.status).toBe(404);
+    expect(((await hidden.json()) as any).error.code).toBe("not_found");
+    expect(await status(url, mallory)).toBe(404);
+  });
+
+  test("a member who leaves the chat can no longer read its files", async () => {
+    const url = await fresh();
+    const chat = await shareIn("group", [bob, carol], [url]);
+    expect(await status(url, carol)).toBe(200);
+    expect(
+      (await app.request("POST", `/api/chat/${chat}/leave`, { token: carol.token })).status,
+    ).toBe(204);
+    expect(await status(url, carol)).toBe(404);
+    expect(await status(url, bob)).toBe(200);
+  });
+
+  test("a file sent in a public channel is readable by everyone in the workspace, and no one outside", async () => {
+    const url = await fresh();
+    await shareIn("public_channel", [], [url]);
+    expect(await status(url, carol)).toBe(200);
+    expect(await status(url, mallory)).toBe(404);
+  });
+
+  test("the same bytes uploaded by someone else do not open a copy sent where they cannot read", async () => {
+    // Content addressing gives equal bytes one URL; reading it still needs a right of one's own.
+    const bytes = random(64);
+    const url = (await upload(alice, form({ bytes, name: "a.txt" }))).body[0].url as string;
+    await shareIn("private_channel", [bob], [url]);
+    expect(await status(url, carol)).toBe(404);
+    const again = (await upload(carol, form({ bytes, name: "c.txt" }))).body[0].url as string;
+    expect(again).toBe(url);
+    expect(await status(url, carol)).toBe(200);
+  });
+
+  test("a download token opens the files its user may read, and nothing else", async () => {
+    const url = await fresh();
+    await shareIn("private_channel", [bob], [url]);
+    const made = await app.request("POST", "/api/files/token", { token: bob.token, body: {} });
+    expect(made.status).toBe(201);
+    const expiresIn = Date.parse(made.body.expiresAt) - Date.now();
+    expect(expiresIn).toBeGreaterThan(23 * 3_600_000);
+    expect(expiresIn).toBeLessThanOrEqual(24 * 3_600_000);
+    const token = made.body.token as string;
+    const byLink = await download(`${url}?download=${token}`);
+    expect(byLink.status).toBe(200);
+    expect(byLink.headers.get("cache-control")).toStartWith("private");
+    expect((await download(`${await fresh()}?download=${token}`)).status).toBe(404);
+    // Not a session: the API, v1's ?token= and the header all refuse it.
+    expect((await app.request("GET", "/api/me", { token })).status).toBe(401);
+    expect((await download(`${url}?token=${token}`)).status).toBe(401);
+    expect((await download(url, { authorization: `Bearer ${token}` })).status).toBe(401);
+  });
+
+  test("a download token ends with the session that made it: a password change ends both", async () => {
+    const dave = await signupPerson("Dave");
+    const url = (await upload(dave, form({ bytes: random(10), name: "d.txt" }))).body[0].url;
+    const { token } = (
+      await app.request("POST", "/api/files/token", { token: dave.token, body: {} })
+    ).body;
+    expect((await download(`${url}?download=${token}`)).status).toBe(200);
+    const changed = await app.request("POST", "/api/me/password", {
+      token: dave.token,
+      body: { currentPassword: dave.password, newPassword: "a new password" },
+    });
+    expect(changed.status).toBe(200);
+    expect((await download(`${url}?download=${token}`)).status).toBe(401);
   });
 });
 

@@ -22,6 +22,8 @@ const identities = [
   "nonMember",
   "member",
   "owner",
+  "download",
+  "ticket",
 ] as const;
 type Identity = (typeof identities)[number];
 
@@ -44,9 +46,18 @@ const tokens: Record<Identity, string | undefined> = {
   nonMember: carol.token,
   member: bob.token,
   owner: alice.token,
+  download: undefined,
+  ticket: undefined,
 };
 
-// The objects the routes act on: alice's private channel with bob, and a file alice uploaded.
+// A download token opens downloads only; a ticket opens one WebSocket or event stream only.
+const downloadToken = async (token: string) =>
+  (await app.request("POST", "/api/files/token", { token, body: {} })).body.token as string;
+const ticket = async (token: string) =>
+  (await app.request("POST", "/api/tickets", { token, body: {} })).body.ticket as string;
+tokens.download = await downloadToken(bob.token);
+
+// The objects the routes act on: alice's private channel with bob, and a file alice sent there.
 let channelCount = 0;
 const newChannel = async () =>
   (
@@ -60,6 +71,10 @@ const form = new FormData();
 form.append("files", new Blob(["matrix"]), "matrix.txt");
 const fileUrl = (await app.request("POST", "/api/upload", { token: alice.token, body: form }))
   .body[0].url as string;
+await app.request("POST", `/api/chat/${sharedChat}`, {
+  token: alice.token,
+  body: { content: "", files: [fileUrl] },
+});
 
 type Call = { path: string; body?: unknown; headers?: Record<string, string> };
 type Row = {
@@ -67,10 +82,22 @@ type Row = {
   expect: Partial<Record<Identity, number>> & { valid?: number };
 };
 
-const invalidTokens: Identity[] = ["none", "garbage", "expired", "otherSecret", "algNone"];
+// Download tokens and tickets are no session tokens: 401 wherever a row does not say otherwise.
+const invalidTokens: Identity[] = [
+  "none",
+  "garbage",
+  "expired",
+  "otherSecret",
+  "algNone",
+  "download",
+  "ticket",
+];
 /** What every authenticated route answers a caller without a valid token. */
-const authenticated = (valid: Partial<Record<Identity, number>> | number): Row["expect"] =>
+const authenticated = (valid: Row["expect"] | number): Row["expect"] =>
   typeof valid === "number" ? { valid } : valid;
+/** A public route: every caller, whatever credential it holds, gets the same status. */
+const everyone = (status: number) =>
+  Object.fromEntries(invalidTokens.map((identity) => [identity, status]));
 const onChat = (owner: number, member: number, nonMember: number, outsider = 404) =>
   authenticated({ owner, member, nonMember, outsider });
 
@@ -83,19 +110,19 @@ const multipart = () => {
 const rows: Record<string, Row> = {
   "post /api/signup": {
     call: () => ({ path: "/api/signup", body: {} }),
-    expect: { valid: 422, none: 422, garbage: 422, expired: 422, otherSecret: 422, algNone: 422 },
+    expect: { valid: 422, ...everyone(422) },
   },
   "post /api/signin": {
     call: () => ({ path: "/api/signin", body: { email: "no@x.test", password: "wrong password" } }),
-    expect: { valid: 401, none: 401, garbage: 401, expired: 401, otherSecret: 401, algNone: 401 },
+    expect: { valid: 401, ...everyone(401) },
   },
   "get /healthz": {
     call: () => ({ path: "/healthz" }),
-    expect: { valid: 200, none: 200, garbage: 200, expired: 200, otherSecret: 200, algNone: 200 },
+    expect: { valid: 200, ...everyone(200) },
   },
   "get /metrics": {
     call: () => ({ path: "/metrics" }),
-    expect: { valid: 200, none: 200, garbage: 200, expired: 200, otherSecret: 200, algNone: 200 },
+    expect: { valid: 200, ...everyone(200) },
   },
   "get /api/me": { call: () => ({ path: "/api/me" }), expect: authenticated(200) },
   "post /api/me/password": {
@@ -152,11 +179,29 @@ const rows: Record<string, Row> = {
     call: () => ({ path: "/api/upload", body: multipart() }),
     expect: authenticated(201),
   },
+  "post /api/files/token": {
+    call: () => ({ path: "/api/files/token", body: {} }),
+    expect: authenticated(201),
+  },
+  "post /api/tickets": {
+    call: () => ({ path: "/api/tickets", body: {} }),
+    expect: authenticated(201),
+  },
+  // A file is private to its uploader and whoever can read a message that carries it.
   "get /api/files/*": {
     call: () => ({ path: fileUrl }),
-    expect: authenticated({ owner: 200, member: 200, nonMember: 200, outsider: 404 }),
+    expect: authenticated({
+      owner: 200,
+      member: 200,
+      nonMember: 404,
+      outsider: 404,
+      download: 200,
+    }),
   },
-  "get /api/events": { call: () => ({ path: "/api/events" }), expect: authenticated(200) },
+  "get /api/events": {
+    call: () => ({ path: "/api/events" }),
+    expect: authenticated({ valid: 200, ticket: 200 }),
+  },
   "get /api/ws": {
     call: () => ({
       path: "/api/ws",
@@ -167,7 +212,7 @@ const rows: Record<string, Row> = {
         "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
       },
     }),
-    expect: authenticated(101),
+    expect: authenticated({ valid: 101, ticket: 101 }),
   },
 };
 
@@ -178,13 +223,22 @@ function expected(row: Row, identity: Identity): number {
   return row.expect.valid as number;
 }
 
+/** Where a browser would put each credential on this path: a name for the query, or the header. */
+function credentialParameter(path: string, identity: Identity): string | undefined {
+  const live = path.startsWith("/api/ws") || path.startsWith("/api/events");
+  const download = path.startsWith("/api/files/") && path !== "/api/files/token";
+  if (identity === "ticket") return live ? "ticket" : undefined;
+  if (identity === "download") return download ? "download" : undefined;
+  return live || download ? "token" : undefined;
+}
+
 async function attempt(method: string, row: Row, identity: Identity): Promise<number> {
   const { path, body, headers } = await row.call();
-  const token = tokens[identity];
-  // Routes a browser opens without headers take the token in the query; the others, the header.
-  const queryToken =
-    path.startsWith("/api/ws") || path.startsWith("/api/events") || path.startsWith("/api/files");
-  const url = `${app.url}${path}${queryToken && token ? `?token=${encodeURIComponent(token)}` : ""}`;
+  // A ticket is used up by the attempt that carries it: each attempt gets a new one.
+  const token = identity === "ticket" ? await ticket(alice.token) : tokens[identity];
+  const parameter = credentialParameter(path, identity);
+  const queryToken = parameter !== undefined;
+  const url = `${app.url}${path}${queryToken && token ? `?${parameter}=${encodeURIComponent(token)}` : ""}`;
   const response = await fetch(url, {
     method: method.toUpperCase(),
     headers: {

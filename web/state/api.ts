@@ -1,7 +1,13 @@
 // The HTTP side of the contract, for the browser. Every failure becomes an ApiError carrying the
 // server's code and sentence, which the views show as they are.
 
-import type { Invite, Me, Session } from "../../src/features/accounts/model.ts";
+import type {
+  DownloadToken,
+  Invite,
+  Me,
+  Session,
+  Ticket,
+} from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Chat, Message, User } from "./store.ts";
 
@@ -64,9 +70,24 @@ export class Api {
     });
   }
 
-  /** A URL a browser element can load directly (images, downloads): the token rides along. */
+  /** A single-use ticket that opens one WebSocket: the session token never goes in a URL. */
+  ticket = async () => (await this.call<Ticket>("POST", "/api/tickets", {})).ticket;
+
+  private download: DownloadToken | undefined;
+
+  /**
+   * Keeps a download token that outlives the next hour: images and links carry it, and it opens
+   * nothing but downloads, so a copied link never carries the login.
+   */
+  async refreshDownloadToken(): Promise<void> {
+    const hourMs = 3_600_000;
+    if (this.download && Date.parse(this.download.expiresAt) - Date.now() > hourMs) return;
+    this.download = await this.call<DownloadToken>("POST", "/api/files/token", {});
+  }
+
+  /** A URL a browser element can load directly (images, downloads). */
   fileUrl(url: string): string {
-    return `${url}?token=${encodeURIComponent(this.token)}`;
+    return this.download ? `${url}?download=${encodeURIComponent(this.download.token)}` : url;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -28,16 +28,37 @@ export class LiveConnection {
   private held: Event[] | undefined;
 
   constructor(
-    private readonly token: string,
+    /** A fresh single-use ticket for each connection. */
+    private readonly ticket: () => Promise<string>,
     private readonly handlers: LiveHandlers,
   ) {}
 
   connect(): void {
     this.closedByUs = false;
     this.handlers.status("connecting");
+    this.ticket().then(
+      (ticket) => {
+        if (!this.closedByUs) this.open(ticket);
+      },
+      () => {
+        // The server cannot be reached (or signed us out, which closes this connection).
+        this.handlers.status("offline");
+        if (!this.closedByUs) this.retry(false);
+      },
+    );
+  }
+
+  private retry(afterWorking: boolean): void {
+    // Back off while the server is unreachable, quickly after a connection that had worked.
+    const delay = afterWorking ? 250 : this.retryMs;
+    this.retryMs = afterWorking ? 250 : Math.min(this.retryMs * 2, 5000);
+    setTimeout(() => this.connect(), delay);
+  }
+
+  private open(ticket: string): void {
     const url = new URL("/api/ws", location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("token", this.token);
+    url.searchParams.set("ticket", ticket);
     if (this.lastEventId !== undefined) url.searchParams.set("since", String(this.lastEventId));
     const socket = new WebSocket(url);
     this.socket = socket;
@@ -61,10 +82,7 @@ export class LiveConnection {
       this.socket = undefined;
       this.handlers.status("offline");
       if (this.closedByUs) return;
-      // Back off while the server is unreachable, quickly after a connection that had worked.
-      const delay = sawReady ? 250 : this.retryMs;
-      this.retryMs = sawReady ? 250 : Math.min(this.retryMs * 2, 5000);
-      setTimeout(() => this.connect(), delay);
+      this.retry(sawReady);
     };
   }
 

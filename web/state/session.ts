@@ -27,7 +27,7 @@ export class Session {
     this.outboxKey = `chat.outbox.${me.id}`;
     this.draftsKey = `chat.drafts.${me.id}`;
     this.api = new Api(token, signOut);
-    this.live = new LiveConnection(token, {
+    this.live = new LiveConnection(() => this.api.ticket(), {
       ready: () => this.reload(),
       event: (event) => {
         this.update((s) => rules.applyEvent(s, event));
@@ -201,6 +201,7 @@ export class Session {
       this.api.users(),
       this.api.chats(),
       this.api.presence(),
+      this.api.refreshDownloadToken(),
     ]);
     this.update((s) => rules.loaded(s, users, chats, presence.online));
     const open = this.current.openChatId;
@@ -208,6 +209,8 @@ export class Session {
   }
 
   private async loadHistory(chatId: number, older: boolean): Promise<void> {
+    // A tab left open for a day still shows its images: the token is renewed before it ends.
+    await this.api.refreshDownloadToken();
     const before = older ? this.current.messages[chatId]?.items[0]?.id : undefined;
     const page = await this.api.history(chatId, { before, limit: historyPage });
     this.update((s) => rules.historyLoaded(s, chatId, page, { older, limit: historyPage }));

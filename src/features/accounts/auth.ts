@@ -11,6 +11,7 @@ export type AuthDeps = Deps & { secret: string };
 export const tokens = (deps: AuthDeps) =>
   new Elysia({ name: "tokens" }).use(jwt({ name: "jwt", secret: deps.secret, alg: "HS256" }));
 
+export type Signer = { sign(payload: Record<string, string | number>): Promise<string> };
 type Verifier = {
   verify(token?: string, options?: object): Promise<false | Record<string, unknown>>;
 };
@@ -38,22 +39,85 @@ async function verifiedClaims(secret: string, verifier: Verifier, token: string)
   return claims;
 }
 
-export async function userForToken(
+/** A verified credential: whose it is, and the session behind it, which ends what it made. */
+export type Credential = { user: User; tokenVersion: number; expiresAt: number };
+
+/**
+ * A session token (no `typ`) or, with `typ: "download"`, a download token: each is accepted only
+ * where it belongs, so a download token leaked with a link never opens the API.
+ */
+async function credentialFor(
   deps: AuthDeps,
   verifier: Verifier,
   token: string | undefined,
-): Promise<User> {
+  kind: "session" | "download",
+): Promise<Credential> {
   if (!token) throw unauthorized();
   const claims = await verifiedClaims(deps.secret, verifier, token);
   if (claims && Number(claims.exp) * 1000 <= Date.now()) throw unauthorized("the token expired");
-  const id = claims && typeof claims.sub === "string" ? Number(claims.sub) : Number.NaN;
+  const typ = claims ? (claims.typ ?? "session") : undefined;
+  const id = claims && typ === kind && typeof claims.sub === "string" ? Number(claims.sub) : NaN;
   if (!Number.isSafeInteger(id) || id < 1) throw unauthorized("the token is invalid or expired");
   const account = await deps.db.findAccount(id);
   if (!account) throw unauthorized("the token's user no longer exists");
   if ((claims as { ver?: unknown }).ver !== account.tokenVersion) {
     throw unauthorized("the token was issued before the password changed: sign in again");
   }
-  return account.user;
+  return { ...account, expiresAt: Number((claims as { exp: unknown }).exp) * 1000 };
+}
+
+export async function userForToken(
+  deps: AuthDeps,
+  verifier: Verifier,
+  token: string | undefined,
+): Promise<User> {
+  return (await credentialFor(deps, verifier, token, "session")).user;
+}
+
+export const ticketTtlMs = 60_000;
+export const downloadTokenTtlMs = 24 * 3_600_000;
+
+/** Tickets are kept under their SHA-256: the table alone cannot open a connection. */
+const ticketId = (ticket: string) => new Bun.CryptoHasher("sha256").update(ticket).digest("hex");
+
+/** A single-use ticket for one WebSocket or event stream, ending with its session at the latest. */
+export async function issueTicket(
+  deps: Pick<Deps, "db">,
+  credential: Credential,
+): Promise<{ ticket: string; expiresAt: number }> {
+  const ticket = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const expiresAt = Math.min(Date.now() + ticketTtlMs, credential.expiresAt);
+  const { user, tokenVersion } = credential;
+  await deps.db.createTicket({ id: ticketId(ticket), userId: user.id, tokenVersion, expiresAt });
+  return { ticket, expiresAt };
+}
+
+/** Consumes a ticket: a second use, an expired ticket, or one whose session ended is 401. */
+async function credentialForTicket(deps: AuthDeps, ticket: string): Promise<Credential> {
+  const stored = await deps.db.consumeTicket(ticketId(ticket));
+  if (!stored || stored.expiresAt <= Date.now()) {
+    throw unauthorized("the ticket is unknown, used or expired: ask for a new one");
+  }
+  const account = await deps.db.findAccount(stored.userId);
+  if (!account || account.tokenVersion !== stored.tokenVersion) {
+    throw unauthorized("the session that made this ticket has ended");
+  }
+  return { ...account, expiresAt: stored.expiresAt };
+}
+
+/** A token that opens file downloads only, for 24 hours, or until its session ends. */
+export async function issueDownloadToken(
+  signer: Signer,
+  credential: Credential,
+): Promise<{ token: string; expiresAt: number }> {
+  const expiresAt = Math.min(Date.now() + downloadTokenTtlMs, credential.expiresAt);
+  const token = await signer.sign({
+    sub: String(credential.user.id),
+    ver: credential.tokenVersion,
+    typ: "download",
+    exp: Math.floor(expiresAt / 1000),
+  });
+  return { token, expiresAt: Math.floor(expiresAt / 1000) * 1000 };
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -61,23 +125,36 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match ? match[1] : undefined;
 }
 
+/** Where a credential may come from besides the `Authorization` header. */
+export type CredentialSources = {
+  /** v1's `?token=`: the WebSocket, the event stream and downloads, for existing clients. */
+  queryToken?: boolean;
+  /** `?ticket=`: a single-use ticket, for the WebSocket and the event stream. */
+  ticket?: boolean;
+  /** `?download=`: a download token, for file downloads. */
+  downloadToken?: boolean;
+};
+
 /**
- * Routes after this plugin get `ctx`: the deps and the caller, as service verbs take them. A
- * derive, not a resolve (nor a macro, whose context comes from resolve): a derive runs before
- * validation, so a bad token is 401 before any 400 or 422. With `queryToken`, `?token=` is
- * accepted too: for the WebSocket, the event stream and file downloads, which a browser opens
- * without headers.
+ * Routes after this plugin get `ctx`: the deps and the caller, as service verbs take them, and
+ * the `credential` it came with. A derive, not a resolve (nor a macro, whose context comes from
+ * resolve): a derive runs before validation, so a bad token is 401 before any 400 or 422.
  */
-export const authenticated = <D extends AuthDeps>(
-  deps: D,
-  options: { queryToken?: boolean } = {},
-) =>
-  new Elysia({ name: "authenticated", seed: options })
+export const authenticated = <D extends AuthDeps>(deps: D, sources: CredentialSources = {}) =>
+  new Elysia({ name: "authenticated", seed: sources })
     .use(tokens(deps))
     .derive({ as: "scoped" }, async ({ headers, query, jwt }) => {
-      const token =
-        bearerToken(headers.authorization) ??
-        (options.queryToken ? (query as Record<string, string | undefined>).token : undefined);
-      const user = await userForToken(deps, jwt, token);
-      return { ctx: { ...deps, user } };
+      const params = query as Record<string, string | undefined>;
+      const bearer = bearerToken(headers.authorization);
+      let credential: Credential;
+      if (bearer !== undefined) credential = await credentialFor(deps, jwt, bearer, "session");
+      else if (sources.ticket && params.ticket) {
+        credential = await credentialForTicket(deps, params.ticket);
+      } else if (sources.downloadToken && params.download) {
+        credential = await credentialFor(deps, jwt, params.download, "download");
+      } else {
+        const token = sources.queryToken ? params.token : undefined;
+        credential = await credentialFor(deps, jwt, token, "session");
+      }
+      return { ctx: { ...deps, user: credential.user }, credential };
     });

@@ -86,3 +86,24 @@ export const NewToken = t.Object({
   token: t.String({ description: "Tokens issued before the change no longer work" }),
 });
 export type NewToken = typeof NewToken.static;
+
+export const Ticket = t.Object(
+  {
+    ticket: t.String({ description: "Opens one WebSocket or event stream as `?ticket=`" }),
+    expiresAt: t.String({
+      format: "date-time",
+      description: "60 seconds on, or the session's end",
+    }),
+  },
+  { $id: "#/components/schemas/Ticket" },
+);
+export type Ticket = typeof Ticket.static;
+
+export const DownloadToken = t.Object(
+  {
+    token: t.String({ description: "Opens file downloads only, as `?download=`" }),
+    expiresAt: t.String({ format: "date-time", description: "24 hours on, or the session's end" }),
+  },
+  { $id: "#/components/schemas/DownloadToken" },
+);
+export type DownloadToken = typeof DownloadToken.static;

@@ -10,9 +10,18 @@ import {
   Session,
   SigninBody,
   SignupBody,
+  Ticket,
   User,
 } from "./model.ts";
-import { changePassword, createInvite, getMe, listUsers, signin, signup } from "./service.ts";
+import {
+  changePassword,
+  createInvite,
+  createTicket,
+  getMe,
+  listUsers,
+  signin,
+  signup,
+} from "./service.ts";
 
 export const accountRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "accounts", prefix: "/api", detail: { tags: ["Accounts"] } })
@@ -76,6 +85,23 @@ export const accountRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Make an invite code",
           description: "Valid for 7 days, any number of times, for the caller's workspace only.",
+        },
+      },
+    )
+    .post(
+      "/tickets",
+      async ({ ctx, credential, set }) => {
+        const ticket = await createTicket(ctx, credential);
+        set.status = 201;
+        return ticket;
+      },
+      {
+        body: t.Optional(t.Object({})),
+        response: { 201: Ticket, ...errorResponses },
+        detail: {
+          summary: "Make a ticket that opens one WebSocket or event stream",
+          description:
+            "Single-use, valid 60 seconds (never past the session token's own end): `GET /api/ws?ticket=` or `GET /api/events?ticket=`, so no URL carries the session token. A used, expired or unknown ticket is 401; a password change ends the tickets made before it.",
         },
       },
     )

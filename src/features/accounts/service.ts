@@ -2,6 +2,7 @@
 import { durationMs } from "../../config.ts";
 import type { Ctx, Deps } from "../../context.ts";
 import { conflict, forbidden, unauthorized } from "../../errors.ts";
+import { type Credential, issueTicket, type Signer } from "./auth.ts";
 import type {
   ChangePasswordBody,
   Invite,
@@ -10,6 +11,7 @@ import type {
   Session,
   SigninBody,
   SignupBody,
+  Ticket,
   User,
   Workspace,
 } from "./model.ts";
@@ -20,10 +22,9 @@ export const inviteTtlMs = 7 * 24 * 60 * 60 * 1000;
 const decoyHash = Bun.password.hash("decoy password, never matches", { algorithm: "argon2id" });
 
 /** What signs tokens (the routes' JWT signer), given to the verbs that hand one out. */
-export type TokenSigner = { sign(payload: Record<string, string | number>): Promise<string> };
 
 /** `ver` is the user's token version: a password change bumps it, ending older tokens. */
-function issueToken(deps: Deps, signer: TokenSigner, user: User, tokenVersion: number) {
+function issueToken(deps: Deps, signer: Signer, user: User, tokenVersion: number) {
   const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
   return signer.sign({
     sub: String(user.id),
@@ -33,7 +34,7 @@ function issueToken(deps: Deps, signer: TokenSigner, user: User, tokenVersion: n
 }
 
 /** A new account, in a new workspace or (with an invite) an existing one, and its first token. */
-export async function signup(deps: Deps, input: SignupBody, signer: TokenSigner): Promise<Session> {
+export async function signup(deps: Deps, input: SignupBody, signer: Signer): Promise<Session> {
   const fullname = input.fullname.trim();
   const email = input.email.trim();
   const workspaceName = input.workspace.trim();
@@ -60,7 +61,7 @@ async function requireInviteTo(deps: Deps, workspaceId: number, code: string | u
   }
 }
 
-export async function signin(deps: Deps, input: SigninBody, signer: TokenSigner): Promise<Session> {
+export async function signin(deps: Deps, input: SigninBody, signer: Signer): Promise<Session> {
   const record = await deps.db.findUserByEmail(input.email.trim());
   const matches = await Bun.password.verify(
     input.password,
@@ -76,7 +77,7 @@ export async function signin(deps: Deps, input: SigninBody, signer: TokenSigner)
 export async function changePassword(
   ctx: Ctx,
   input: ChangePasswordBody,
-  signer: TokenSigner,
+  signer: Signer,
 ): Promise<NewToken> {
   const record = await ctx.db.findUserByEmail(ctx.user.email);
   if (!record || !(await Bun.password.verify(input.currentPassword, record.passwordHash))) {
@@ -111,4 +112,10 @@ export async function createInvite(ctx: Ctx): Promise<Invite> {
 
 export function listUsers(ctx: Ctx): Promise<User[]> {
   return ctx.db.listUsers(ctx.user.workspaceId);
+}
+
+/** A single-use ticket that opens one WebSocket or event stream: no URL needs the session token. */
+export async function createTicket(ctx: Ctx, credential: Credential): Promise<Ticket> {
+  const { ticket, expiresAt } = await issueTicket(ctx, credential);
+  return { ticket, expiresAt: new Date(expiresAt).toISOString() };
 }

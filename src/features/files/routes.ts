@@ -2,9 +2,10 @@ import { Elysia, t } from "elysia";
 import { errorResponses } from "../../errors.ts";
 import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
+import { DownloadToken } from "../accounts/model.ts";
 import { FileInfo, maxFilesPerUpload } from "./model.ts";
 import { receiveUploads } from "./multipart.ts";
-import { type Download, getDownload, storeUploads } from "./service.ts";
+import { createDownloadToken, type Download, getDownload, storeUploads } from "./service.ts";
 
 // Types a browser would run in our origin if shown inline: always downloaded, always sandboxed.
 const activeTypes =
@@ -17,8 +18,11 @@ function contentDisposition(download: Download): string {
 }
 
 export const fileRoutes = (deps: AuthDeps) =>
-  new Elysia({ name: "files", prefix: "/api", detail: { tags: ["Files"] } })
-    .use(authenticated(deps, { queryToken: true }))
+  new Elysia({ name: "files" }).use(uploadRoutes(deps)).use(downloadRoutes(deps));
+
+const uploadRoutes = (deps: AuthDeps) =>
+  new Elysia({ name: "uploads", prefix: "/api", detail: { tags: ["Files"] } })
+    .use(authenticated(deps))
     .use(rateLimits(deps))
     .post(
       "/upload",
@@ -51,6 +55,29 @@ export const fileRoutes = (deps: AuthDeps) =>
         },
       },
     )
+    .post(
+      "/files/token",
+      async ({ credential, jwt, set }) => {
+        const token = await createDownloadToken(jwt, credential);
+        set.status = 201;
+        return token;
+      },
+      {
+        body: t.Optional(t.Object({})),
+        response: { 201: DownloadToken, ...errorResponses },
+        detail: {
+          summary: "Make a download token",
+          description:
+            "For links and images a browser loads without headers: `GET /api/files/...?download=<token>`. Valid 24 hours (never past the session token's own end), for downloads only (401 anywhere else), and only for files its user may read; a password change ends it.",
+        },
+      },
+    );
+
+// Downloads also take `?download=` (a download token) and v1's `?token=`: a browser loads
+// images and links without headers.
+const downloadRoutes = (deps: AuthDeps) =>
+  new Elysia({ name: "downloads", prefix: "/api", detail: { tags: ["Files"] } })
+    .use(authenticated(deps, { queryToken: true, downloadToken: true }))
     .get(
       "/files/*",
       async ({ ctx, request }) => {
@@ -74,13 +101,13 @@ export const fileRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Download a file",
           description:
-            "Token in the header or `?token=`. Another workspace's file is 404. Supports a single `Range` (206; 416 when unsatisfiable), `ETag` and `If-None-Match`; content never changes under a URL.",
+            "The session token in the header, a download token in `?download=` (or v1's `?token=`). Readable by its uploader and by whoever can read a message that carries it; anything else is 404. Supports a single `Range` (206; 416 when unsatisfiable), `ETag` and `If-None-Match`; content never changes under a URL.",
           responses: {
             200: { description: "The bytes" },
             206: { description: "The requested range" },
             304: { description: "Not modified" },
             401: { description: "No or bad token" },
-            404: { description: "No such file in your workspace" },
+            404: { description: "No such file, or not one you may read" },
             416: { description: "Range not satisfiable" },
           },
         },

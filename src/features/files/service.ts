@@ -1,6 +1,9 @@
 // Files: storing uploads once per workspace by content, and finding them for download.
+import type { FileRef } from "../../../db/store.ts";
 import type { Ctx } from "../../context.ts";
 import { invalid, notFound } from "../../errors.ts";
+import { type Credential, issueDownloadToken, type Signer } from "../accounts/auth.ts";
+import type { DownloadToken } from "../accounts/model.ts";
 import { type FileInfo, fileUrl, parseFileUrl } from "./model.ts";
 import type { StagedFile } from "./storage.ts";
 
@@ -37,10 +40,14 @@ export async function storeUploads(ctx: Ctx, staged: StagedFile[]): Promise<File
 
 export type Download = { path: string; hash: string; type: string; size: number; name: string };
 
-/** A file of the caller's workspace; anything else, or any path that is not a file URL, is 404. */
+/**
+ * A file the caller uploaded, or that a message they can read carries. Anything else, another
+ * workspace's file, or a path that is not a file URL, is 404: existence never leaks.
+ */
 export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
   const key = parseFileUrl(url);
   if (!key || key.workspaceId !== ctx.user.workspaceId) throw notFound("no such file");
+  if (!(await ctx.db.canReadFile(ctx.user.id, key))) throw notFound("no such file");
   const file = await ctx.db.findFile(key.workspaceId, key.hash);
   if (!file || file.ext !== key.ext) throw notFound("no such file");
   const path = await ctx.files.pathForRead(key.workspaceId, key.hash);
@@ -48,8 +55,8 @@ export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
   return { path, hash: key.hash, type: file.type, size: file.size, name: file.name };
 }
 
-/** Message attachments must be files uploaded in the caller's workspace. */
-export async function requireUploadedFiles(ctx: Ctx, urls: string[]): Promise<void> {
+/** Message attachments must be files uploaded in the caller's workspace: what each URL names. */
+export async function requireUploadedFiles(ctx: Ctx, urls: string[]): Promise<FileRef[]> {
   const keys = urls.map(parseFileUrl);
   if (keys.some((key) => !key || key.workspaceId !== ctx.user.workspaceId)) {
     throw invalid("files must be URLs returned by POST /api/upload in your workspace");
@@ -61,4 +68,17 @@ export async function requireUploadedFiles(ctx: Ctx, urls: string[]): Promise<vo
   if (keys.some((key) => found.get(key?.hash as string) !== key?.ext)) {
     throw invalid("files must be URLs returned by POST /api/upload in your workspace");
   }
+  return keys.map((key) => ({
+    workspaceId: key?.workspaceId as number,
+    hash: key?.hash as string,
+  }));
+}
+
+/** A token for links and images, which a browser loads without headers: downloads only. */
+export async function createDownloadToken(
+  signer: Signer,
+  credential: Credential,
+): Promise<DownloadToken> {
+  const { token, expiresAt } = await issueDownloadToken(signer, credential);
+  return { token, expiresAt: new Date(expiresAt).toISOString() };
 }

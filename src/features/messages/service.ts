@@ -1,5 +1,5 @@
 // Messages: sending (idempotent on clientId) and reading history, newest first.
-import type { NewMessage, Sent } from "../../../db/store.ts";
+import type { FileRef, NewMessage, Sent } from "../../../db/store.ts";
 import type { Ctx } from "../../context.ts";
 import { forbidden, invalid } from "../../errors.ts";
 import type { Verdict } from "../../rate-limit.ts";
@@ -19,13 +19,14 @@ export async function sendMessage(
   input: SendMessageBody,
 ): Promise<{ message: Message; created: boolean; limit: Verdict | undefined }> {
   const files = input.files ?? [];
+  let fileRefs: FileRef[] = [];
   // The usual message, text alone, is checked by the insert itself: membership is part of the
   // statement that stores it, in the transaction that commits it. Anything else meets the chat
   // first, so that a caller who may not see the chat learns nothing more about it.
   if (files.length > 0 || input.content.length === 0) {
     await requireSender(ctx, chatId);
     if (files.length === 0) throw invalid("a message needs content or files");
-    await requireUploadedFiles(ctx, files);
+    fileRefs = await requireUploadedFiles(ctx, files);
   }
   // Per user, whichever way the message comes (HTTP or socket).
   const limitKey = `messages:${ctx.user.id}`;
@@ -35,6 +36,7 @@ export async function sendMessage(
     senderId: ctx.user.id,
     content: input.content,
     files,
+    fileRefs,
     clientId: input.clientId ?? null,
   };
   const sent =

@@ -16,7 +16,7 @@ export const sseText = (frame: Frame) =>
 
 export const eventStreamRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
   new Elysia({ name: "event-stream" })
-    .use(authenticated(deps, { queryToken: true }))
+    .use(authenticated(deps, { queryToken: true, ticket: true }))
     .use(rateLimits(deps))
     .get(
       "/api/events",
@@ -71,14 +71,18 @@ export const eventStreamRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
         });
       },
       {
-        query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
+        query: t.Object({
+          token: t.Optional(t.String()),
+          ticket: t.Optional(t.String()),
+          since: t.Optional(t.String()),
+        }),
         limit: "connects",
         response: { 200: t.String({ description: "text/event-stream" }), ...errorResponses },
         detail: {
           tags: ["Real time"],
           summary: "Live events as Server-Sent Events",
           description:
-            "Token in `?token=`. First `event: ready`; stored events carry `id:`; resume with `since` or the `Last-Event-ID` header (which wins). Comment lines keep an idle stream open.",
+            "A ticket from `POST /api/tickets` in `?ticket=` (or the header; v1's `?token=` still works). First `event: ready`; stored events carry `id:`; resume with `since` or the `Last-Event-ID` header (which wins). Comment lines keep an idle stream open.",
         },
       },
     );

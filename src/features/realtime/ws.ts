@@ -96,7 +96,7 @@ function parseFrame(message: string | Buffer): unknown {
  */
 export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
   new Elysia({ name: "websocket" })
-    .use(authenticated(deps, { queryToken: true }))
+    .use(authenticated(deps, { queryToken: true, ticket: true }))
     .use(rateLimits(deps))
     .get(
       "/api/ws",
@@ -109,7 +109,11 @@ export const websocketRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
         return undefined;
       },
       {
-        query: t.Object({ token: t.Optional(t.String()), since: t.Optional(t.String()) }),
+        query: t.Object({
+          token: t.Optional(t.String()),
+          ticket: t.Optional(t.String()),
+          since: t.Optional(t.String()),
+        }),
         limit: "connects",
         // Documented by hand in src/ops/openapi.ts, as the generator cannot describe an upgrade.
         detail: { hide: true },
