@@ -39,6 +39,14 @@ export function Files({ files, fileUrl }: { files: string[]; fileUrl: (url: stri
 
 const time = (iso: string) =>
   new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+/** The time without AM/PM, which the narrow gutter of a grouped message has no room for. */
+const shortTime = (iso: string) =>
+  new Intl.DateTimeFormat([], { hour: "numeric", minute: "2-digit" })
+    .formatToParts(new Date(iso))
+    .filter((part) => part.type !== "dayPeriod")
+    .map((part) => part.value)
+    .join("")
+    .trim();
 const fullTime = (iso: string) =>
   new Date(iso).toLocaleString([], { dateStyle: "full", timeStyle: "short" });
 
@@ -60,7 +68,7 @@ export function MessageItem({
   const mentionsMe = message.senderId !== directory.me && mentions(message.content, directory.me);
   const stamp = (
     <time dateTime={message.createdAt} title={fullTime(message.createdAt)}>
-      {time(message.createdAt)}
+      {continues ? shortTime(message.createdAt) : time(message.createdAt)}
     </time>
   );
   return (

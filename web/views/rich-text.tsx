@@ -28,6 +28,8 @@ export const sanitizeOptions = {
     "hr",
   ],
   ALLOWED_ATTR: ["href", "target", "rel", "class", "start", "data-user-id"],
+  // Attributes DOMPurify would otherwise check as URLs (and so drop): their values are ours.
+  ADD_URI_SAFE_ATTR: ["target", "rel", "start", "data-user-id"],
   ALLOW_DATA_ATTR: false,
   ALLOW_ARIA_ATTR: false,
   // Web links, mail, and the app's own chat URLs (`<#N>`); no javascript:, data: or others.
