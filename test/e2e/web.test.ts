@@ -285,8 +285,10 @@ describe("two people in the web app", () => {
       expect(await sent(page).locator("code").textContent()).toBe(`<@${bobId}>`);
     }
     expect(await sent(bob).getAttribute("class")).toContain("mentions-me");
+    expect(await sent(bob).getByText("Mentions you:").count()).toBe(1);
     expect(await sent(alice).getAttribute("class")).not.toContain("mentions-me");
     expect(await sent(carol).getAttribute("class")).not.toContain("mentions-me");
+    expect(await sent(carol).getByText("Mentions you:").count()).toBe(0);
     await bob.mouse.move(0, 0);
     await page_shot(bob, "chat");
   });

@@ -85,6 +85,7 @@ export function MessageItem({
             <strong>{sender}</strong> {stamp}
           </header>
         )}
+        {mentionsMe && <span class="visually-hidden">Mentions you:</span>}
         {message.content && <RichText content={message.content} directory={directory} />}
         <Files files={message.files} fileUrl={fileUrl} />
       </div>
