@@ -1,6 +1,6 @@
 // The web app in a real browser against a real server: two people, two browser contexts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -85,6 +85,7 @@ const userId = async (page: Page) =>
 
 let alice: Page;
 let bob: Page;
+let carol: Page;
 
 describe("two people in the web app", () => {
   test("sign up, invite, open a direct message, and exchange messages live", async () => {
@@ -123,7 +124,6 @@ describe("two people in the web app", () => {
     await alice.getByText("Bob is typing…").waitFor();
     await alice.getByRole("button", { name: "Message Bob (online)" }).waitFor();
     await composer(bob, "Alice").fill("");
-    await page_shot(alice, "chat");
   });
 
   test("a file upload is shown to the other person: images inline, other files as links", async () => {
@@ -201,6 +201,161 @@ describe("two people in the web app", () => {
     await composer(bob, "general").fill("glad to be here");
     await composer(bob, "general").press("Enter");
     await messages(alice).getByText("glad to be here").waitFor();
+  });
+
+  test("Markdown is rendered for the reader: emphasis, strikethrough, links, lists, quotes and code", async () => {
+    const text = [
+      "**Release notes** for _today_:",
+      "- ~~old plan~~ new plan",
+      "- see [the doc](https://example.com/doc) and `npm test`",
+      "",
+      "> ship it",
+      "",
+      "```sh",
+      "bun run build",
+      "```",
+    ].join("\n");
+    await composer(alice, "general").fill(text);
+    await composer(alice, "general").press("Enter");
+    const body = messages(bob)
+      .locator(".message")
+      .filter({ hasText: "Release notes" })
+      .locator(".text");
+    await body.waitFor();
+    expect(await body.locator("strong").textContent()).toBe("Release notes");
+    expect(await body.locator("em").textContent()).toBe("today");
+    expect(await body.locator("s").textContent()).toBe("old plan");
+    expect(await body.locator("li").count()).toBe(2);
+    const link = body.getByRole("link", { name: "the doc" });
+    expect(await link.getAttribute("href")).toBe("https://example.com/doc");
+    expect(await link.getAttribute("target")).toBe("_blank");
+    expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await body.locator("li code").textContent()).toBe("npm test");
+    expect(await body.locator("blockquote").textContent()).toContain("ship it");
+    expect(await body.locator("pre code").textContent()).toBe("bun run build\n");
+  });
+
+  test("@ opens a picker of the chat's members; the mention it inserts is highlighted for the mentioned reader only", async () => {
+    const general = await chatNamed(alice, "general");
+    const code = (
+      await app.request("POST", "/api/invites", { token: await tokenOf(alice), body: {} })
+    ).body.code;
+    const signup = await app.request("POST", "/api/signup", {
+      body: {
+        fullname: "Carol",
+        email: "carol@web.test",
+        password: "Carol-password",
+        workspace: "Webco",
+        invite: code,
+      },
+    });
+    await app.request("POST", `/api/chat/${general.id}/join`, { token: signup.body.token });
+    carol = await newPage();
+    await signIn(carol, "Carol");
+    await chatButton(carol, /general/).click();
+    const bobId = await userId(bob);
+
+    const box = composer(alice, "general");
+    const picker = alice.getByRole("listbox", { name: "Mention someone" });
+    const names = () => picker.locator(".name").allTextContents();
+    await box.pressSequentially("Thanks @");
+    await picker.waitFor();
+    expect(await names()).toEqual(["Bob", "Carol", "@channel", "@here"]);
+    await page_shot(alice, "mention-picker");
+    await box.press("ArrowDown");
+    expect(await picker.getByRole("option", { selected: true }).textContent()).toContain("Carol");
+    await box.press("ArrowUp");
+    expect(await picker.getByRole("option", { selected: true }).textContent()).toContain("Bob");
+    await box.press("Escape");
+    await picker.waitFor({ state: "hidden" });
+    await box.press("Backspace");
+    await box.pressSequentially("@bo");
+    await picker.waitFor();
+    expect(await names()).toEqual(["Bob"]);
+    await box.press("Tab");
+    await picker.waitFor({ state: "hidden" });
+    expect(await box.inputValue()).toBe(`Thanks <@${bobId}> `);
+    await box.pressSequentially(`for the **review**, see \`<@${bobId}>\` in the docs, cc @b`);
+    await picker.waitFor();
+    // Enter chooses while the picker is open; it sends only once it is closed.
+    await box.press("Enter");
+    expect(await box.inputValue()).toBe(
+      `Thanks <@${bobId}> for the **review**, see \`<@${bobId}>\` in the docs, cc <@${bobId}> `,
+    );
+    await box.press("Enter");
+
+    const sent = (page: Page) =>
+      messages(page).locator(".message").filter({ hasText: "for the review" });
+    for (const page of [alice, bob, carol]) {
+      await sent(page).locator(".mention").first().waitFor();
+      expect(await sent(page).locator(".mention").allTextContents()).toEqual(["@Bob", "@Bob"]);
+      expect(await sent(page).locator("strong").textContent()).toBe("review");
+      // In code the notation shows as typed.
+      expect(await sent(page).locator("code").textContent()).toBe(`<@${bobId}>`);
+    }
+    expect(await sent(bob).getAttribute("class")).toContain("mentions-me");
+    expect(await sent(bob).getByText("Mentions you:").count()).toBe(1);
+    expect(await sent(alice).getAttribute("class")).not.toContain("mentions-me");
+    expect(await sent(carol).getAttribute("class")).not.toContain("mentions-me");
+    expect(await sent(carol).getByText("Mentions you:").count()).toBe(0);
+    await bob.mouse.move(0, 0);
+    await page_shot(bob, "chat");
+  });
+
+  test("one sender's messages within five minutes share a name and avatar; a chat named in one opens in place", async () => {
+    const general = await chatNamed(alice, "general");
+    const chat = await createChat(alice, {
+      type: "public_channel",
+      name: "standup",
+      members: [await userId(bob)],
+    });
+    // Local times within today, so that no day divider falls between them.
+    const now = new Date();
+    const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+    const start = Math.max(midnight, now.getTime() - 20 * 60_000);
+    const minute = 60_000;
+    const script: [Page, number, string][] = [
+      [alice, 0, "first from Alice"],
+      [alice, 1, "second from Alice"],
+      [bob, 2, "Bob answers"],
+      [alice, 3, "Alice again"],
+      [alice, 10, "Alice, later"],
+      [alice, 10.5, `back to <#${general.id}>`],
+    ];
+    for (const [page, at, content] of script) {
+      const sent = await app.request("POST", `/api/chat/${chat.id}`, {
+        token: await tokenOf(page),
+        body: { content },
+      });
+      await app.sql("UPDATE messages SET created_at = ? WHERE id = ?", [
+        start + at * minute,
+        sent.body.id,
+      ]);
+    }
+    await chatButton(bob, /standup/).click();
+    await messages(bob).getByText("back to").waitFor();
+    const list = messages(bob);
+    expect(await list.locator(".message").count()).toBe(6);
+    expect(await list.locator(".message header strong").allTextContents()).toEqual([
+      "Alice",
+      "Bob",
+      "Alice",
+      "Alice",
+    ]);
+    expect(await list.locator(".message .avatar").allTextContents()).toEqual(["A", "B", "A", "A"]);
+    const colours = await list
+      .locator(".message .avatar")
+      .evaluateAll((all) => all.map((e) => (e as any).style.backgroundColor as string));
+    expect(colours[0]).toBe(colours[2] as string);
+    expect(colours[0]).not.toBe(colours[1] as string);
+    const second = list.locator(".message").filter({ hasText: "second from Alice" });
+    expect(await second.getAttribute("class")).toContain("continued");
+    expect(await second.locator("time").count()).toBe(1);
+    expect(await second.locator(".avatar").count()).toBe(0);
+
+    await list.getByRole("link", { name: "#general" }).click();
+    await composer(bob, "general").waitFor();
+    await bob.waitForURL(`${app.url}/chat/${general.id}`);
   });
 
   test("Send waits while a file uploads, and the file goes with the message it was attached to", async () => {
@@ -438,9 +593,91 @@ describe("two people in the web app", () => {
     expect(loaded.some((url) => url.includes("/api/ws?ticket="))).toBe(true);
     expect(loaded.some((url) => /\/api\/files\/.*\?download=/.test(url))).toBe(true);
     const leaks = loaded.filter(
-      (url) => /[?&]token=/.test(url) || sessions.some((token) => url.includes(token)),
+      (url) => /[?&]token=/.test(url) || sessions.some((token) => token && url.includes(token)),
     );
     expect(leaks).toEqual([]);
+  });
+
+  test("a corpus of XSS payloads sent as messages is shown as text: nothing runs, loads or links to script", async () => {
+    // A user whose name is markup, mentioned: names go into the chips.
+    const code = (
+      await app.request("POST", "/api/invites", { token: await tokenOf(bob), body: {} })
+    ).body.code;
+    const named = await app.request("POST", "/api/signup", {
+      body: {
+        fullname: `<img src=x onerror="window.xssRan=1">`,
+        email: "markup@web.test",
+        password: "markup-password",
+        workspace: "Webco",
+        invite: code,
+      },
+    });
+    const corpus = [
+      ...xssPayloads,
+      `hello <@${named.body.user.id}>`,
+      `<@${named.body.user.id}"onclick="window.xssRan=1">`,
+    ];
+    // Bob sends them (Alice has signed out by now); Carol reads them.
+    const chat = await createChat(bob, {
+      type: "public_channel",
+      name: "payloads",
+      members: [await userId(carol)],
+    });
+    const token = await tokenOf(bob);
+    for (const content of [...corpus, "end of corpus"]) {
+      const sent = await app.request("POST", `/api/chat/${chat.id}`, { token, body: { content } });
+      expect(sent.status).toBe(201);
+    }
+    const reader = await newPage();
+    await signIn(reader, "Carol");
+    await chatButton(reader, /payloads/).click();
+    await messages(reader).getByText("end of corpus").waitFor();
+    // More than a page of history: scrolling up loads the rest.
+    await reader.locator(".messages").evaluate((element) => {
+      (element as any).scrollTop = 0;
+    });
+    await reader.waitForFunction(
+      (count) => (globalThis as any).document.querySelectorAll(".message").length === count,
+      corpus.length + 1,
+    );
+    // Give anything that would load or run a moment to do so.
+    await reader.waitForTimeout(300);
+    expect(await reader.evaluate(hazards, 'ol[aria-label="Messages"]')).toEqual([]);
+    // The markup stays visible as text, as the sender typed it.
+    await messages(reader).getByText("<script>window.xssRan=1</script>").first().waitFor();
+    await messages(reader).getByText(`@<img src=x onerror="window.xssRan=1">`).waitFor();
+    await reader.context().close();
+  });
+
+  test("DOMPurify, the second line, removes scripts, handlers and script links on its own", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.setContent("<!doctype html><title>sanitizer</title><body></body>");
+      await page.addScriptTag({ content: await sanitizerBundle() });
+      const kept = await page.evaluate((payloads) => {
+        const g = globalThis as any;
+        const root = g.document.createElement("div");
+        root.id = "sanitized";
+        for (const payload of payloads) root.insertAdjacentHTML("beforeend", g.sanitize(payload));
+        g.document.body.append(root);
+        return root.innerHTML as string;
+      }, xssPayloads);
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(hazards, "#sanitized")).toEqual([]);
+      // What the Markdown rules make survives it.
+      const made = await page.evaluate(
+        () =>
+          (globalThis as any).sanitize(
+            '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#general</a></p><ol start="3"><li><s>s</s></li></ol>',
+          ) as string,
+      );
+      expect(made).toBe(
+        '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#general</a></p><ol start="3"><li><s>s</s></li></ol>',
+      );
+      expect(kept).not.toContain("<img");
+    } finally {
+      await page.close();
+    }
   });
 
   test("logged no error in any page", () => {
@@ -462,4 +699,108 @@ async function expect_focused(page: Page, label: string) {
     return doc.activeElement?.getAttribute("aria-label");
   });
   expect(focused).toBe(label);
+}
+
+/**
+ * At least 30 ways to get markup, handlers or script URLs into a page, as Markdown or HTML:
+ * each would set `window.xssRan` if it ever ran.
+ */
+const xssPayloads = [
+  "<script>window.xssRan=1</script>",
+  `<img src=x onerror="window.xssRan=1">`,
+  "<IMG SRC=JaVaScRiPt:window.xssRan=1>",
+  `<svg onload="window.xssRan=1">`,
+  "<svg><script>window.xssRan=1</script></svg>",
+  `<svg><a xlink:href="javascript:window.xssRan=1"><text>svg link</text></a></svg>`,
+  "<math><mtext><table><mglyph><style><img src=x onerror=window.xssRan=1>",
+  "[click](javascript:window.xssRan=1)",
+  "[click](JAVASCRIPT:window.xssRan=1)",
+  "[click](javascript&colon;window.xssRan=1)",
+  "[click](&#106;avascript:window.xssRan=1)",
+  "[click](&#x6A;&#x61;vascript:window.xssRan=1)",
+  "[click](java%09script:window.xssRan=1)",
+  "[click](\u0001javascript:window.xssRan=1)",
+  "[click](\u200Bjavascript:window.xssRan=1)",
+  "[click](<javascript:window.xssRan=1>)",
+  "[click](data:text/html;base64,PHNjcmlwdD53aW5kb3cueHNzUmFuPTE8L3NjcmlwdD4=)",
+  "[vb](vbscript:msgbox(1))",
+  "<javascript:window.xssRan=1>",
+  "<data:text/html,<script>window.xssRan=1</script>>",
+  `<a href="javascript:window.xssRan=1">html link</a>`,
+  `<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058window.xssRan=1">entities</a>`,
+  "![image](javascript:window.xssRan=1)",
+  `![image](x" onerror="window.xssRan=1)`,
+  "![image](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9IndpbmRvdy54c3NSYW49MSI+)",
+  "[reference]\n\n[reference]: javascript:window.xssRan=1",
+  `[title](https://example.com "title" onmouseover="window.xssRan=1")`,
+  `[quote](https://example.com/"onmouseover="window.xssRan=1)`,
+  `<iframe src="javascript:window.xssRan=1"></iframe>`,
+  `<iframe srcdoc="<script>parent.xssRan=1</script>"></iframe>`,
+  `<object data="javascript:window.xssRan=1"></object>`,
+  `<embed src="data:text/html,<script>parent.xssRan=1</script>">`,
+  `<form action="javascript:window.xssRan=1"><button>go</button></form>`,
+  `<p style="background:url(javascript:window.xssRan=1)">styled</p>`,
+  "<style>@import 'javascript:window.xssRan=1';</style>",
+  `<div onmouseover="window.xssRan=1">hover me</div>`,
+  `<details open ontoggle="window.xssRan=1">details</details>`,
+  "<body onload=window.xssRan=1>",
+  `<base href="javascript:/">`,
+  `<meta http-equiv="refresh" content="0;url=javascript:window.xssRan=1">`,
+  `<noscript><p title="</noscript><img src=x onerror=window.xssRan=1>">`,
+  "<<script>script>window.xssRan=1<</script>/script>",
+  "&lt;script&gt;window.xssRan=1&lt;/script&gt;",
+  "**<img src=x onerror=window.xssRan=1>**",
+  "`code` <img src=x onerror=window.xssRan=1> `more`",
+  "[<img src=x onerror=window.xssRan=1>](https://example.com)",
+  '```"><img src=x onerror=window.xssRan=1>\ncode\n```',
+  "https://example.com/<img src=x onerror=window.xssRan=1>",
+  "<!channel><script>window.xssRan=1</script><!here>",
+  `<#1"onclick="window.xssRan=1>`,
+  "\u202E<img src=x onerror=window.xssRan=1>\u00A0<script\u0007>window.xssRan=1</script>",
+];
+
+/** Everything under `selector` that could run script, load something, or link to script. */
+function hazards(selector: string): string[] {
+  const g = globalThis as any;
+  const found: string[] = [];
+  if (g.xssRan !== undefined) found.push("a payload ran");
+  const forbidden =
+    "script, iframe, frame, object, embed, form, input, button, style, link, meta, base, img, svg, math, video, audio, source, noscript, template";
+  for (const root of g.document.querySelectorAll(selector)) {
+    for (const element of root.querySelectorAll("*")) {
+      const name = element.localName;
+      if (element.matches(forbidden) && !element.closest(".pending")) found.push(`<${name}>`);
+      for (const attribute of element.attributes) {
+        const attr = attribute.name.toLowerCase();
+        // Controls and spaces are what browsers ignore in a URL's scheme.
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: exactly those are meant
+        const value = attribute.value.replace(/[\u0000-\u0020\u00a0\u200b]/g, "").toLowerCase();
+        if (attr.startsWith("on")) found.push(`${name} ${attr}`);
+        if (attr === "srcdoc" || attr === "formaction" || attr === "action")
+          found.push(`${name} ${attr}`);
+        if (attr === "style" && !element.classList.contains("avatar")) found.push(`${name} style`);
+        if (/^(javascript|data|vbscript):/.test(value))
+          found.push(`${name} ${attr}=${attribute.value}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** rich-text.tsx's sanitize on its own, bundled for a blank page. */
+async function sanitizerBundle(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "sanitizer-"));
+  try {
+    const entry = join(dir, "entry.ts");
+    const module = join(import.meta.dir, "../../web/views/rich-text.tsx");
+    writeFileSync(
+      entry,
+      `import { sanitize } from ${JSON.stringify(module)};\n(globalThis as any).sanitize = sanitize;\n`,
+    );
+    const result = await Bun.build({ entrypoints: [entry], target: "browser" });
+    if (!result.success || !result.outputs[0]) throw new Error("the sanitizer did not build");
+    return await result.outputs[0].text();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -13,9 +13,10 @@ import {
   drafted,
   draftsRestored,
   fileRemoved,
+  groupContinues,
+  groupWithinMs,
   historyLoaded,
   initialState,
-  linkify,
   loaded,
   openChat,
   type PendingMessage,
@@ -193,15 +194,6 @@ describe("the web app's state", () => {
     expect(typingIn(state, 10, 2000)).toEqual([]);
   });
 
-  test("links are split out of text, which otherwise stays text", () => {
-    expect(linkify("see https://example.com/a?b=c. and <b>this</b>")).toEqual([
-      { text: "see " },
-      { href: "https://example.com/a?b=c" },
-      { text: ". and <b>this</b>" },
-    ]);
-    expect(linkify("javascript:alert(1)")).toEqual([{ text: "javascript:alert(1)" }]);
-  });
-
   test("a file uploaded in one chat joins that chat's draft, even when another chat is open by then", () => {
     const file = { url: "/api/files/1/ab/cd/x.txt", name: "x.txt", size: 1, type: "text/plain" };
     let state = drafted(openChat(start(), 10), 10, "see the file");
@@ -287,5 +279,31 @@ describe("the web app's state", () => {
       "Today",
       undefined,
     ]);
+  });
+
+  test("one sender's messages within five minutes group under one name, until a day divider", () => {
+    const base = Date.UTC(2026, 11, 7, 12);
+    const at = (ms: number) => new Date(base + ms).toISOString();
+    const items = [
+      { senderId: 1, createdAt: at(0) },
+      { senderId: 1, createdAt: at(60_000) },
+      { senderId: 1, createdAt: at(60_000 + groupWithinMs) },
+      { senderId: 1, createdAt: at(60_001 + 2 * groupWithinMs) },
+      { senderId: 2, createdAt: at(3 * groupWithinMs) },
+      { senderId: 1, createdAt: at(3 * groupWithinMs + 1000) },
+      { senderId: 1, createdAt: at(3 * groupWithinMs + 2000) },
+    ];
+    const noDividers = items.map(() => undefined);
+    expect(groupContinues(items, noDividers)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    const dividers = noDividers.map((_, i) => (i === 1 ? "Today" : undefined));
+    expect(groupContinues(items, dividers).slice(0, 3)).toEqual([false, false, true]);
   });
 });

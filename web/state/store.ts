@@ -326,7 +326,7 @@ export function chatsByActivity(state: State): Chat[] {
 }
 
 /** What a chat is called here: its name, or the other people in it. */
-export function chatTitle(state: State, chat: Chat): string {
+export function chatTitle(state: Pick<State, "me" | "users">, chat: Chat): string {
   if (chat.name) return chat.name;
   const others = chat.members.filter((id) => id !== state.me.id);
   const names = others.map((id) => state.users[id]?.fullname ?? `user ${id}`);
@@ -385,6 +385,25 @@ export function dayDividers(times: string[], now: Date): (string | undefined)[] 
   });
 }
 
+/** A message this soon after the sender's previous one joins its group: one name, one avatar. */
+export const groupWithinMs = 5 * 60 * 1000;
+
+/**
+ * For messages in order, whether each continues the group of the one before it: the same
+ * sender, within `groupWithinMs`, and no day divider between them.
+ */
+export function groupContinues(
+  items: { senderId: number; createdAt: string }[],
+  dividers: (string | undefined)[],
+): boolean[] {
+  return items.map((item, i) => {
+    const previous = items[i - 1];
+    if (!previous || dividers[i] !== undefined || previous.senderId !== item.senderId) return false;
+    const gap = Date.parse(item.createdAt) - Date.parse(previous.createdAt);
+    return gap >= 0 && gap <= groupWithinMs;
+  });
+}
+
 function withoutTyping(typing: State["typing"], chatId: number, userId: number): State["typing"] {
   if (!typing[chatId]?.[userId]) return typing;
   const { [userId]: _, ...rest } = typing[chatId];
@@ -396,18 +415,4 @@ function mergeMessages(a: Message[], b: Message[]): Message[] {
   const byId = new Map<number, Message>();
   for (const message of [...a, ...b]) byId.set(message.id, message);
   return [...byId.values()].sort((x, y) => x.id - y.id);
-}
-
-/** Splits text into plain runs and http(s) links, for rendering as text (never as HTML). */
-export function linkify(text: string): ({ text: string } | { href: string })[] {
-  const parts: ({ text: string } | { href: string })[] = [];
-  const pattern = /https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
-  let at = 0;
-  for (const match of text.matchAll(pattern)) {
-    if (match.index > at) parts.push({ text: text.slice(at, match.index) });
-    parts.push({ href: match[0] });
-    at = match.index + match[0].length;
-  }
-  if (at < text.length) parts.push({ text: text.slice(at) });
-  return parts;
 }

@@ -1,8 +1,17 @@
 // The open chat: its header, the message list (older pages load on scrolling up), who is typing,
 // and the composer.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
+import { directoryOf } from "../state/markdown.ts";
+import { chatIdFromPath } from "../state/route.ts";
 import type { Session } from "../state/session.ts";
-import { type Chat, chatTitle, dayDividers, type State, typingIn } from "../state/store.ts";
+import {
+  type Chat,
+  chatTitle,
+  dayDividers,
+  groupContinues,
+  type State,
+  typingIn,
+} from "../state/store.ts";
 import { Composer } from "./composer.tsx";
 import type { DialogKind } from "./dialogs.tsx";
 import { DayDivider, MessageItem, PendingItem } from "./message.tsx";
@@ -28,8 +37,9 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
   // The list is drawn again when it changes and when a day begins ("Today" becomes
   // "Yesterday"), not on each keystroke in the composer.
   const today = new Date(now).toDateString();
-  const { users, me, pending: outbox } = state;
+  const { users, chats, me, pending: outbox } = state;
   const pending = useMemo(() => outbox.filter((p) => p.chatId === chat.id), [outbox, chat.id]);
+  const directory = useMemo(() => directoryOf({ me, users, chats }), [me, users, chats]);
 
   const items = useMemo(() => {
     const all = [...(list?.items ?? []), ...pending];
@@ -37,24 +47,37 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
       all.map((item) => item.createdAt),
       new Date(today),
     );
+    const continues = groupContinues(
+      all.map((item) => ({ senderId: "id" in item ? item.senderId : me.id, ...item })),
+      dividers,
+    );
     return all.map((item, i) => {
       const divider = dividers[i];
       const key = "id" in item ? `m${item.id}` : `p${item.clientId}`;
       return [
         divider && <DayDivider key={`day-${key}`} label={divider} />,
         "id" in item ? (
-          <MessageItem key={key} message={item} users={users} fileUrl={fileUrl} />
+          <MessageItem
+            key={key}
+            message={item}
+            users={users}
+            directory={directory}
+            continues={continues[i] ?? false}
+            fileUrl={fileUrl}
+          />
         ) : (
           <PendingItem
             key={key}
             pending={item}
             me={me}
+            directory={directory}
+            continues={continues[i] ?? false}
             onDiscard={() => session.discard(item.clientId)}
           />
         ),
       ];
     });
-  }, [list, pending, users, me, today, fileUrl, session]);
+  }, [list, pending, users, me, directory, today, fileUrl, session]);
 
   // Stay at the newest message unless the reader has scrolled up; keep the place when older
   // messages are added above.
@@ -72,6 +95,23 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
   useEffect(() => {
     stick.current = true;
   }, [chat.id]);
+
+  // A chat named in a message (`<#N>`) opens in place, as from the sidebar, without loading the
+  // page again. The links are rendered HTML, so one listener on the list serves them all.
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const onClick = (event: MouseEvent) => {
+      const link = (event.target as Element).closest?.("a.chat-mention");
+      if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+      const chatId = chatIdFromPath(new URL((link as HTMLAnchorElement).href).pathname);
+      if (chatId === undefined) return;
+      event.preventDefault();
+      session.attempt(() => session.openChat(chatId));
+    };
+    element.addEventListener("click", onClick);
+    return () => element.removeEventListener("click", onClick);
+  }, [session]);
 
   function onScroll() {
     const element = scroller.current;

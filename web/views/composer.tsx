@@ -1,11 +1,19 @@
 // Typing and sending: Enter sends, Shift+Enter is a new line; files by picker, drop or paste,
 // with upload progress. What is typed and attached is the chat's draft (kept in the session, so
 // it survives switching chats and reloads); Send waits until the draft's files are uploaded.
-// Focus stays here.
-import { useEffect, useRef, useState } from "preact/hooks";
+// Focus stays here. `@` opens a picker of the chat's members, which inserts a mention (`<@id>`).
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import {
+  type Candidate,
+  insertMention,
+  type MentionQuery,
+  mentionCandidates,
+  mentionQuery,
+} from "../state/mention-picker.ts";
 import type { Session } from "../state/session.ts";
-import { emptyDraft, type State, uploadsIn } from "../state/store.ts";
+import { emptyDraft, type State, type User, uploadsIn } from "../state/store.ts";
 import { PaperclipIcon } from "./icons.tsx";
+import { Avatar } from "./message.tsx";
 
 const typingEveryMs = 3000;
 
@@ -25,8 +33,73 @@ export function Composer({
   const [error, setError] = useState<string>();
   const input = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
+  const [query, setQuery] = useState<MentionQuery>();
+  const [active, setActive] = useState(0);
+  // The `@` whose picker Escape closed: it stays closed until another `@` is typed.
+  const dismissed = useRef<number | undefined>(undefined);
+  const caretAfterInsert = useRef<number | undefined>(undefined);
+
+  const chat = state.chats[chatId];
+  const members = (chat?.members ?? [])
+    .map((id) => state.users[id])
+    .filter((user): user is User => user !== undefined);
+  const candidates = query
+    ? mentionCandidates(members, state.me.id, query.query, {
+        everyone: chat?.type !== "single",
+      })
+    : [];
+  const pickerOpen = candidates.length > 0;
+  const pickerId = `mention-picker-${chatId}`;
+  const optionId = (i: number) => `${pickerId}-${i}`;
 
   useEffect(() => input.current?.focus(), [chatId]);
+
+  useLayoutEffect(() => {
+    const caret = caretAfterInsert.current;
+    if (caret === undefined || !input.current) return;
+    caretAfterInsert.current = undefined;
+    input.current.setSelectionRange(caret, caret);
+  });
+
+  /** Looks at the `@` word before the caret, if any, after each change of text or caret. */
+  function findQuery(element: HTMLTextAreaElement) {
+    const found =
+      element.selectionStart === element.selectionEnd
+        ? mentionQuery(element.value, element.selectionStart)
+        : undefined;
+    if (found?.start !== dismissed.current) dismissed.current = undefined;
+    const next = found && found.start !== dismissed.current ? found : undefined;
+    if (next?.start !== query?.start || next?.query !== query?.query) setActive(0);
+    setQuery(next);
+  }
+
+  function choose(candidate: Candidate) {
+    const element = input.current;
+    if (!element || !query) return;
+    const inserted = insertMention(element.value, query, element.selectionStart, candidate);
+    caretAfterInsert.current = inserted.caret;
+    setQuery(undefined);
+    session.draft(chatId, inserted.text);
+    element.focus();
+  }
+
+  /** Arrow keys move through the picker, Enter or Tab choose, Escape closes it. */
+  function pickerKey(event: KeyboardEvent): boolean {
+    if (!pickerOpen || !query) return false;
+    const count = candidates.length;
+    if (event.key === "ArrowDown") setActive((active + 1) % count);
+    else if (event.key === "ArrowUp") setActive((active - 1 + count) % count);
+    else if (event.key === "Enter" || event.key === "Tab") {
+      const candidate = candidates[Math.min(active, count - 1)];
+      if (candidate) choose(candidate);
+    } else if (event.key === "Escape") {
+      dismissed.current = query.start;
+      setQuery(undefined);
+    } else return false;
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
+  }
 
   function attach(files: File[]) {
     if (files.length === 0) return;
@@ -85,6 +158,42 @@ export function Composer({
           {error}
         </p>
       )}
+      {pickerOpen && (
+        <div class="mention-picker" id={pickerId} role="listbox" aria-label="Mention someone">
+          {candidates.map((candidate, i) => (
+            <div
+              key={candidate.kind === "user" ? candidate.user.id : candidate.name}
+              id={optionId(i)}
+              role="option"
+              // The focus stays in the textarea, which points here (aria-activedescendant).
+              tabIndex={-1}
+              aria-selected={i === active}
+              class={i === active ? "active" : undefined}
+              // Chosen on mouse down, so that the textarea keeps the focus.
+              onMouseDown={(event) => {
+                event.preventDefault();
+                choose(candidate);
+              }}
+              onMouseEnter={() => setActive(i)}
+            >
+              {candidate.kind === "user" ? (
+                <>
+                  <Avatar userId={candidate.user.id} name={candidate.user.fullname} />
+                  <span class="name">{candidate.user.fullname}</span>
+                </>
+              ) : (
+                <>
+                  <span class="avatar everyone" aria-hidden="true">
+                    @
+                  </span>
+                  <span class="name">@{candidate.name}</span>
+                  <span class="hint">{candidate.description}</span>
+                </>
+              )}
+            </div>
+          ))}
+        </div>
+      )}
       <div class="row">
         <label class="attach">
           <span class="visually-hidden">Attach files</span>
@@ -105,19 +214,29 @@ export function Composer({
           value={draft.text}
           aria-label={label}
           placeholder={label}
+          aria-autocomplete="list"
+          aria-controls={pickerOpen ? pickerId : undefined}
+          aria-activedescendant={pickerOpen ? optionId(active) : undefined}
           onInput={(event) => {
             session.draft(chatId, event.currentTarget.value);
+            findQuery(event.currentTarget);
             if (Date.now() - lastTyping.current > typingEveryMs) {
               lastTyping.current = Date.now();
               session.typing(chatId);
             }
           }}
           onKeyDown={(event) => {
-            if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            if (event.isComposing || pickerKey(event)) return;
+            if (event.key === "Enter" && !event.shiftKey) {
               event.preventDefault();
               send();
             }
           }}
+          onKeyUp={(event) => {
+            if (/^(Arrow(Left|Right)|Home|End)$/.test(event.key)) findQuery(event.currentTarget);
+          }}
+          onClick={(event) => findQuery(event.currentTarget)}
+          onBlur={() => setQuery(undefined)}
           onPaste={(event) => {
             const files = [...(event.clipboardData?.files ?? [])];
             if (files.length > 0) {
