@@ -223,7 +223,7 @@ describe("presence, typing and files across instances", () => {
     await bobOnB.close();
   });
 
-  test("a file uploaded through one instance downloads through another", async () => {
+  test("a file uploaded and sent through one instance downloads through another", async () => {
     const form = new FormData();
     form.append("files", new File(["shared bytes"], "note.txt", { type: "text/plain" }));
     const upload = await fetch(`${instanceA.url}/api/upload`, {
@@ -233,6 +233,16 @@ describe("presence, typing and files across instances", () => {
     }).then((response) => response.json() as Promise<any>);
     const url = upload[0]?.url;
     expect(typeof url).toBe("string");
+    // A file is private until a message carries it where bob can read it.
+    const hidden = await fetch(`${instanceB.url}${url}`, {
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(hidden.status).toBe(404);
+    const sent = await postJson(instanceA.url, `/api/chat/${channel.id}`, alice.token, {
+      content: "",
+      files: [url],
+    });
+    expect(sent.status).toBe(201);
     const download = await fetch(`${instanceB.url}${url}`, {
       headers: { authorization: `Bearer ${bob.token}` },
     });
