@@ -251,6 +251,27 @@ describe("sending on the socket", () => {
     }
   });
 
+  test("an ack never overtakes its message, even while an earlier event is still on its way", async () => {
+    const chat = await channel(alice, "private_channel", [bob]);
+    const [alices] = await liveAll(alice);
+    // An event committed but not (yet) published: where events are ordered by id (several
+    // instances), the next one is held until this one is read back.
+    await app.db.insertMessage({
+      chatId: chat.id,
+      senderId: bob.user.id,
+      content: "committed elsewhere",
+      files: [],
+      clientId: null,
+    });
+    alices.send({ type: "send", chatId: chat.id, content: "mine", clientId: "held-1" });
+    const frames = await alices.takeUntil((frame) => frame.type === "ack", { timeoutMs: 15_000 });
+    const own = frames.findIndex(
+      (frame) => frame.type === "message.created" && frame.data.clientId === "held-1",
+    );
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(own).toBeLessThan(frames.length - 1);
+  });
+
   test("a burst of sends on one socket gets one ack each, and the socket closing first costs nothing stored", async () => {
     const chat = await channel(alice, "private_channel", [bob]);
     const [alices, bobs] = await liveAll(alice, bob);

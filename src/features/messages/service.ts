@@ -17,7 +17,12 @@ export async function sendMessage(
   ctx: Ctx,
   chatId: number,
   input: SendMessageBody,
-): Promise<{ message: Message; created: boolean; limit: Verdict | undefined }> {
+): Promise<{
+  message: Message;
+  created: boolean;
+  limit: Verdict | undefined;
+  eventId: number | undefined;
+}> {
   const files = input.files ?? [];
   let fileRefs: FileRef[] = [];
   // The usual message, text alone, is checked by the insert itself: membership is part of the
@@ -42,7 +47,8 @@ export async function sendMessage(
   const sent =
     (await ctx.db.insertMessage(message)) ?? (await sendAsMember(ctx, message, limitKey));
   ctx.hub.publish(sent.events);
-  return { message: sent.value, created: sent.created, limit };
+  // The message's own event: the socket's ack waits for it, so that no ack precedes its event.
+  return { message: sent.value, created: sent.created, limit, eventId: sent.events[0]?.id };
 }
 
 /**

@@ -260,8 +260,8 @@ export class LocalHub implements Hub {
   /**
    * An answer to one connection (an ack). When it is its user's only connection, and live, the
    * user's topic reaches it alone: published there, the answer joins what Bun's pub/sub writes
-   * to that socket at the end of this turn, on SQLite the event it acknowledges: one write
-   * instead of two. (Where a sequencer holds events back, the ack may go first.)
+   * to that socket at the end of this turn, with the event it acknowledges: one write instead
+   * of two. (Where a sequencer orders events, the caller waits for the event's delivery first.)
    */
   reply(connection: Connection, frame: Frame): void {
     const server = this.server;

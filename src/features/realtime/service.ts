@@ -115,7 +115,11 @@ export async function handleFrame(
       const nul = nulPath(message);
       if (nul !== undefined) throw invalid(`${nul}: text may not contain the character U+0000`);
       // The frame is the message body with two fields more, which sendMessage does not read.
-      const { message: stored } = await sendMessage(ctx, message.chatId, message);
+      const sent = await sendMessage(ctx, message.chatId, message);
+      // Where a sequencer orders events (several instances), the message's event may be held a
+      // moment: the ack follows it, so a client never sees an ack before the message it stored.
+      if (sent.eventId !== undefined) await ctx.hub.whenDelivered(sent.eventId);
+      const stored = sent.message;
       ctx.hub.reply(connection, frame("ack", { clientId: stored.clientId, data: stored }));
     } else if (type === "typing") {
       if (!typingFrame.Check(message)) throw invalidFrame(typingFrame, message);
