@@ -286,7 +286,7 @@ for (const fixture of fixtures) {
               mentions: [],
             });
             const files = message.files as string[];
-            const attachments = message.attachments as { url: string; name: string }[];
+            const attachments = message.attachments as Record<string, unknown>[];
             expect(attachments.map((a) => a.url)).toEqual(files);
             for (const attachment of attachments) {
               expect(attachment).toEqual({

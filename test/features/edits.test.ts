@@ -198,9 +198,13 @@ describe("deleting", () => {
     expect(files).toEqual([]);
     expect(await app.sql("select * from uploads where name = ?", ["secret.txt"])).toEqual([]);
     expect(await app.sql("select * from file_removals")).toEqual([]);
-    // The text is nowhere in the database but in the events of the past (pruned with them).
+    // The text is nowhere in the database: not in the message, not in its past events.
     const rows = await app.sql("select id from messages where content like ?", ["%secret words%"]);
     expect(rows).toEqual([]);
+    const events = await app.sql("select id from events where data like ?", ["%secret words%"]);
+    expect(events).toEqual([]);
+    const uploads = await app.sql("select id from events where data like ?", ["%secret.txt%"]);
+    expect(uploads).toEqual([]);
     expect(onDisk()).toEqual([]);
     expect((await fetch(app.url + file.url, { headers: auth(bob) })).status).toBe(404);
     // The other file is carried by another message: it stays.
