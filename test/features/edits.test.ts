@@ -2,6 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
+import { unsentUploadTtl } from "../../db/plan.ts";
+import { removeFileBytes } from "../../src/features/files/service.ts";
 import { startTestApp } from "../support/app.ts";
 import { type Person, people } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
@@ -228,6 +230,25 @@ describe("deleting", () => {
     // alice can still send it.
     const sent = await send(alice, channel.id, { content: "", files: [mine.url] });
     expect(sent.attachments).toEqual([{ ...mine, name: "theirs.txt" }]);
+  });
+
+  test("the hourly job removes uploads never sent once they are a day old, and keeps what a message carries", async () => {
+    const unsent = await upload(carol, `never sent ${crypto.randomUUID()}`, "draft.txt");
+    const sent = await upload(carol, `sent ${crypto.randomUUID()}`, "sent.txt");
+    await send(carol, channel.id, { content: "", files: [sent.url] });
+    const hash = (url: string) => (/([0-9a-f]{64})\./.exec(url) as RegExpExecArray)[1] as string;
+    const onDisk = (url: string) => stored().some((path) => path.endsWith(hash(url)));
+    // Not a day old yet: it stays.
+    await app.db.collectUnsentUploads(Date.now() - unsentUploadTtl);
+    await removeFileBytes({ db: app.db, files: app.files });
+    expect(onDisk(unsent.url)).toBe(true);
+    // A day later (the job asks for uploads older than then).
+    await app.db.collectUnsentUploads(Date.now() + 1);
+    await removeFileBytes({ db: app.db, files: app.files });
+    expect(onDisk(unsent.url)).toBe(false);
+    expect((await fetch(app.url + unsent.url, { headers: auth(carol) })).status).toBe(404);
+    expect(onDisk(sent.url)).toBe(true);
+    expect((await fetch(app.url + sent.url, { headers: auth(bob) })).status).toBe(200);
   });
 
   test("edits and deletes count against the messages rate limit", async () => {
