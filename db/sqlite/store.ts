@@ -5,8 +5,14 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { messageCreated, type Plan, type Reads, type State } from "../plan.ts";
-import { type Param, type Query, queries, statementOf } from "../queries.ts";
-import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
+import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
+import {
+  type ChatRow,
+  type MessageRow,
+  rowToMessage,
+  type UserRow,
+  type WorkspaceRow,
+} from "../rows.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type Log,
@@ -114,6 +120,9 @@ export class SqliteStore extends SqlStore {
         const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
         state.workspace = row ?? undefined;
       }
+      if (reads.user !== undefined) {
+        state.user = (this.prepared.userById.get(reads.user) as UserRow | null) ?? undefined;
+      }
       const planned = plan(state);
       for (const row of planned.rows) {
         const [query, params] = statementOf(row);
@@ -144,6 +153,7 @@ export class SqliteStore extends SqlStore {
          select ?1, ?2, ?3, ?4, ?5, ?6
           where exists (select 1 from chat_members
                          where chat_id = ?1 and user_id = ?2 and until_event_id is null)
+            and ${chatTakesMessages("?1")}
          on conflict (chat_id, sender_id, client_id) do nothing returning *`,
       ),
       insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
@@ -240,7 +250,8 @@ export class SqliteStore extends SqlStore {
     for (const outcome of outcomes) {
       const sent = "ok" in outcome ? outcome.ok : undefined;
       const event = sent?.events[0];
-      if (sent && event) latest.set(event.chatId, { messageId: sent.value.id, eventId: event.id });
+      if (sent && event)
+        latest.set(sent.value.chatId, { messageId: sent.value.id, eventId: event.id });
     }
     for (const [chatId, { messageId, eventId }] of latest) {
       this.statements.touchChat.run(messageId, eventId, chatId);

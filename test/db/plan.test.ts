@@ -22,6 +22,7 @@ const channel: ChatRow = {
   ownerId: alice,
   lastMessageId: null,
   createdAt: now,
+  archived: 0,
 };
 const state = (members: number[], row: ChatRow = channel): State => ({
   now,
@@ -113,16 +114,28 @@ test("the first user of a new workspace owns it, and one who joins an ownerless 
     { ...input, workspace: { name: "acme" } },
   );
   expect(created.value.workspace).toMatchObject({ id: 2, ownerId: 5 });
-  expect(created.rows.map((row) => row.kind)).toEqual(["workspace.insert", "user.insert"]);
+  expect(created.value.user.role).toBe("owner");
+  // Everyone in the workspace (here only its owner) hears of the new member.
+  expect(created.rows.map((row) => row.kind)).toEqual([
+    "workspace.insert",
+    "user.insert",
+    "event.append",
+  ]);
+  expect(eventsOf(created)).toEqual(["1 user.updated *"]);
   const joined = planNewUser(
     {
       now,
       nextEventId: 1,
       ids: { users: 6 },
-      workspace: { id: 2, name: "acme", ownerId: null, createdAt: now },
+      workspace: { id: 2, name: "acme", ownerId: null, createdAt: now, settings: "{}" },
     },
     { ...input, workspace: { id: 2 } },
   );
   expect(joined.value.workspace.ownerId).toBe(6);
-  expect(joined.rows.map((row) => row.kind)).toEqual(["workspace.owner", "user.insert"]);
+  expect(joined.value.user.role).toBe("owner");
+  expect(joined.rows.map((row) => row.kind)).toEqual([
+    "workspace.owner",
+    "user.insert",
+    "event.append",
+  ]);
 });

@@ -36,6 +36,13 @@ const user = (id: number, fullname: string): User => ({
   email: `${fullname}@x.test`,
   workspaceId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
+  role: "member",
+  deactivated: false,
+  bot: false,
+  title: "",
+  avatarUrl: null,
+  status: null,
+  timezone: null,
 });
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
@@ -49,6 +56,7 @@ const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat =>
   members,
   createdAt: "2026-01-01T00:00:00.000Z",
   lastMessageId: null,
+  archived: false,
   ...extra,
 });
 const message = (
@@ -79,6 +87,7 @@ function start(): State {
     name: "Acme",
     ownerId: 1,
     createdAt: "2026-01-01T00:00:00.000Z",
+    settings: { invites: "everyone", channelCreation: "everyone", retentionDays: null },
   });
   return loaded(
     state,
@@ -249,7 +258,17 @@ describe("the web app's state", () => {
   });
 
   test("a chat named by the URL stays open once loaded if it is ours, and opens nothing if not", () => {
-    const workspace = { id: 1, name: "Acme", ownerId: 1, createdAt: "2026-01-01T00:00:00.000Z" };
+    const workspace = {
+      id: 1,
+      name: "Acme",
+      ownerId: 1,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      settings: {
+        invites: "everyone" as const,
+        channelCreation: "everyone" as const,
+        retentionDays: null,
+      },
+    };
     const ours = loaded(initialState(alice, workspace, 10), [alice, bob], [chat(10, [1, 2])], []);
     expect(ours.openChatId).toBe(10);
     const other = loaded(initialState(alice, workspace, 77), [alice], [chat(10, [1, 2])], []);

@@ -4,7 +4,6 @@ import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated, tokens } from "./auth.ts";
 import {
   ChangePasswordBody,
-  Invite,
   Me,
   NewToken,
   Session,
@@ -15,11 +14,12 @@ import {
 } from "./model.ts";
 import {
   changePassword,
-  createInvite,
   createTicket,
   getMe,
   listUsers,
   signin,
+  signout,
+  signoutEverywhere,
   signup,
 } from "./service.ts";
 
@@ -73,18 +73,33 @@ export const accountRoutes = (deps: AuthDeps) =>
       },
     })
     .post(
-      "/invites",
-      async ({ ctx, set }) => {
-        const invite = await createInvite(ctx);
-        set.status = 201;
-        return invite;
+      "/signout",
+      async ({ ctx, credential, set }) => {
+        await signout(ctx, credential);
+        set.status = 204;
       },
       {
         body: t.Optional(t.Object({})),
-        response: { 201: Invite, ...errorResponses },
+        response: { 204: t.Void(), ...errorResponses },
         detail: {
-          summary: "Make an invite code",
-          description: "Valid for 7 days, any number of times, for the caller's workspace only.",
+          summary: "Sign out: end the token this is called with",
+          description:
+            "The user's other tokens go on; the tickets and download tokens this one made end with it. A token issued before sessions existed ends with all the user's tokens.",
+        },
+      },
+    )
+    .post(
+      "/signout/everywhere",
+      async ({ ctx, set }) => {
+        await signoutEverywhere(ctx);
+        set.status = 204;
+      },
+      {
+        body: t.Optional(t.Object({})),
+        response: { 204: t.Void(), ...errorResponses },
+        detail: {
+          summary: "Sign out everywhere: end every token of the caller",
+          description: "This one included, with every ticket and download token they made.",
         },
       },
     )

@@ -3,13 +3,15 @@ import type { FileRef, NewMessage, Sent } from "../../../db/store.ts";
 import type { Ctx } from "../../context.ts";
 import { forbidden, invalid } from "../../errors.ts";
 import type { Verdict } from "../../rate-limit.ts";
-import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
+import { getVisibleChatAccess, requireMember, requireWritable } from "../chats/access.ts";
 import { requireUploadedFiles } from "../files/service.ts";
 import type { HistoryQuery, Message, SendMessageBody } from "./model.ts";
 
 /** Who may send: a member (403 in a public channel not joined; 404 if hidden). */
 async function requireSender(ctx: Ctx, chatId: number): Promise<void> {
-  requireMember(await getVisibleChatAccess(ctx, chatId), "send messages");
+  const access = await getVisibleChatAccess(ctx, chatId);
+  requireMember(access, "send messages");
+  requireWritable(access, "send messages");
 }
 
 /** Sends a message; a repeated clientId returns the original with `created: false`. */
