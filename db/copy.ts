@@ -16,6 +16,10 @@ const tables = [
   "settings",
   "files",
   "uploads",
+  // Signed-in sessions move too: a token's session must still be open after the move.
+  "sessions",
+  "reset_codes",
+  "audit",
 ] as const;
 
 /** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
@@ -27,6 +31,7 @@ const identityTables = [
   "messages",
   "files",
   "uploads",
+  "audit",
 ] as const;
 
 const pageSize = 1000;
@@ -73,6 +78,7 @@ export async function copySqliteToPostgres(
 /** The column each table is paged by: its primary key. */
 const primaryKey = (table: (typeof tables)[number]) =>
   table === "settings" ? "key" : table === "invites" ? "code" : "id";
+// sessions and reset_codes have text ids: SQLite orders every text after the starting 0.
 
 /** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {

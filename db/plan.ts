@@ -40,6 +40,8 @@ export type Reads = {
   workspace?: number;
   /** A user the write changes. */
   user?: number;
+  /** The workspace whose #general the write joins, read into `chat` (when there is one). */
+  general?: number;
   /** New row ids to take. */
   ids?: IdTable[];
 };
@@ -251,10 +253,20 @@ export function planChatDeletion(state: State, chatId: number): Plan<void> {
 
 export const newUserReads = (input: NewUser): Reads =>
   "id" in input.workspace
-    ? { workspace: input.workspace.id, ids: ["users"] }
-    : { ids: ["workspaces", "users"] };
+    ? { workspace: input.workspace.id, general: input.workspace.id, ids: ["users"] }
+    : { ids: ["workspaces", "users", "chats"] };
 
-/** A user, with the workspace they create, or joining one: its first user becomes its owner. */
+/** The state a plan continues from after `events` were appended: the next events' ids follow. */
+const after = (state: State, events: StoredEvent[]): State => ({
+  ...state,
+  nextEventId: state.nextEventId + events.length,
+});
+
+/**
+ * A user, with the workspace they create, or joining one: its first user becomes its owner.
+ * user.updated tells the workspace. A new workspace starts with a public #general, which every
+ * new member joins (as long as a public channel of that name, not archived, is there).
+ */
 export function planNewUser(
   state: State,
   input: NewUser,
@@ -298,10 +310,20 @@ export function planNewUser(
   const log = eventLog(state);
   const value = toUser(user);
   log.append("user.updated", { workspace: workspace.id }, JSON.stringify(value));
+  const general =
+    "name" in input.workspace
+      ? planNewChat(after(state, log.events), {
+          workspaceId: workspace.id,
+          type: "public_channel",
+          name: "general",
+          ownerId: userId,
+          memberIds: [userId],
+        })
+      : state.chat && planChatChange(after(state, log.events), { add: [userId] });
   return {
     value: { user: value, workspace: toWorkspace(workspace) },
-    rows: [...rows, ...log.rows],
-    events: log.events,
+    rows: [...rows, ...log.rows, ...(general?.rows ?? [])],
+    events: [...log.events, ...(general?.events ?? [])],
   };
 }
 

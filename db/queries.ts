@@ -86,6 +86,15 @@ export const queries = {
        target_id as "targetId", details
      from audit where workspace_id = ?1 and id < ?2 order by id desc limit ?3`,
   chatById: `select ${chatColumns} from chats c where c.id = ?1`,
+  // Where a new member of the workspace is added: its public #general, unless archived.
+  generalChannel: `select ${chatColumns} from chats c
+     where c.workspace_id = ?1 and c.type = 'public_channel' and c.name_key = 'general'
+       and c.archived = 0`,
+  generalMembers: `select user_id as "userId" from chat_members
+     where chat_id = (select c.id from chats c
+                       where c.workspace_id = ?1 and c.type = 'public_channel'
+                         and c.name_key = 'general' and c.archived = 0)
+       and until_event_id is null order by id`,
   singleChat: `select ${chatColumns} from chats c where c.workspace_id = ?1 and c.pair_key = ?2`,
   chatsOf: `select ${chatColumns} from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null
@@ -122,6 +131,7 @@ export const queries = {
     "insert into sessions (id, user_id, expires_at, created_at) values (?1, ?2, ?3, ?4)",
   deleteSession: "delete from sessions where id = ?1 and user_id = ?2",
   pruneSessions: "delete from sessions where expires_at < ?1",
+  pruneResetCodes: "delete from reset_codes where expires_at < ?1",
   insertResetCode: `insert into reset_codes (id, user_id, expires_at, created_at)
      values (?1, ?2, ?3, ?4)`,
   consumeResetCode: `delete from reset_codes where id = ?1

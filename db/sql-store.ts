@@ -58,6 +58,8 @@ import type {
 } from "./store.ts";
 import { RowNotFound } from "./store.ts";
 
+const maxInt32 = 2 ** 31 - 1;
+
 export abstract class SqlStore implements Store {
   abstract readonly dialect: Dialect;
   /** The migrations this open applied, for `chat migrate`. */
@@ -124,7 +126,8 @@ export abstract class SqlStore implements Store {
   }
 
   async listAudit(workspaceId: number, page: { before?: number; limit: number }) {
-    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    // Audit ids are 32-bit integers on PostgreSQL: a larger `before` means "from the newest".
+    const before = Math.min(page.before ?? maxInt32, maxInt32);
     const rows = await this.rows<AuditRecord>("audit", [workspaceId, before, page.limit]);
     return rows.map((row) => ({ ...row, at: Number(row.at) }));
   }
@@ -183,8 +186,11 @@ export abstract class SqlStore implements Store {
     return row && toWorkspace(row);
   }
 
-  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
-    return (await this.write(newUserReads(input), (state) => planNewUser(state, input))).value;
+  async createUser(input: NewUser) {
+    const { value, events } = await this.write(newUserReads(input), (state) =>
+      planNewUser(state, input),
+    );
+    return { ...value, events };
   }
 
   async listUsers(workspaceId: number): Promise<User[]> {
@@ -348,6 +354,8 @@ export abstract class SqlStore implements Store {
   }
 
   async pruneTickets(now: number): Promise<number> {
+    await this.run("pruneSessions", [now]);
+    await this.run("pruneResetCodes", [now]);
     return this.run("pruneTickets", [now]);
   }
 

@@ -180,7 +180,8 @@ export interface Store {
   findWorkspace(id: number): Promise<Workspace | undefined>;
   findWorkspaceByName(name: string): Promise<Workspace | undefined>;
   /** Throws `UniqueViolation` when the email (or a new workspace's name) is taken. */
-  createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }>;
+  /** With the events to publish: user.updated, and the joining of #general. */
+  createUser(input: NewUser): Promise<{ user: User; workspace: Workspace; events: StoredEvent[] }>;
   listUsers(workspaceId: number): Promise<User[]>;
   /** How many of `userIds` are users of the workspace (`activeOnly`: and not deactivated). */
   countUsersIn(workspaceId: number, userIds: number[], activeOnly?: boolean): Promise<number>;
@@ -243,7 +244,7 @@ export interface Store {
   createTicket(ticket: Ticket): Promise<void>;
   /** Takes the ticket out, so that it opens one connection on whichever instance asks first. */
   consumeTicket(id: string): Promise<Ticket | undefined>;
-  /** Removes the tickets that expired before `now`, used or not. */
+  /** Removes the tickets that expired before `now`, used or not, and so the sessions and reset codes. */
   pruneTickets(now: number): Promise<number>;
 
   /** Events after `afterId` that the user may see, in id order. */

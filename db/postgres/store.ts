@@ -124,10 +124,16 @@ export class PostgresStore extends SqlStore {
         const tables = reads.ids ?? [];
         const [[counter], chat, members, workspace, user, ...ids] = await Promise.all([
           tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
-          reads.chat === undefined ? [] : run<ChatRow>("chatById", [reads.chat]),
-          reads.chat === undefined
-            ? []
-            : run<{ userId: number }>("membersByJoinOrder", [reads.chat]),
+          reads.chat !== undefined
+            ? run<ChatRow>("chatById", [reads.chat])
+            : reads.general !== undefined
+              ? run<ChatRow>("generalChannel", [reads.general])
+              : [],
+          reads.chat !== undefined
+            ? run<{ userId: number }>("membersByJoinOrder", [reads.chat])
+            : reads.general !== undefined
+              ? run<{ userId: number }>("generalMembers", [reads.general])
+              : [],
           // Locked, so that two people joining a workspace without an owner do not both own it.
           reads.workspace === undefined
             ? []

@@ -120,6 +120,13 @@ export class SqliteStore extends SqlStore {
         const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
         state.workspace = row ?? undefined;
       }
+      if (reads.general !== undefined) {
+        const row = this.prepared.generalChannel.get(reads.general) as ChatRow | null;
+        const members = row
+          ? (this.prepared.membersByJoinOrder.all(row.id) as { userId: number }[])
+          : [];
+        if (row) state.chat = { row, members: members.map((member) => member.userId) };
+      }
       if (reads.user !== undefined) {
         state.user = (this.prepared.userById.get(reads.user) as UserRow | null) ?? undefined;
       }

@@ -110,18 +110,22 @@ test("deleting a chat tells each member and closes their periods before the row 
 test("the first user of a new workspace owns it, and one who joins an ownerless workspace takes it", () => {
   const input = { fullname: "Alice", email: "Alice@Acme.test", passwordHash: "h" };
   const created = planNewUser(
-    { now, nextEventId: 1, ids: { users: 5, workspaces: 2 } },
+    { now, nextEventId: 1, ids: { users: 5, workspaces: 2, chats: 3 } },
     { ...input, workspace: { name: "acme" } },
   );
   expect(created.value.workspace).toMatchObject({ id: 2, ownerId: 5 });
   expect(created.value.user.role).toBe("owner");
-  // Everyone in the workspace (here only its owner) hears of the new member.
+  // Everyone in the workspace (here only its owner) hears of the new member, who starts the
+  // workspace's #general.
   expect(created.rows.map((row) => row.kind)).toEqual([
     "workspace.insert",
     "user.insert",
     "event.append",
+    "chat.insert",
+    "event.append",
+    "member.open",
   ]);
-  expect(eventsOf(created)).toEqual(["1 user.updated *"]);
+  expect(eventsOf(created)).toEqual(["1 user.updated *", "2 chat.created 5"]);
   const joined = planNewUser(
     {
       now,
@@ -137,5 +141,24 @@ test("the first user of a new workspace owns it, and one who joins an ownerless 
     "workspace.owner",
     "user.insert",
     "event.append",
+  ]);
+});
+
+test("a new member of a workspace with a #general joins it, after the workspace hears of them", () => {
+  const general: ChatRow = { ...channel, type: "public_channel", name: "general" };
+  const joined = planNewUser(
+    {
+      now,
+      nextEventId: 10,
+      ids: { users: carol },
+      workspace: { id: 1, name: "acme", ownerId: alice, createdAt: now, settings: "{}" },
+      chat: { row: general, members: [alice, bob] },
+    },
+    { fullname: "Carol", email: "carol@acme.test", passwordHash: "h", workspace: { id: 1 } },
+  );
+  expect(joined.value.user.role).toBe("member");
+  expect(eventsOf(joined)).toEqual(["10 user.updated *", "11 chat.updated *", "12 chat.created 3"]);
+  expect(periodsOf(joined)).toEqual([
+    { kind: "member.open", chatId: general.id, userId: carol, sinceEventId: 12, at: now },
   ]);
 });

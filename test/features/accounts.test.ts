@@ -245,6 +245,8 @@ describe("tokens", () => {
     const ghost = await signup(app, "Ghost", "Haunted");
     await app.sql("update workspaces set owner_id = null where id = ?", [ghost.workspace.id]);
     await app.sql("delete from sessions where user_id = ?", [ghost.user.id]);
+    await app.sql("delete from chat_members where user_id = ?", [ghost.user.id]);
+    await app.sql("delete from chats where workspace_id = ?", [ghost.workspace.id]);
     await app.sql("delete from users where id = ?", [ghost.user.id]);
     const reply = await app.request("GET", "/api/me", { token: ghost.token });
     expect(reply.status).toBe(401);

@@ -41,12 +41,13 @@ export async function signup(deps: Deps, input: SignupBody, signer: Signer): Pro
   const existing = await deps.db.findWorkspaceByName(workspaceName);
   if (existing) await requireInviteTo(deps, existing.id, input.invite);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
-  const { user, workspace } = await deps.db.createUser({
+  const { user, workspace, events } = await deps.db.createUser({
     fullname,
     email,
     passwordHash,
     workspace: existing ? { id: existing.id } : { name: workspaceName },
   });
+  deps.hub.publish(events);
   return { token: await issueToken(deps, signer, user, 0), user, workspace };
 }
 
