@@ -101,6 +101,8 @@ export abstract class SqlStore implements Store {
   }
 
   async findUser(id: number): Promise<User | undefined> {
+    // User ids are 32-bit on PostgreSQL: a larger one names nobody.
+    if (id > maxInt32) return undefined;
     const row = await this.row<UserRow>("userById", [id]);
     return row && toUser(row);
   }

@@ -107,6 +107,15 @@ describe("roles", () => {
     expect(
       (await app.request("PATCH", "/api/users/999999", { token: alice.token, body: {} })).status,
     ).toBe(404);
+    for (const id of ["999999999999999", "0", "-1", "abc"]) {
+      const reply = await app.request("PATCH", `/api/users/${id}`, {
+        token: alice.token,
+        body: {},
+      });
+      expect(reply.status).toBe(404);
+      const reset = await app.request("POST", `/api/users/${id}/reset`, { token: alice.token });
+      expect(reset.status).toBe(404);
+    }
   });
 });
 
