@@ -1,5 +1,6 @@
-// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds while the
-// server is killed with SIGKILL at random moments; after each restart they retry what was not
+// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds, and
+// change a profile and the workspace's settings (workspace-wide events), while the server is
+// killed with SIGKILL at random moments; after each restart they retry what was not
 // acknowledged, and a listener resumes with `since`. Then the database is checked.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
@@ -35,6 +36,33 @@ async function httpSender(name: string, token: string, chatId: number, acked: Ac
         }
       } catch {}
       await Bun.sleep(20);
+    }
+  }
+}
+
+/** A PATCH retried until it is answered 200: each value is new, so each answer is one change. */
+async function patchUntilDone(token: string, path: string, body: unknown) {
+  while (true) {
+    try {
+      const response = await fetch(`${server?.url}${path}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      if (response.status === 200) return;
+    } catch {}
+    await Bun.sleep(20);
+  }
+}
+
+/** Changes alice's title, and every fifth time the workspace's retention, each a new value. */
+async function profileChanger(token: string, titles: string[], retentions: number[]) {
+  for (let n = 0; n < perSender / 4; n++) {
+    await patchUntilDone(token, "/api/me", { title: `title-${n}` });
+    titles.push(`title-${n}`);
+    if (n % 5 === 0) {
+      await patchUntilDone(token, "/api/workspace", { settings: { retentionDays: n + 1 } });
+      retentions.push(n + 1);
     }
   }
 }
@@ -77,7 +105,7 @@ async function socketSender(name: string, token: string, chatId: number, acked: 
 
 /** Receives every event, resuming with the last id it saw after every drop. */
 function listener(token: string) {
-  const seen: { id: number; messageId?: number }[] = [];
+  const seen: { id: number; messageId?: number; title?: string; retention?: number }[] = [];
   const resets: number[] = [];
   let stopped = false;
   let socket: WebSocket | undefined;
@@ -97,6 +125,9 @@ function listener(token: string) {
             seen.push({
               id: frame.id,
               messageId: frame.type === "message.created" ? frame.data.id : undefined,
+              title: frame.type === "user.updated" ? frame.data.title : undefined,
+              retention:
+                frame.type === "workspace.updated" ? frame.data.settings.retentionDays : undefined,
             });
         };
         socket.onclose = () => resolve();
@@ -125,7 +156,10 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
 
   const watch = listener(bob.token);
   const acked: Acked = new Map();
+  const titles: string[] = [];
+  const retentions: number[] = [];
   const senders = Promise.all([
+    profileChanger(alice.token, titles, retentions),
     httpSender("http-a", alice.token, chat.id, acked),
     httpSender("http-b", bob.token, chat.id, acked),
     httpSender("http-c", alice.token, chat.id, acked),
@@ -147,8 +181,10 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
 
   // The listener catches up on everything stored.
   const deadline = Date.now() + 20_000;
-  while (watch.seen.filter((e) => e.messageId).length < total && Date.now() < deadline)
-    await Bun.sleep(50);
+  const caughtUp = () =>
+    watch.seen.filter((e) => e.messageId).length >= total &&
+    watch.seen.some((e) => e.title === titles.at(-1));
+  while (!caughtUp() && Date.now() < deadline) await Bun.sleep(50);
   await watch.stop();
   server.child.kill("SIGTERM");
   await server.child.exited;
@@ -166,6 +202,13 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
   const stored = new Map(rows.map((row) => [row.client_id, row.id]));
   for (const [clientId, id] of acked) expect(stored.get(clientId)).toBe(id);
 
+  // Every acknowledged change of the profile and the workspace reached the listener, once each
+  // (a retry of a change that had committed changes nothing and sends nothing).
+  expect(titles).toHaveLength(perSender / 4);
+  const seenTitles = watch.seen.filter((e) => e.title?.startsWith("title-")).map((e) => e.title);
+  expect(seenTitles).toEqual(titles);
+  expect(watch.seen.filter((e) => e.retention).map((e) => e.retention)).toEqual(retentions);
+
   // Every event once, in order, across every drop and restart.
   expect(watch.resets).toEqual([]);
   const ids = watch.seen.map((e) => e.id);
@@ -175,6 +218,6 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
   );
   expect(survived).toBe(kills);
   console.log(
-    `crash test: ${kills} SIGKILLs survived, ${total} messages checked, ${ids.length} events resumed`,
+    `crash test: ${kills} SIGKILLs survived, ${total} messages and ${titles.length} profile changes checked, ${ids.length} events resumed`,
   );
 }, 120_000);
