@@ -41,7 +41,7 @@ export const accountRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Create an account",
           description:
-            "A new workspace name creates the workspace with you as owner; an existing one needs an `invite` code (403 without). A taken email is 409. Limited per IP (`limits.signup`).",
+            "A new workspace name creates the workspace with you as owner, and its public #general channel; an existing one needs an `invite` code (403 without; one that expired, was revoked or has no uses left is 403 too). A new member joins the workspace's public channel named general, if it has one that is not archived, and everyone in the workspace gets `user.updated`. A taken email is 409. Limited per IP (`limits.signup`).",
           security: [],
         },
       },
@@ -50,11 +50,11 @@ export const accountRoutes = (deps: AuthDeps) =>
       body: SigninBody,
       // Brute force is refused before a password is checked: per IP, and per account.
       limit: "signin",
-      response: { 200: Session, ...errorResponses },
+      response: { 200: Session, 403: ErrorBody, ...errorResponses },
       detail: {
         summary: "Sign in",
         description:
-          "A wrong password and an unknown email give the same 401. Limited per IP and per account (`limits.signin`).",
+          "A wrong password and an unknown email give the same 401; a deactivated account (or a bot) is 403 after the right password. Limited per IP and per account (`limits.signin`).",
         security: [],
       },
     })
