@@ -26,6 +26,7 @@ import {
   sent,
   typingIn,
   typingSeen,
+  unknownUsers,
   uploadFinished,
   uploadStarted,
 } from "../../web/state/store.ts";
@@ -98,6 +99,33 @@ function start(): State {
 }
 
 describe("the web app's state", () => {
+  test("the workspace's events update a person, oneself, and the workspace, and name nobody unknown", () => {
+    const renamed: Event = {
+      id: 7,
+      type: "user.updated",
+      chatId: null,
+      data: { ...bob, fullname: "Robert" },
+    };
+    let state = applyEvent(start(), renamed);
+    expect(state.users[2]?.fullname).toBe("Robert");
+    expect(unknownUsers(state, renamed)).toEqual([]);
+    state = applyEvent(state, {
+      id: 8,
+      type: "user.updated",
+      chatId: null,
+      data: { ...alice, title: "Founder" },
+    });
+    expect(state.me.title).toBe("Founder");
+    state = applyEvent(state, {
+      id: 9,
+      type: "workspace.updated",
+      chatId: null,
+      data: { ...state.workspace, name: "Acme Inc" },
+    });
+    expect(state.workspace.name).toBe("Acme Inc");
+    expect(state.lastEventId).toBe(9);
+  });
+
   test("an event applied twice changes nothing more", () => {
     let state = historyLoaded(start(), 10, [], { older: false, limit: 50 });
     const event = created(5, message(100, 10, 2));

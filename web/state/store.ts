@@ -320,7 +320,7 @@ export function unknownUsers(state: State, event: Event): number[] {
   const ids =
     event.type === "message.created"
       ? [(event.data as Message).senderId]
-      : event.type === "chat.removed"
+      : event.type === "chat.removed" || event.chatId === null
         ? []
         : (event.data as Chat).members;
   return ids.filter((id) => !state.users[id]);
