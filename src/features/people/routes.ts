@@ -37,13 +37,14 @@ export const peopleRoutes = (deps: AuthDeps) =>
     .use(rateLimits(deps))
     .post("/password/reset", ({ body, jwt }) => resetPassword(deps, body, jwt), {
       body: PasswordResetBody,
-      // A code is 32 random characters; the limit keeps guessing pointless all the same.
-      limit: "signin",
+      // A code is 32 random characters; a per-IP limit (sign-up's: it has no account to key
+      // on) keeps guessing pointless all the same.
+      limit: "signup",
       response: { 200: Session, 403: ErrorBody, ...errorResponses },
       detail: {
         summary: "Set a new password with a reset code",
         description:
-          "The code (from `POST /api/users/{id}/reset` or `chat reset-password`) is single-use and valid for one hour; an unknown, used or expired code, or a deactivated user's, is 403. Every other token of the user ends; the answer is a new session.",
+          "The code (from `POST /api/users/{id}/reset` or `chat reset-password`) is single-use and valid for one hour; an unknown, used or expired code, or a deactivated user's, is 403. Every other token of the user ends; the answer is a new session. Limited per IP (`limits.signup`).",
         security: [],
       },
     })
