@@ -20,6 +20,10 @@ const tables = [
   "message_edits",
   "message_mentions",
   "file_removals",
+  // Signed-in sessions move too: a token's session must still be open after the move.
+  "sessions",
+  "reset_codes",
+  "audit",
 ] as const;
 
 /** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
@@ -32,6 +36,7 @@ const identityTables = [
   "files",
   "uploads",
   "message_edits",
+  "audit",
 ] as const;
 
 const pageSize = 1000;
@@ -82,6 +87,7 @@ const primaryKey = (table: (typeof tables)[number]) => {
   if (["message_files", "message_mentions", "file_removals"].includes(table)) return "rowid";
   return "id";
 };
+// sessions and reset_codes have text ids: SQLite orders every text after the starting 0.
 
 /** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {

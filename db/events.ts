@@ -7,22 +7,27 @@ export const eventTypes = [
   "chat.created",
   "chat.updated",
   "chat.removed",
+  "user.updated",
+  "workspace.updated",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
 /**
- * An event as stored: `userId` set means it is for that user alone (chat.created, chat.removed);
- * null means it is for whoever is a member of the chat at that moment. `json` is the exact text
- * sent to clients, serialized once when the event is written.
+ * An event as stored, for one of three audiences. A chat event (`userId` null, `workspaceId`
+ * null) is for whoever is a member of the chat at that moment; a user event (`userId` set:
+ * chat.created, chat.removed) is for that user alone; a workspace event (`workspaceId` set,
+ * `chatId` null: user.updated, workspace.updated) is for every user of the workspace. `json` is
+ * the exact text sent to clients, serialized once when the event is written.
  */
-export interface StoredEvent {
+export type StoredEvent = {
   id: number;
   type: EventType;
-  chatId: number;
-  userId: number | null;
   json: string;
-}
+} & (
+  | { chatId: number; userId: number | null; workspaceId: null }
+  | { chatId: null; userId: null; workspaceId: number }
+);
 
 /** The event's wire text, built by concatenation around data that was serialized once. */
-export const eventJson = (id: number, type: EventType, chatId: number, data: string) =>
+export const eventJson = (id: number, type: EventType, chatId: number | null, data: string) =>
   `{"id":${id},"type":"${type}","chatId":${chatId},"data":${data}}`;

@@ -4,7 +4,7 @@
 // its transaction; the store then writes the plan's rows, in order, with its own SQL
 // (db/queries.ts names each row's statement). Event ids are taken here, from the log's next id,
 // so the rows that refer to an event (a membership period, a chat's activity) are written whole.
-import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { Role, User, Workspace, WorkspaceSettings } from "../src/features/accounts/model.ts";
 import type { Chat } from "../src/features/chats/model.ts";
 import type { Message, Reaction } from "../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "./events.ts";
@@ -19,6 +19,7 @@ import {
   toChat,
   toUser,
   toWorkspace,
+  type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
 import {
@@ -42,8 +43,12 @@ export type IdTable = "workspaces" | "users" | "chats" | "messages";
 export type Reads = {
   /** The chat the write is about: its row and current members. */
   chat?: number;
-  /** A workspace the write joins (locked on PostgreSQL until commit). */
+  /** A workspace the write joins or changes (locked on PostgreSQL until commit). */
   workspace?: number;
+  /** A user the write changes. */
+  user?: number;
+  /** The workspace whose #general the write joins, read into `chat` (when there is one). */
+  general?: number;
   /** New row ids to take. */
   ids?: IdTable[];
   /** A message the write is about (for a reply, its root), with its own root if it is a reply. */
@@ -67,6 +72,7 @@ export type State = {
   root?: { row: MessageRow; lastReplyAt: number | null };
   existing?: MessageRow;
   pinCount?: number;
+  user?: UserRow;
 };
 
 /** One row written by a plan. Each kind has one statement per dialect (db/queries.ts). */
@@ -75,8 +81,9 @@ export type RowWrite =
       kind: "event.append";
       id: number;
       type: EventType;
-      chatId: number;
+      chatId: number | null;
       userId: number | null;
+      workspaceId: number | null;
       data: string;
       createdAt: number;
     }
@@ -119,17 +126,35 @@ export type RowWrite =
   | {
       kind: "user.insert";
       row: { id: number; workspaceId: number; fullname: string; email: string; createdAt: number };
+      role: Role;
       passwordHash: string;
+    }
+  | { kind: "user.update"; row: UserRow }
+  /** Ends every session of the user (tokens with a session id) … */
+  | { kind: "user.sessions.end"; userId: number }
+  /** … and every token and ticket made before (the token version goes up). */
+  | { kind: "user.tokens.end"; userId: number }
+  | { kind: "workspace.update"; id: number; name: string; settings: string }
+  | { kind: "chat.archive"; id: number; archived: boolean }
+  | {
+      kind: "audit.append";
+      workspaceId: number;
+      actorId: number | null;
+      action: string;
+      targetType: string;
+      targetId: string | null;
+      details: string;
+      at: number;
     };
 
 /** A write decided: its rows in the order to write them, the events among them, its answer. */
 export type Plan<T> = { value: T; rows: RowWrite[]; events: StoredEvent[] };
 
 /**
- * Whom an event is for: the chat's members at that moment (a chat event), or one user about a
- * chat (a user event). A workspace-wide audience would be one more case (docs/adr/0008).
+ * Whom an event is for: the chat's members at that moment (a chat event), one user about a
+ * chat (a user event), or every user of a workspace (a workspace event, no chat).
  */
-export type Audience = { chat: number } | { chat: number; user: number };
+export type Audience = { chat: number } | { chat: number; user: number } | { workspace: number };
 
 /**
  * The event log of one plan: appends events with consecutive ids from the log's next one, and
@@ -141,10 +166,43 @@ function eventLog(state: State) {
   const events: StoredEvent[] = [];
   const append = (type: EventType, to: Audience, data: string) => {
     const id = state.nextEventId + events.length;
+    const createdAt = state.now;
+    if ("workspace" in to) {
+      const workspaceId = to.workspace;
+      rows.push({
+        kind: "event.append",
+        id,
+        type,
+        chatId: null,
+        userId: null,
+        workspaceId,
+        data,
+        createdAt,
+      });
+      const json = eventJson(id, type, null, data);
+      events.push({ id, type, chatId: null, userId: null, workspaceId, json });
+      return;
+    }
     const chatId = to.chat;
     const userId = "user" in to ? to.user : null;
-    rows.push({ kind: "event.append", id, type, chatId, userId, data, createdAt: state.now });
-    events.push({ id, type, chatId, userId, json: eventJson(id, type, chatId, data) });
+    rows.push({
+      kind: "event.append",
+      id,
+      type,
+      chatId,
+      userId,
+      workspaceId: null,
+      data,
+      createdAt,
+    });
+    events.push({
+      id,
+      type,
+      chatId,
+      userId,
+      workspaceId: null,
+      json: eventJson(id, type, chatId, data),
+    });
     if (userId !== null && type === "chat.created") {
       rows.push({ kind: "member.open", chatId, userId, sinceEventId: id, at: state.now });
     } else if (userId !== null && type === "chat.removed") {
@@ -165,6 +223,7 @@ export function planNewChat(state: State, input: NewChat): Plan<Chat> {
     ownerId: input.ownerId,
     lastMessageId: null,
     createdAt: state.now,
+    archived: 0,
   };
   const chat = toChat(
     row,
@@ -235,10 +294,20 @@ export function planChatDeletion(state: State, chatId: number): Plan<void> {
 
 export const newUserReads = (input: NewUser): Reads =>
   "id" in input.workspace
-    ? { workspace: input.workspace.id, ids: ["users"] }
-    : { ids: ["workspaces", "users"] };
+    ? { workspace: input.workspace.id, general: input.workspace.id, ids: ["users"] }
+    : { ids: ["workspaces", "users", "chats"] };
 
-/** A user, with the workspace they create, or joining one: its first user becomes its owner. */
+/** The state a plan continues from after `events` were appended: the next events' ids follow. */
+const after = (state: State, events: StoredEvent[]): State => ({
+  ...state,
+  nextEventId: state.nextEventId + events.length,
+});
+
+/**
+ * A user, with the workspace they create, or joining one: its first user becomes its owner.
+ * user.updated tells the workspace. A new workspace starts with a public #general, which every
+ * new member joins (as long as a public channel of that name, not archived, is there).
+ */
 export function planNewUser(
   state: State,
   input: NewUser,
@@ -252,6 +321,7 @@ export function planNewUser(
       name: input.workspace.name,
       ownerId: userId,
       createdAt: state.now,
+      settings: "{}",
     };
     rows.push({ kind: "workspace.insert", row: { ...workspace, ownerId: userId } });
   } else {
@@ -262,15 +332,180 @@ export function planNewUser(
       rows.push({ kind: "workspace.owner", id: workspace.id, ownerId: userId });
     }
   }
-  const user = {
+  const user: UserRow = {
     id: userId,
     workspaceId: workspace.id,
     fullname: input.fullname,
     email: input.email,
     createdAt: state.now,
+    role: workspace.ownerId === userId ? "owner" : "member",
+    deactivated: 0,
+    bot: 0,
+    title: "",
+    avatarUrl: null,
+    status: null,
+    timezone: null,
   };
-  rows.push({ kind: "user.insert", row: user, passwordHash: input.passwordHash });
-  return { value: { user: toUser(user), workspace: toWorkspace(workspace) }, rows, events: [] };
+  rows.push({ kind: "user.insert", row: user, role: user.role, passwordHash: input.passwordHash });
+  // The workspace learns of its new member live and on resume, as of any profile change.
+  const log = eventLog(state);
+  const value = toUser(user);
+  log.append("user.updated", { workspace: workspace.id }, JSON.stringify(value));
+  const general =
+    "name" in input.workspace
+      ? planNewChat(after(state, log.events), {
+          workspaceId: workspace.id,
+          type: "public_channel",
+          name: "general",
+          ownerId: userId,
+          memberIds: [userId],
+        })
+      : state.chat && planChatChange(after(state, log.events), { add: [userId] });
+  return {
+    value: { user: value, workspace: toWorkspace(workspace) },
+    rows: [...rows, ...log.rows, ...(general?.rows ?? [])],
+    events: [...log.events, ...(general?.events ?? [])],
+  };
+}
+
+/** What an audit entry records, besides the workspace and the time. */
+export type AuditEntry = {
+  actorId: number | null;
+  action: string;
+  targetType: string;
+  targetId: string | number | null;
+  details?: Record<string, unknown>;
+};
+
+function auditRow(state: State, workspaceId: number, entry: AuditEntry): RowWrite {
+  return {
+    kind: "audit.append",
+    workspaceId,
+    actorId: entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId === null ? null : String(entry.targetId),
+    details: JSON.stringify(entry.details ?? {}),
+    at: state.now,
+  };
+}
+
+/** Profile columns a change may set; the store keeps the row's others. */
+export type UserChange = Partial<
+  Pick<UserRow, "fullname" | "title" | "avatarUrl" | "status" | "timezone" | "role">
+> & { deactivated?: boolean };
+
+/**
+ * A change to a user: their row, then user.updated to the whole workspace, when anything
+ * changed. Deactivation also ends every session and token of theirs in the same transaction.
+ */
+export function planUserChange(state: State, change: UserChange, audit?: AuditEntry[]): Plan<User> {
+  const before = state.user;
+  if (!before) throw new RowNotFound("user");
+  const { deactivated, ...columns } = change;
+  const after: UserRow = {
+    ...before,
+    ...columns,
+    ...(deactivated !== undefined && { deactivated: deactivated ? 1 : 0 }),
+  };
+  const user = toUser(after);
+  const changed = (Object.keys(after) as (keyof UserRow)[]).some(
+    (key) => after[key] !== before[key],
+  );
+  if (!changed) return { value: toUser(before), rows: [], events: [] };
+  const rows: RowWrite[] = [{ kind: "user.update", row: after }];
+  if (after.deactivated === 1 && before.deactivated === 0) {
+    rows.push({ kind: "user.sessions.end", userId: after.id });
+    rows.push({ kind: "user.tokens.end", userId: after.id });
+  }
+  for (const entry of audit ?? []) rows.push(auditRow(state, after.workspaceId, entry));
+  const log = eventLog(state);
+  log.append("user.updated", { workspace: after.workspaceId }, JSON.stringify(user));
+  return { value: user, rows: [...rows, ...log.rows], events: log.events };
+}
+
+/** A renamed workspace or changed settings: workspace.updated to everyone in it, when changed. */
+export function planWorkspaceChange(
+  state: State,
+  change: { name?: string; settings?: Partial<WorkspaceSettings> },
+  actorId: number,
+): Plan<Workspace> {
+  const before = state.workspace;
+  if (!before) throw new RowNotFound("workspace");
+  const settings = { ...JSON.parse(before.settings), ...change.settings };
+  const after: WorkspaceRow = {
+    ...before,
+    name: change.name ?? before.name,
+    settings: JSON.stringify(settings),
+  };
+  const workspace = toWorkspace(after);
+  const renamed = after.name !== before.name;
+  const resettled =
+    JSON.stringify(workspace.settings) !== JSON.stringify(toWorkspace(before).settings);
+  if (!renamed && !resettled) return { value: workspace, rows: [], events: [] };
+  const rows: RowWrite[] = [
+    { kind: "workspace.update", id: after.id, name: after.name, settings: after.settings },
+  ];
+  if (renamed) {
+    rows.push(
+      auditRow(state, after.id, {
+        actorId,
+        action: "workspace.renamed",
+        targetType: "workspace",
+        targetId: after.id,
+        details: { from: before.name, to: after.name },
+      }),
+    );
+  }
+  if (resettled) {
+    rows.push(
+      auditRow(state, after.id, {
+        actorId,
+        action: "workspace.settings_changed",
+        targetType: "workspace",
+        targetId: after.id,
+        details: { from: toWorkspace(before).settings, to: workspace.settings },
+      }),
+    );
+  }
+  const log = eventLog(state);
+  log.append("workspace.updated", { workspace: after.id }, JSON.stringify(workspace));
+  return { value: workspace, rows: [...rows, ...log.rows], events: log.events };
+}
+
+/** Archiving or unarchiving a channel: chat.updated to its members, when it changes. */
+export function planChatArchive(state: State, archived: boolean, actorId: number): Plan<Chat> {
+  if (!state.chat) throw new RowNotFound("chat");
+  const { row: before, members } = state.chat;
+  const after: ChatRow = { ...before, archived: archived ? 1 : 0 };
+  const chat = toChat(
+    after,
+    [...members].sort((a, b) => a - b),
+  );
+  if (after.archived === before.archived) return { value: chat, rows: [], events: [] };
+  const log = eventLog(state);
+  if (members.length > 0) log.append("chat.updated", { chat: before.id }, JSON.stringify(chat));
+  const entry = {
+    actorId,
+    action: archived ? "chat.archived" : "chat.unarchived",
+    targetType: "chat",
+    targetId: before.id,
+    details: { name: before.name },
+  };
+  return {
+    value: chat,
+    rows: [
+      { kind: "chat.archive", id: before.id, archived },
+      auditRow(state, before.workspaceId, entry),
+      ...log.rows,
+    ],
+    events: log.events,
+  };
+}
+
+/** An audit entry alone, for what writes no other row through a plan (invites, resets). */
+export function planAudit(state: State, workspaceId: number, entry: AuditEntry): Plan<void> {
+  return { value: undefined, rows: [auditRow(state, workspaceId, entry)], events: [] };
 }
 
 function taken(state: State, table: IdTable): number {
@@ -289,6 +524,7 @@ export function messageCreated(eventId: number, message: Message, data: string):
     type: "message.created",
     chatId: message.chatId,
     userId: null,
+    workspaceId: null,
     json: eventJson(eventId, "message.created", message.chatId, data),
   };
 }

@@ -9,30 +9,60 @@ import { foldCase } from "./rows.ts";
 
 export type Param = string | number | null;
 
-const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt"`;
+/**
+ * Whether chat `$chat` takes new messages: not an archived channel, nor a single chat with a
+ * deactivated user (the contract's two exceptions for members). Part of each dialect's send
+ * statement, so the hot path stays one statement; src/features/chats/access.ts
+ * (requireWritable) says which rule refused a send.
+ */
+export const chatTakesMessages = (chat: string) => `not exists (
+    select 1 from chats w where w.id = ${chat}
+       and (w.archived = 1
+            or (w.type = 'single' and exists (
+                  select 1 from chat_members wm join users wu on wu.id = wm.user_id
+                   where wm.chat_id = w.id and wm.until_event_id is null
+                     and wu.deactivated = 1))))`;
+
+const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
+  role, deactivated, bot, title, avatar_url as "avatarUrl", status, timezone`;
 const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
-  c.last_message_id as "lastMessageId", c.created_at as "createdAt"`;
-const workspaceColumns = `id, name, owner_id as "ownerId", created_at as "createdAt"`;
-const eventColumns = `e.id, e.type, e.chat_id as "chatId", e.user_id as "userId", e.data`;
+  c.last_message_id as "lastMessageId", c.created_at as "createdAt", c.archived`;
+const workspaceColumns = `id, name, owner_id as "ownerId", created_at as "createdAt", settings`;
+const eventColumns = `e.id, e.type, e.chat_id as "chatId", e.user_id as "userId",
+  e.workspace_id as "workspaceId", e.data`;
 
 /**
  * The one rule of whether a stored file (alias f) is still carried, so its bytes stay: a message
- * other than `except` carries it, or an upload made after `since` may still be sent (another
- * user's upload not sent yet keeps it for its 24 hours). Avatars (issue #26) join here.
+ * other than `except` carries it, someone in its workspace has it as their avatar, or an upload
+ * made after `since` may still be sent (another user's upload not sent yet keeps it for its 24
+ * hours).
  */
 const fileCarried = (except: string, since: string) => `(
        exists (select 1 from message_files o
                 where o.workspace_id = f.workspace_id and o.hash = f.hash
                   and o.message_id <> ${except})
+       or exists (select 1 from users av
+                   where av.workspace_id = f.workspace_id
+                     and av.avatar_url like '%/' || f.hash || '.%')
        or exists (select 1 from uploads u where u.file_id = f.id and u.created_at > ${since}))`;
 
 export const queries = {
   // Reads. The first five are hot: every request, every connect, every history read and replay.
-  account: `select ${userColumns}, token_version as "tokenVersion" from users where id = ?1`,
+  // The user, their token version, and whether the token's session (?2) is still open: one
+  // primary-key lookup and one more, in one statement.
+  account: `select ${userColumns}, token_version as "tokenVersion",
+      case when exists (select 1 from sessions s where s.id = ?2 and s.user_id = ?1)
+           then 1 else 0 end as "sessionOpen"
+     from users where id = ?1`,
   chatAccess: `select c.id, c.workspace_id as "workspaceId", c.type, c.owner_id as "ownerId",
+      c.archived,
       case when exists (select 1 from chat_members m
                          where m.chat_id = c.id and m.user_id = ?2 and m.until_event_id is null)
-           then 1 else 0 end as "isMember"
+           then 1 else 0 end as "isMember",
+      case when c.type = 'single' and exists (
+             select 1 from chat_members m join users u on u.id = m.user_id
+              where m.chat_id = c.id and m.until_event_id is null and u.deactivated = 1)
+           then 1 else 0 end as "withDeactivated"
      from chats c where c.id = ?1`,
   chatIdsOf: `select chat_id as "chatId" from chat_members
      where user_id = ?1 and until_event_id is null`,
@@ -40,12 +70,17 @@ export const queries = {
   history: `select * from messages where chat_id = ?1 and id < ?2 and thread_id is null
        and (deleted = 0 or reply_count > 0)
      order by id desc limit ?3`,
-  // A user's own events, and the chat events of every period the user was a member.
+  // A user's own events, the chat events of every period the user was a member, and the events
+  // of the user's workspace (each branch on its own index: events_user, events_chat,
+  // events_workspace).
   eventsSince: `select ${eventColumns} from events e where e.user_id = ?1 and e.id > ?2
     union all
     select ${eventColumns} from chat_members m join events e on e.chat_id = m.chat_id
      where m.user_id = ?1 and e.user_id is null and e.id > ?2
        and e.id > m.since_event_id and (m.until_event_id is null or e.id < m.until_event_id)
+    union all
+    select ${eventColumns} from users u join events e on e.workspace_id = u.workspace_id
+     where u.id = ?1 and e.workspace_id is not null and e.id > ?2
     order by 1 limit ?3`,
   eventsAfter: `select ${eventColumns} from events e where e.id > ?1 order by e.id limit ?2`,
   oldestEventId: "select min(id) as id from events",
@@ -56,15 +91,35 @@ export const queries = {
   workspaceByName: `select ${workspaceColumns} from workspaces where name_key = ?1`,
   usersOf: `select ${userColumns} from users where workspace_id = ?1 order by id`,
   countUsersIn: `select count(*) as count from users
-     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))`,
-  invite: `select workspace_id as "workspaceId", expires_at as "expiresAt" from invites where code = ?1`,
+     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))
+       and (?3 = 0 or deactivated = 0)`,
+  invite: `select code, workspace_id as "workspaceId", created_by as "creatorId",
+       expires_at as "expiresAt", max_uses as "maxUses", uses
+     from invites where code = ?1`,
+  invitesOf: `select code, workspace_id as "workspaceId", created_by as "creatorId",
+       expires_at as "expiresAt", max_uses as "maxUses", uses
+     from invites where workspace_id = ?1 and expires_at > ?2 order by created_at, code`,
+  userById: `select ${userColumns} from users where id = ?1`,
+  audit: `select id, created_at as "at", actor_id as "actorId", action, target_type as "targetType",
+       target_id as "targetId", details
+     from audit where workspace_id = ?1 and id < ?2 order by id desc limit ?3`,
   chatById: `select ${chatColumns} from chats c where c.id = ?1`,
+  // Where a new member of the workspace is added: its public #general, unless archived.
+  generalChannel: `select ${chatColumns} from chats c
+     where c.workspace_id = ?1 and c.type = 'public_channel' and c.name_key = 'general'
+       and c.archived = 0`,
+  generalMembers: `select user_id as "userId" from chat_members
+     where chat_id = (select c.id from chats c
+                       where c.workspace_id = ?1 and c.type = 'public_channel'
+                         and c.name_key = 'general' and c.archived = 0)
+       and until_event_id is null order by id`,
   singleChat: `select ${chatColumns} from chats c where c.workspace_id = ?1 and c.pair_key = ?2`,
   chatsOf: `select ${chatColumns} from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null
      order by c.activity_event_id desc, c.id desc`,
   publicChannels: `select ${chatColumns} from chats c
-     where c.workspace_id = ?1 and c.type = 'public_channel' order by c.name_key`,
+     where c.workspace_id = ?1 and c.type = 'public_channel' and (?2 = 1 or c.archived = 0)
+     order by c.name_key`,
   membersByJoinOrder: `select user_id as "userId" from chat_members
      where chat_id = ?1 and until_event_id is null order by id`,
   membersOfChats: `select chat_id as "chatId", user_id as "userId" from chat_members
@@ -103,13 +158,32 @@ export const queries = {
   keepSetting: "insert into settings (key, value) values (?1, ?2) on conflict do nothing",
   changePassword: `update users set password_hash = ?2, token_version = token_version + 1
      where id = ?1 returning token_version as "tokenVersion"`,
-  createInvite: `insert into invites (code, workspace_id, created_by, expires_at, created_at)
-     values (?1, ?2, ?3, ?4, ?5)`,
-  // The uploader, or a message that carries the file in a chat the user can read: a member's
-  // now, or a public channel (files never leave their workspace).
+  createInvite: `insert into invites (code, workspace_id, created_by, expires_at, created_at, max_uses)
+     values (?1, ?2, ?3, ?4, ?5, ?6)`,
+  // Counts a use only while the invite is valid and has uses left: two sign-ups racing for the
+  // last use cannot both have it.
+  useInvite: `update invites set uses = uses + 1
+     where code = ?1 and workspace_id = ?2 and expires_at > ?3
+       and (max_uses is null or uses < max_uses)`,
+  deleteInvite: "delete from invites where code = ?1",
+  insertSession:
+    "insert into sessions (id, user_id, expires_at, created_at) values (?1, ?2, ?3, ?4)",
+  deleteSession: "delete from sessions where id = ?1 and user_id = ?2",
+  pruneSessions: "delete from sessions where expires_at < ?1",
+  pruneResetCodes: "delete from reset_codes where expires_at < ?1",
+  insertResetCode: `insert into reset_codes (id, user_id, expires_at, created_at)
+     values (?1, ?2, ?3, ?4)`,
+  consumeResetCode: `delete from reset_codes where id = ?1
+     returning user_id as "userId", expires_at as "expiresAt"`,
+  // The uploader, someone's avatar in the workspace (everyone there sees it), or a message that
+  // carries the file in a chat the user can read: a member's now, or a public channel (files
+  // never leave their workspace). Avatar URLs end in /{hash}.{ext}.
   canReadFile: `select case when exists (
        select 1 from files f join uploads u on u.file_id = f.id
         where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
+       union all
+       select 1 from users av
+        where av.workspace_id = ?2 and av.avatar_url like '%/' || ?3 || '.%'
        union all
        select 1 from message_files mf
          join messages msg on msg.id = mf.message_id
@@ -122,10 +196,11 @@ export const queries = {
      ) then 1 else 0 end as "found"`,
   insertMessageFile: `insert into message_files (message_id, position, workspace_id, hash)
      values (?1, ?2, ?3, ?4)`,
-  insertTicket: `insert into tickets (id, user_id, token_version, expires_at)
-     values (?1, ?2, ?3, ?4)`,
+  insertTicket: `insert into tickets (id, user_id, token_version, session_id, expires_at)
+     values (?1, ?2, ?3, ?4, ?5)`,
   consumeTicket: `delete from tickets where id = ?1
-     returning id, user_id as "userId", token_version as "tokenVersion", expires_at as "expiresAt"`,
+     returning id, user_id as "userId", token_version as "tokenVersion",
+       session_id as "sessionId", expires_at as "expiresAt"`,
   pruneTickets: "delete from tickets where expires_at < ?1",
   insertFile: `insert into files (workspace_id, hash, ext, type, size, created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6) on conflict do nothing`,
@@ -138,8 +213,8 @@ export const queries = {
      where until_event_id < coalesce((select min(id) from events), ${Number.MAX_SAFE_INTEGER})`,
 
   // The rows of plans (db/plan.ts), one statement per kind.
-  appendEvent: `insert into events (id, type, chat_id, user_id, data, created_at)
-     values (?1, ?2, ?3, ?4, ?5, ?6)`,
+  appendEvent: `insert into events (id, type, chat_id, user_id, workspace_id, data, created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
   openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at)
      values (?1, ?2, ?3, ?4)`,
   closeMembership: `update chat_members set until_event_id = ?3
@@ -192,6 +267,17 @@ export const queries = {
   dropRemovedFiles: `delete from files where exists (select 1 from file_removals r
        where r.workspace_id = files.workspace_id and r.hash = files.hash)`,
   insertUser: `insert into users (id, workspace_id, fullname, email, email_key, password_hash,
+       created_at, role)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+  updateUser: `update users set fullname = ?2, title = ?3, avatar_url = ?4, status = ?5,
+       timezone = ?6, role = ?7, deactivated = ?8
+     where id = ?1`,
+  deleteSessionsOf: "delete from sessions where user_id = ?1",
+  // Ends the tokens that carry no session id too (issued before sessions existed), and tickets.
+  bumpTokenVersion: "update users set token_version = token_version + 1 where id = ?1",
+  updateWorkspace: "update workspaces set name = ?2, name_key = ?3, settings = ?4 where id = ?1",
+  archiveChat: "update chats set archived = ?2 where id = ?1",
+  appendAudit: `insert into audit (workspace_id, actor_id, action, target_type, target_id, details,
        created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
 } as const;
@@ -204,7 +290,10 @@ const fold = (text: string | null) => (text === null ? null : foldCase(text));
 export function statementOf(row: RowWrite): [Query, Param[]] {
   switch (row.kind) {
     case "event.append":
-      return ["appendEvent", [row.id, row.type, row.chatId, row.userId, row.data, row.createdAt]];
+      return [
+        "appendEvent",
+        [row.id, row.type, row.chatId, row.userId, row.workspaceId, row.data, row.createdAt],
+      ];
     case "member.open":
       return ["openMembership", [row.chatId, row.userId, row.sinceEventId, row.at]];
     case "member.close":
@@ -300,8 +389,33 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       const { id, workspaceId, fullname, email, createdAt } = row.row;
       return [
         "insertUser",
-        [id, workspaceId, fullname, email, fold(email), row.passwordHash, createdAt],
+        [id, workspaceId, fullname, email, fold(email), row.passwordHash, createdAt, row.role],
       ];
     }
+    case "user.update": {
+      const { id, fullname, title, avatarUrl, status, timezone, role, deactivated } = row.row;
+      return ["updateUser", [id, fullname, title, avatarUrl, status, timezone, role, deactivated]];
+    }
+    case "user.sessions.end":
+      return ["deleteSessionsOf", [row.userId]];
+    case "user.tokens.end":
+      return ["bumpTokenVersion", [row.userId]];
+    case "workspace.update":
+      return ["updateWorkspace", [row.id, row.name, fold(row.name), row.settings]];
+    case "chat.archive":
+      return ["archiveChat", [row.id, row.archived ? 1 : 0]];
+    case "audit.append":
+      return [
+        "appendAudit",
+        [
+          row.workspaceId,
+          row.actorId,
+          row.action,
+          row.targetType,
+          row.targetId,
+          row.details,
+          row.at,
+        ],
+      ];
   }
 }

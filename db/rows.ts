@@ -1,6 +1,12 @@
 // Rows to wire models, shared by both stores: the same row gives the same JSON on either engine,
 // key for key, so an event written by one reads back identically through the other.
-import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type {
+  Role,
+  Status,
+  User,
+  Workspace,
+  WorkspaceSettings,
+} from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { Message } from "../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "./events.ts";
@@ -12,26 +18,69 @@ export const foldCase = (text: string) => text.toLowerCase();
 /** "smallerId:largerId": a pair of users has one single chat per workspace. */
 export const pairKey = ([a, b]: [number, number]) => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
-export function toUser(row: {
+/** A user row as both engines return it (booleans as integers, status as JSON text). */
+export type UserRow = {
   id: number;
   fullname: string;
   email: string;
   workspaceId: number;
   createdAt: number;
-}): User {
+  role: Role;
+  deactivated: number;
+  bot: number;
+  title: string;
+  avatarUrl: string | null;
+  status: string | null;
+  timezone: string | null;
+};
+
+/** A status past its `until` is served as null: it expired without a write. */
+export function liveStatus(json: string | null, now = Date.now()): Status | null {
+  if (json === null) return null;
+  const status = JSON.parse(json) as Status;
+  return status.until !== null && Date.parse(status.until) <= now ? null : status;
+}
+
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     fullname: row.fullname,
     email: row.email,
     workspaceId: row.workspaceId,
     createdAt: iso(row.createdAt),
+    role: row.role,
+    deactivated: row.deactivated === 1,
+    bot: row.bot === 1,
+    title: row.title,
+    avatarUrl: row.avatarUrl,
+    status: liveStatus(row.status),
+    timezone: row.timezone,
   };
 }
 
-export type WorkspaceRow = { id: number; name: string; ownerId: number | null; createdAt: number };
+export type WorkspaceRow = {
+  id: number;
+  name: string;
+  ownerId: number | null;
+  createdAt: number;
+  /** JSON of the settings changed from their defaults. */
+  settings: string;
+};
+
+export const defaultSettings: WorkspaceSettings = {
+  invites: "everyone",
+  channelCreation: "everyone",
+  retentionDays: null,
+};
 
 export function toWorkspace(row: WorkspaceRow): Workspace {
-  return { id: row.id, name: row.name, ownerId: row.ownerId ?? 0, createdAt: iso(row.createdAt) };
+  return {
+    id: row.id,
+    name: row.name,
+    ownerId: row.ownerId ?? 0,
+    createdAt: iso(row.createdAt),
+    settings: { ...defaultSettings, ...(JSON.parse(row.settings) as Partial<WorkspaceSettings>) },
+  };
 }
 
 export type ChatRow = {
@@ -42,6 +91,7 @@ export type ChatRow = {
   ownerId: number;
   lastMessageId: number | null;
   createdAt: number;
+  archived: number;
 };
 
 export function toChat(row: ChatRow, members: number[]): Chat {
@@ -54,6 +104,7 @@ export function toChat(row: ChatRow, members: number[]): Chat {
     members,
     createdAt: iso(row.createdAt),
     lastMessageId: row.lastMessageId,
+    archived: row.archived === 1,
   };
 }
 
@@ -128,8 +179,9 @@ export function membersByChat(rows: { chatId: number; userId: number }[]): Map<n
 export type EventRow = {
   id: number;
   type: EventType;
-  chatId: number;
+  chatId: number | null;
   userId: number | null;
+  workspaceId: number | null;
   data: string;
 };
 
@@ -139,8 +191,9 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     type: row.type,
     chatId: row.chatId,
     userId: row.userId,
+    workspaceId: row.workspaceId,
     json: eventJson(row.id, row.type, row.chatId, row.data),
-  };
+  } as StoredEvent;
 }
 
 /** Who a change removes and adds, against the current members: the same rule on both stores. */

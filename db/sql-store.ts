@@ -2,14 +2,17 @@
 // (db/plan.ts). A dialect supplies how a prepared statement runs, how a plan is written in one
 // transaction, and what only it can do: the group commit of sends, the event log's counter,
 // backups, sizes. Reads stay plain prepared SQL: no query builder on any path.
-import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { User, Workspace, WorkspaceSettings } from "../src/features/accounts/model.ts";
 import type { Chat } from "../src/features/chats/model.ts";
 import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { StoredEvent } from "./events.ts";
 import {
+  type AuditEntry,
   messageChangeReads,
   newUserReads,
   type Plan,
+  planAudit,
+  planChatArchive,
   planChatChange,
   planChatDeletion,
   planMessageChange,
@@ -17,9 +20,12 @@ import {
   planNewUser,
   planReply,
   planUnsentUploads,
+  planUserChange,
+  planWorkspaceChange,
   type Reads,
   replyReads,
   type State,
+  type UserChange,
 } from "./plan.ts";
 import type { Param, Query } from "./queries.ts";
 import {
@@ -36,14 +42,18 @@ import {
   toStoredEvent,
   toUser,
   toWorkspace,
+  type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
 import type {
+  Account,
+  AuditRecord,
   ChangeOutcome,
   ChatAccess,
   ChatChange,
   Dialect,
   FileRef,
+  InviteRecord,
   MessageChange,
   NewChat,
   NewMessage,
@@ -58,13 +68,7 @@ import type {
 } from "./store.ts";
 import { RowNotFound } from "./store.ts";
 
-type UserRow = {
-  id: number;
-  fullname: string;
-  email: string;
-  workspaceId: number;
-  createdAt: number;
-};
+const maxInt32 = 2 ** 31 - 1;
 
 export abstract class SqlStore implements Store {
   abstract readonly dialect: Dialect;
@@ -91,10 +95,81 @@ export abstract class SqlStore implements Store {
     return (await this.row<{ value: string }>("setting", [key]))?.value ?? value;
   }
 
-  /** Asked on every authenticated request. */
-  async findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined> {
-    const row = await this.row<UserRow & { tokenVersion: number }>("account", [id]);
-    return row && { user: toUser(row), tokenVersion: row.tokenVersion };
+  /** Asked on every authenticated request: one statement. */
+  async findAccount(id: number, sessionId: string | null): Promise<Account | undefined> {
+    const row = await this.row<UserRow & { tokenVersion: number; sessionOpen: number }>("account", [
+      id,
+      sessionId,
+    ]);
+    return (
+      row && {
+        user: toUser(row),
+        tokenVersion: row.tokenVersion,
+        sessionOpen: row.sessionOpen === 1,
+      }
+    );
+  }
+
+  async findUser(id: number): Promise<User | undefined> {
+    // User ids are 32-bit on PostgreSQL: a larger one names nobody.
+    if (id > maxInt32) return undefined;
+    const row = await this.row<UserRow>("userById", [id]);
+    return row && toUser(row);
+  }
+
+  changeUser(id: number, change: UserChange, audit?: AuditEntry[]): Promise<Written<User>> {
+    return this.write({ user: id }, (state) => planUserChange(state, change, audit));
+  }
+
+  changeWorkspace(
+    id: number,
+    change: { name?: string; settings?: Partial<WorkspaceSettings> },
+    actorId: number,
+  ): Promise<Written<Workspace>> {
+    return this.write({ workspace: id }, (state) => planWorkspaceChange(state, change, actorId));
+  }
+
+  archiveChat(chatId: number, archived: boolean, actorId: number): Promise<Written<Chat>> {
+    return this.write({ chat: chatId }, (state) => planChatArchive(state, archived, actorId));
+  }
+
+  async appendAudit(workspaceId: number, entry: AuditEntry): Promise<void> {
+    await this.write({}, (state) => planAudit(state, workspaceId, entry));
+  }
+
+  async listAudit(workspaceId: number, page: { before?: number; limit: number }) {
+    // Audit ids are 32-bit integers on PostgreSQL: a larger `before` means "from the newest".
+    const before = Math.min(page.before ?? maxInt32, maxInt32);
+    const rows = await this.rows<AuditRecord>("audit", [workspaceId, before, page.limit]);
+    return rows.map((row) => ({ ...row, at: Number(row.at) }));
+  }
+
+  async createSession(session: { id: string; userId: number; expiresAt: number }) {
+    await this.run("insertSession", [session.id, session.userId, session.expiresAt, Date.now()]);
+  }
+
+  async endSession(id: string, userId: number): Promise<boolean> {
+    return (await this.run("deleteSession", [id, userId])) > 0;
+  }
+
+  async endAllSessions(userId: number): Promise<void> {
+    await this.write({}, () => ({
+      value: undefined,
+      rows: [
+        { kind: "user.sessions.end", userId },
+        { kind: "user.tokens.end", userId },
+      ],
+      events: [],
+    }));
+  }
+
+  async createResetCode(code: { id: string; userId: number; expiresAt: number }) {
+    await this.run("insertResetCode", [code.id, code.userId, code.expiresAt, Date.now()]);
+  }
+
+  async consumeResetCode(id: string) {
+    const row = await this.row<{ userId: number; expiresAt: number }>("consumeResetCode", [id]);
+    return row && { userId: row.userId, expiresAt: Number(row.expiresAt) };
   }
 
   async changePassword(userId: number, passwordHash: string): Promise<number> {
@@ -123,19 +198,23 @@ export abstract class SqlStore implements Store {
     return row && toWorkspace(row);
   }
 
-  async createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }> {
-    return (await this.write(newUserReads(input), (state) => planNewUser(state, input))).value;
+  async createUser(input: NewUser) {
+    const { value, events } = await this.write(newUserReads(input), (state) =>
+      planNewUser(state, input),
+    );
+    return { ...value, events };
   }
 
   async listUsers(workspaceId: number): Promise<User[]> {
     return (await this.rows<UserRow>("usersOf", [workspaceId])).map(toUser);
   }
 
-  async countUsersIn(workspaceId: number, userIds: number[]): Promise<number> {
+  async countUsersIn(workspaceId: number, userIds: number[], activeOnly = false) {
     if (userIds.length === 0) return 0;
     const row = await this.row<{ count: number }>("countUsersIn", [
       workspaceId,
       JSON.stringify(userIds),
+      activeOnly ? 1 : 0,
     ]);
     return row?.count ?? 0;
   }
@@ -145,13 +224,28 @@ export abstract class SqlStore implements Store {
     workspaceId: number;
     createdBy: number;
     expiresAt: number;
+    maxUses: number | null;
   }): Promise<void> {
-    const { code, workspaceId, createdBy, expiresAt } = invite;
-    await this.run("createInvite", [code, workspaceId, createdBy, expiresAt, Date.now()]);
+    const { code, workspaceId, createdBy, expiresAt, maxUses } = invite;
+    await this.run("createInvite", [code, workspaceId, createdBy, expiresAt, Date.now(), maxUses]);
   }
 
-  async findInvite(code: string) {
-    return this.row<{ workspaceId: number; expiresAt: number }>("invite", [code]);
+  async findInvite(code: string): Promise<InviteRecord | undefined> {
+    const row = await this.row<InviteRecord>("invite", [code]);
+    return row && { ...row, expiresAt: Number(row.expiresAt) };
+  }
+
+  async listInvites(workspaceId: number, now: number): Promise<InviteRecord[]> {
+    const rows = await this.rows<InviteRecord>("invitesOf", [workspaceId, now]);
+    return rows.map((row) => ({ ...row, expiresAt: Number(row.expiresAt) }));
+  }
+
+  async useInvite(code: string, workspaceId: number, now: number): Promise<boolean> {
+    return (await this.run("useInvite", [code, workspaceId, now])) > 0;
+  }
+
+  async deleteInvite(code: string): Promise<void> {
+    await this.run("deleteInvite", [code]);
   }
 
   async findChat(id: number): Promise<Chat | undefined> {
@@ -160,11 +254,20 @@ export abstract class SqlStore implements Store {
 
   /** Asked before most chat requests. */
   async findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined> {
-    const row = await this.row<Omit<ChatAccess, "isMember"> & { isMember: number }>("chatAccess", [
-      chatId,
-      userId,
-    ]);
-    return row && { ...row, isMember: row.isMember === 1 };
+    type Row = Omit<ChatAccess, "isMember" | "archived" | "withDeactivated"> & {
+      isMember: number;
+      archived: number;
+      withDeactivated: number;
+    };
+    const row = await this.row<Row>("chatAccess", [chatId, userId]);
+    return (
+      row && {
+        ...row,
+        isMember: row.isMember === 1,
+        archived: row.archived === 1,
+        withDeactivated: row.withDeactivated === 1,
+      }
+    );
   }
 
   async findSingleChat(workspaceId: number, userIds: [number, number]): Promise<Chat | undefined> {
@@ -186,8 +289,9 @@ export abstract class SqlStore implements Store {
     return this.toChats(await this.rows<ChatRow>("chatsOf", [userId]));
   }
 
-  async listPublicChannels(workspaceId: number): Promise<Chat[]> {
-    return this.toChats(await this.rows<ChatRow>("publicChannels", [workspaceId]));
+  async listPublicChannels(workspaceId: number, archived = false): Promise<Chat[]> {
+    const rows = await this.rows<ChatRow>("publicChannels", [workspaceId, archived ? 1 : 0]);
+    return this.toChats(rows);
   }
 
   createChat(input: NewChat): Promise<Written<Chat>> {
@@ -324,6 +428,7 @@ export abstract class SqlStore implements Store {
       ticket.id,
       ticket.userId,
       ticket.tokenVersion,
+      ticket.sessionId,
       ticket.expiresAt,
     ]);
   }
@@ -335,6 +440,8 @@ export abstract class SqlStore implements Store {
   }
 
   async pruneTickets(now: number): Promise<number> {
+    await this.run("pruneSessions", [now]);
+    await this.run("pruneResetCodes", [now]);
     return this.run("pruneTickets", [now]);
   }
 

@@ -4,12 +4,13 @@
 // pass the same tests. Event ids are committed in id order and without gaps on both.
 // Storage is the bottom layer: nothing here loads the features or the framework (only types are
 // imported from them, and erased), and its errors are its own, worded by src/errors.ts.
-import type { User, Workspace } from "../src/features/accounts/model.ts";
+import type { User, Workspace, WorkspaceSettings } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
 import type { FileInfo } from "../src/features/files/model.ts";
 import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
+import type { AuditEntry, UserChange } from "./plan.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -116,7 +117,36 @@ export type ChangeOutcome =
 export type ReplyOutcome = Sent | { refused: "not_member" | "bad_thread" } | undefined;
 
 /** A single-use ticket that opens one connection, kept under the SHA-256 of its text. */
-export type Ticket = { id: string; userId: number; tokenVersion: number; expiresAt: number };
+export type Ticket = {
+  id: string;
+  userId: number;
+  tokenVersion: number;
+  /** The session that made it (null for a token issued before sessions existed). */
+  sessionId: string | null;
+  expiresAt: number;
+};
+
+/** The user behind a token, their token version, and whether the token's session is open. */
+export type Account = { user: User; tokenVersion: number; sessionOpen: boolean };
+
+export type InviteRecord = {
+  code: string;
+  workspaceId: number;
+  creatorId: number;
+  expiresAt: number;
+  maxUses: number | null;
+  uses: number;
+};
+
+export type AuditRecord = {
+  id: number;
+  at: number;
+  actorId: number | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details: string;
+};
 
 export type NewUpload = {
   workspaceId: number;
@@ -135,6 +165,9 @@ export type ChatAccess = {
   type: ChatType;
   ownerId: number;
   isMember: boolean;
+  archived: boolean;
+  /** A single chat with a deactivated user: it takes no new messages. */
+  withDeactivated: boolean;
 };
 
 export type Written<T> = { value: T; events: StoredEvent[] };
@@ -148,25 +181,51 @@ export interface Store {
   /** Returns the value kept under `key`, storing `value` first if there was none. */
   keepSetting(key: string, value: string): Promise<string>;
 
-  /** The user and the token version their tokens must carry. */
-  findAccount(id: number): Promise<{ user: User; tokenVersion: number } | undefined>;
+  /** Asked on every request: the user, the token version, and whether `sessionId` is open. */
+  findAccount(id: number, sessionId: string | null): Promise<Account | undefined>;
+  findUser(id: number): Promise<User | undefined>;
+  /** Changes a user and sends user.updated; deactivation ends all their sessions and tokens. */
+  changeUser(id: number, change: UserChange, audit?: AuditEntry[]): Promise<Written<User>>;
+  changeWorkspace(
+    id: number,
+    change: { name?: string; settings?: Partial<WorkspaceSettings> },
+    actorId: number,
+  ): Promise<Written<Workspace>>;
+  archiveChat(chatId: number, archived: boolean, actorId: number): Promise<Written<Chat>>;
+  appendAudit(workspaceId: number, entry: AuditEntry): Promise<void>;
+  listAudit(workspaceId: number, page: { before?: number; limit: number }): Promise<AuditRecord[]>;
+  createSession(session: { id: string; userId: number; expiresAt: number }): Promise<void>;
+  /** Ends one session; false when it was not open. */
+  endSession(id: string, userId: number): Promise<boolean>;
+  /** Ends every session and token of the user (the token version goes up). */
+  endAllSessions(userId: number): Promise<void>;
+  createResetCode(code: { id: string; userId: number; expiresAt: number }): Promise<void>;
+  /** Takes the code out: it resets one password once. */
+  consumeResetCode(id: string): Promise<{ userId: number; expiresAt: number } | undefined>;
   /** Stores a new password hash and returns the new token version. */
   changePassword(userId: number, passwordHash: string): Promise<number>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findWorkspace(id: number): Promise<Workspace | undefined>;
   findWorkspaceByName(name: string): Promise<Workspace | undefined>;
   /** Throws `UniqueViolation` when the email (or a new workspace's name) is taken. */
-  createUser(input: NewUser): Promise<{ user: User; workspace: Workspace }>;
+  /** With the events to publish: user.updated, and the joining of #general. */
+  createUser(input: NewUser): Promise<{ user: User; workspace: Workspace; events: StoredEvent[] }>;
   listUsers(workspaceId: number): Promise<User[]>;
-  /** How many of `userIds` are users of the workspace. */
-  countUsersIn(workspaceId: number, userIds: number[]): Promise<number>;
+  /** How many of `userIds` are users of the workspace (`activeOnly`: and not deactivated). */
+  countUsersIn(workspaceId: number, userIds: number[], activeOnly?: boolean): Promise<number>;
   createInvite(invite: {
     code: string;
     workspaceId: number;
     createdBy: number;
     expiresAt: number;
+    maxUses: number | null;
   }): Promise<void>;
-  findInvite(code: string): Promise<{ workspaceId: number; expiresAt: number } | undefined>;
+  findInvite(code: string): Promise<InviteRecord | undefined>;
+  /** The workspace's invites that have not expired at `now`, oldest first. */
+  listInvites(workspaceId: number, now: number): Promise<InviteRecord[]>;
+  /** Counts one use if the invite opens the workspace at `now` and has uses left. */
+  useInvite(code: string, workspaceId: number, now: number): Promise<boolean>;
+  deleteInvite(code: string): Promise<void>;
 
   findChat(id: number): Promise<Chat | undefined>;
   findChatAccess(chatId: number, userId: number): Promise<ChatAccess | undefined>;
@@ -177,7 +236,8 @@ export interface Store {
   listMembersByJoinOrder(chatId: number): Promise<number[]>;
   /** The user's chats, latest activity first. */
   listChatsOf(userId: number): Promise<Chat[]>;
-  listPublicChannels(workspaceId: number): Promise<Chat[]>;
+  /** Archived channels only with `archived: true`. */
+  listPublicChannels(workspaceId: number, archived?: boolean): Promise<Chat[]>;
   /** Throws `UniqueViolation` when a channel name or a single chat's pair is taken. */
   createChat(input: NewChat): Promise<Written<Chat>>;
   /** Removes, renames, re-owns, then adds, in that order of events (db/plan.ts). */
@@ -250,7 +310,7 @@ export interface Store {
   createTicket(ticket: Ticket): Promise<void>;
   /** Takes the ticket out, so that it opens one connection on whichever instance asks first. */
   consumeTicket(id: string): Promise<Ticket | undefined>;
-  /** Removes the tickets that expired before `now`, used or not. */
+  /** Removes the tickets that expired before `now`, used or not, and so the sessions and reset codes. */
   pruneTickets(now: number): Promise<number>;
 
   /** Events after `afterId` that the user may see, in id order. */

@@ -9,6 +9,7 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
+import { peopleRoutes } from "./features/people/routes.ts";
 import type { LocalHub } from "./features/realtime/hub.ts";
 import { presenceRoutes } from "./features/realtime/routes.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
     .use(health(deps))
     .use(metricsRoute({ ...deps, metrics }))
     .use(accountRoutes(deps))
+    .use(peopleRoutes(deps))
     .use(chatRoutes(deps))
     .use(messageRoutes(deps))
     .use(fileRoutes(deps))

@@ -1,4 +1,5 @@
-// The commands: `chat serve` (the default), `migrate`, `backup`, `migrate-to-postgres`, `config`.
+// The commands: `chat serve` (the default), `migrate`, `backup`, `migrate-to-postgres`, `config`,
+// `reset-password`.
 // Parses a command's arguments and runs it; never touches `process` (main.ts hands over argv and
 // the environment, and turns the outcome into an exit status).
 import { existsSync } from "node:fs";
@@ -22,6 +23,8 @@ Commands:
   migrate-to-postgres <url>
                  copy the SQLite database, whole, into an empty PostgreSQL database
   config         print the effective configuration, secrets masked
+  reset-password <email>
+                 print a single-use password reset code for a user
 
 Options:
   -h, --help     show help (also after a command)
@@ -50,6 +53,11 @@ instance shares). See docs/scaling.md.`,
   config: `Usage: chat config
 
 Prints the effective configuration (file, environment and defaults) as YAML, secrets masked.`,
+  "reset-password": `Usage: chat reset-password <email>
+
+Prints a password reset code for the user with this email (imported users' placeholder emails
+included): single-use, valid for one hour. The user sets a new password with it in the web app
+(or POST /api/password/reset), which ends their other sessions. Recorded in the audit log.`,
 };
 
 /** Wrong arguments: the command's usage follows the message, and the exit status is 2. */
@@ -90,7 +98,8 @@ export async function run(
     parsed = parseArgs({
       args,
       options: { help: { type: "boolean", short: "h" } },
-      allowPositionals: command === "backup" || command === "migrate-to-postgres",
+      allowPositionals:
+        command === "backup" || command === "migrate-to-postgres" || command === "reset-password",
       strict: true,
     });
   } catch (error) {
@@ -161,6 +170,27 @@ const commands: Record<CommandName, Command> = {
       await destination.close();
     }
     return 0;
+  },
+
+  "reset-password": async (config, _, args) => {
+    const [email, ...extra] = args;
+    if (!email || extra.length > 0) {
+      throw new UsageError("reset-password takes one email", "reset-password");
+    }
+    const db = await openStore(config.database);
+    try {
+      const user = await db.findUserByEmail(email);
+      if (!user) {
+        console.error(`no user has the email ${email}`);
+        return 1;
+      }
+      const { makeResetCode } = await import("./features/people/service.ts");
+      const { code, expiresAt } = await makeResetCode({ db }, user, null);
+      console.log(`reset code for ${user.email} (valid until ${expiresAt}):\n${code}`);
+      return 0;
+    } finally {
+      await db.close();
+    }
   },
 
   config: async (config, source) => {

@@ -6,6 +6,7 @@ import seedEventCounter from "./migrations/0001_seed_event_counter.sql" with { t
 import eventsUserPartial from "./migrations/0002_events_user_partial.sql" with { type: "text" };
 import privateFiles from "./migrations/0003_private_files.sql" with { type: "text" };
 import conversations from "./migrations/0004_conversations.sql" with { type: "text" };
+import people from "./migrations/0005_people.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -15,6 +16,7 @@ export const postgresMigrations: Record<string, string> = {
   "0002_events_user_partial": eventsUserPartial,
   "0003_private_files": privateFiles,
   "0004_conversations": conversations,
+  "0005_people": people,
 };
 
 export const postgresJournalTags = journal.entries.map((entry) => entry.tag);

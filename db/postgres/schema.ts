@@ -26,6 +26,7 @@ export const workspaces = pgTable(
     name: text("name").notNull(),
     nameKey: text("name_key").notNull(),
     ownerId: integer("owner_id"),
+    settings: text("settings").notNull().default("{}"),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("workspaces_name_unique").on(table.nameKey)],
@@ -43,6 +44,15 @@ export const users = pgTable(
     emailKey: text("email_key").notNull(),
     passwordHash: text("password_hash").notNull(),
     tokenVersion: integer("token_version").notNull().default(0),
+    role: text("role", { enum: ["owner", "admin", "member"] })
+      .notNull()
+      .default("member"),
+    deactivated: integer("deactivated").notNull().default(0),
+    bot: integer("bot").notNull().default(0),
+    title: text("title").notNull().default(""),
+    avatarUrl: text("avatar_url"),
+    status: text("status"),
+    timezone: text("timezone"),
     createdAt: createdAt(),
   },
   (table) => [
@@ -60,6 +70,8 @@ export const invites = pgTable("invites", {
     .notNull()
     .references(() => users.id),
   expiresAt: millis("expires_at").notNull(),
+  maxUses: integer("max_uses"),
+  uses: integer("uses").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -81,6 +93,7 @@ export const chats = pgTable(
     pairKey: text("pair_key"),
     lastMessageId: bigint("last_message_id", { mode: "number" }),
     activityEventId: bigint("activity_event_id", { mode: "number" }).notNull().default(0),
+    archived: integer("archived").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [
@@ -192,16 +205,28 @@ export const events = pgTable(
   {
     id: bigint("id", { mode: "number" }).primaryKey(),
     type: text("type", {
-      enum: ["message.created", "message.updated", "chat.created", "chat.updated", "chat.removed"],
+      enum: [
+        "message.created",
+        "message.updated",
+        "chat.created",
+        "chat.updated",
+        "chat.removed",
+        "user.updated",
+        "workspace.updated",
+      ],
     }).notNull(),
-    chatId: integer("chat_id").notNull(),
+    chatId: integer("chat_id"),
     userId: integer("user_id"),
+    workspaceId: integer("workspace_id"),
     data: text("data").notNull(),
     createdAt: createdAt(),
   },
   (table) => [
     index("events_chat").on(table.chatId, table.id),
     index("events_user").on(table.userId, table.id).where(sql`${table.userId} is not null`),
+    index("events_workspace")
+      .on(table.workspaceId, table.id)
+      .where(sql`${table.workspaceId} is not null`),
   ],
 );
 
@@ -275,5 +300,45 @@ export const tickets = pgTable("tickets", {
     .notNull()
     .references(() => users.id),
   tokenVersion: integer("token_version").notNull(),
+  sessionId: text("session_id"),
   expiresAt: bigint("expires_at", { mode: "number" }).notNull(),
 });
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    expiresAt: millis("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("sessions_user").on(table.userId)],
+);
+
+export const resetCodes = pgTable("reset_codes", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id")
+    .notNull()
+    .references(() => users.id),
+  expiresAt: millis("expires_at").notNull(),
+  createdAt: createdAt(),
+});
+
+export const audit = pgTable(
+  "audit",
+  {
+    id: serialId(),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    actorId: integer("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    details: text("details").notNull().default("{}"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_workspace").on(table.workspaceId, table.id)],
+);

@@ -7,8 +7,14 @@
 // writers never hold each other's rows (no deadlock). See docs/scaling.md.
 import postgres from "postgres";
 import { messageCreated, newMessage, type Plan, type Reads, type State } from "../plan.ts";
-import { type Param, type Query, queries, statementOf } from "../queries.ts";
-import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
+import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
+import {
+  type ChatRow,
+  type MessageRow,
+  rowToMessage,
+  type UserRow,
+  type WorkspaceRow,
+} from "../rows.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type NewMessage,
@@ -84,6 +90,9 @@ function storeError(error: unknown): unknown {
   return code === "23505" && index ? new UniqueViolation(index) : error;
 }
 
+/** The send statement's rule that an archived channel, or a single chat with a deactivated user, takes no message. */
+const sendsTakenByChat = chatTakesMessages("input.chat_id");
+
 export class PostgresStore extends SqlStore {
   readonly dialect = "postgres";
 
@@ -114,19 +123,28 @@ export class PostgresStore extends SqlStore {
           tx.unsafe(postgresQueries[query], params, { prepare: true }) as Promise<R[]>;
         const tables = reads.ids ?? [];
         const clientId = reads.clientId;
-        const [[counter], chat, members, workspace, message, existing, pins, ...ids] =
+        const [[counter], chat, members, workspace, user, message, existing, pins, ...ids] =
           await Promise.all([
             tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
-            reads.chat === undefined ? [] : run<ChatRow>("chatById", [reads.chat]),
-            reads.chat === undefined
-              ? []
-              : run<{ userId: number }>("membersByJoinOrder", [reads.chat]),
+            reads.chat !== undefined
+              ? run<ChatRow>("chatById", [reads.chat])
+              : reads.general !== undefined
+                ? run<ChatRow>("generalChannel", [reads.general])
+                : [],
+            reads.chat !== undefined
+              ? run<{ userId: number }>("membersByJoinOrder", [reads.chat])
+              : reads.general !== undefined
+                ? run<{ userId: number }>("generalMembers", [reads.general])
+                : [],
             // Locked, so that two people joining a workspace without an owner do not both own it.
             reads.workspace === undefined
               ? []
               : tx.unsafe<WorkspaceRow[]>(`${postgresQueries.workspaceById} for update`, [
                   reads.workspace,
                 ]),
+            reads.user === undefined
+              ? []
+              : tx.unsafe<UserRow[]>(`${postgresQueries.userById} for update`, [reads.user]),
             reads.message === undefined ? [] : run<MessageRow>("messageById", [reads.message]),
             clientId === undefined
               ? []
@@ -149,6 +167,7 @@ export class PostgresStore extends SqlStore {
           ids: Object.fromEntries(tables.map((table, i) => [table, ids[i]?.[0]?.id])),
           chat: chat[0] && { row: chat[0], members: members.map((row) => row.userId) },
           workspace: workspace[0],
+          user: user[0],
           message: message[0],
           existing: existing[0],
           pinCount: pins[0] === undefined ? undefined : Number(pins[0].count),
@@ -262,6 +281,7 @@ export class PostgresStore extends SqlStore {
              where exists (select 1 from chat_members m
                             where m.chat_id = input.chat_id and m.user_id = input.sender_id
                               and m.until_event_id is null)
+               and ${this.sql.unsafe(sendsTakenByChat)}
              order by ord
             on conflict (chat_id, sender_id, client_id) do nothing
             returning id

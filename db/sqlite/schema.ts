@@ -25,6 +25,9 @@ export const workspaces = sqliteTable(
     nameKey: text("name_key").notNull(),
     // The owner is set in the same transaction that creates the first user.
     ownerId: integer("owner_id"),
+    // JSON of the settings changed from their defaults (src/features/people/model.ts):
+    // `PATCH /api/workspace` merges key by key, and a default can change without a migration.
+    settings: text("settings").notNull().default("{}"),
     createdAt: createdAt(),
   },
   (table) => [uniqueIndex("workspaces_name_unique").on(table.nameKey)],
@@ -43,6 +46,17 @@ export const users = sqliteTable(
     passwordHash: text("password_hash").notNull(),
     // Carried in every token (`ver`); changing the password bumps it, so older tokens stop working.
     tokenVersion: integer("token_version").notNull().default(0),
+    // "owner" (the workspace's owner_id), "admin" or "member".
+    role: text("role", { enum: ["owner", "admin", "member"] })
+      .notNull()
+      .default("member"),
+    deactivated: integer("deactivated").notNull().default(0),
+    bot: integer("bot").notNull().default(0),
+    title: text("title").notNull().default(""),
+    avatarUrl: text("avatar_url"),
+    // JSON `{text, emoji, until}` or null; served as null once `until` has passed.
+    status: text("status"),
+    timezone: text("timezone"),
     createdAt: createdAt(),
   },
   (table) => [
@@ -60,6 +74,9 @@ export const invites = sqliteTable("invites", {
     .notNull()
     .references(() => users.id),
   expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  // Null: any number of uses until it expires. A revoked invite's row is deleted.
+  maxUses: integer("max_uses"),
+  uses: integer("uses").notNull().default(0),
   createdAt: createdAt(),
 });
 
@@ -84,6 +101,8 @@ export const chats = sqliteTable(
     // The event of the latest activity, creation or last message: orders a user's chat list.
     // An event id rather than a time, so two activities in the same millisecond still order.
     activityEventId: integer("activity_event_id").notNull().default(0),
+    // An archived channel is read-only (src/features/chats/access.ts, requireWritable).
+    archived: integer("archived").notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [
@@ -208,7 +227,8 @@ export const fileRemovals = sqliteTable(
 );
 
 // The event log, written in the transaction of the change it records. A chat event (userId
-// null) is for the chat's members at that moment; a user event is for that user alone. Ids are
+// null) is for the chat's members at that moment; a user event is for that user alone; a
+// workspace event (workspaceId set, chatId null) is for every user of the workspace. Ids are
 // never reused, even once pruned (AUTOINCREMENT): a write's plan takes the next from
 // sqlite_sequence (db/plan.ts), a send lets the insert take it.
 export const events = sqliteTable(
@@ -216,10 +236,19 @@ export const events = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     type: text("type", {
-      enum: ["message.created", "message.updated", "chat.created", "chat.updated", "chat.removed"],
+      enum: [
+        "message.created",
+        "message.updated",
+        "chat.created",
+        "chat.updated",
+        "chat.removed",
+        "user.updated",
+        "workspace.updated",
+      ],
     }).notNull(),
-    chatId: integer("chat_id").notNull(),
+    chatId: integer("chat_id"),
     userId: integer("user_id"),
+    workspaceId: integer("workspace_id"),
     data: text("data").notNull(),
     createdAt: createdAt(),
   },
@@ -228,6 +257,10 @@ export const events = sqliteTable(
     // User events only: a chat event (most of them, one per message) would be one more b-tree
     // insert per send, and is found through events_chat.
     index("events_user").on(table.userId, table.id).where(sql`${table.userId} is not null`),
+    // Workspace events only, for the replay's third branch; rare next to chat events.
+    index("events_workspace")
+      .on(table.workspaceId, table.id)
+      .where(sql`${table.workspaceId} is not null`),
   ],
 );
 
@@ -299,5 +332,51 @@ export const tickets = sqliteTable("tickets", {
     .references(() => users.id),
   // The session token's version: a password change ends its tickets with it.
   tokenVersion: integer("token_version").notNull(),
+  // The session that made it: signing that session out ends the ticket too.
+  sessionId: text("session_id"),
   expiresAt: integer("expires_at", { mode: "number" }).notNull(),
 });
+
+// One row per signed-in session (a token's `sid`): signing out deletes it, so one token can end
+// while the user's others go on. Checked with the account on every request, in the same query.
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("sessions_user").on(table.userId)],
+);
+
+// Password reset codes, kept under their SHA-256 (the table alone resets nobody); single-use.
+export const resetCodes = sqliteTable("reset_codes", {
+  id: text("id").primaryKey(),
+  userId: integer("user_id")
+    .notNull()
+    .references(() => users.id),
+  expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  createdAt: createdAt(),
+});
+
+// What the owner and admins did, with who and when; the API only ever appends and reads it.
+export const audit = sqliteTable(
+  "audit",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    actorId: integer("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    // JSON object
+    details: text("details").notNull().default("{}"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("audit_workspace").on(table.workspaceId, table.id)],
+);

@@ -5,8 +5,14 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { messageCreated, type Plan, type Reads, type State } from "../plan.ts";
-import { type Param, type Query, queries, statementOf } from "../queries.ts";
-import { type ChatRow, type MessageRow, rowToMessage, type WorkspaceRow } from "../rows.ts";
+import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
+import {
+  type ChatRow,
+  type MessageRow,
+  rowToMessage,
+  type UserRow,
+  type WorkspaceRow,
+} from "../rows.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type Log,
@@ -103,6 +109,7 @@ function prepareOwnStatements(sqlite: Database) {
        select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
         where exists (select 1 from chat_members
                        where chat_id = ?1 and user_id = ?2 and until_event_id is null)
+          and ${chatTakesMessages("?1")}
        on conflict (chat_id, sender_id, client_id) do nothing returning *`,
     ),
     insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
@@ -181,6 +188,16 @@ export class SqliteStore extends SqlStore {
     if (reads.workspace !== undefined) {
       const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
       state.workspace = row ?? undefined;
+    }
+    if (reads.general !== undefined) {
+      const row = this.prepared.generalChannel.get(reads.general) as ChatRow | null;
+      const members = row
+        ? (this.prepared.membersByJoinOrder.all(row.id) as { userId: number }[])
+        : [];
+      if (row) state.chat = { row, members: members.map((member) => member.userId) };
+    }
+    if (reads.user !== undefined) {
+      state.user = (this.prepared.userById.get(reads.user) as UserRow | null) ?? undefined;
     }
     if (reads.message !== undefined) {
       const row = this.prepared.messageById.get(reads.message) as MessageRow | null;
@@ -301,7 +318,8 @@ export class SqliteStore extends SqlStore {
       if (jobs[i]?.kind !== "send") continue;
       const sent = "ok" in outcome ? (outcome.ok as Sent | undefined) : undefined;
       const event = sent?.events[0];
-      if (sent && event) latest.set(event.chatId, { messageId: sent.value.id, eventId: event.id });
+      if (sent && event)
+        latest.set(sent.value.chatId, { messageId: sent.value.id, eventId: event.id });
     }
     for (const [chatId, { messageId, eventId }] of latest) {
       this.statements.touchChat.run(messageId, eventId, chatId);

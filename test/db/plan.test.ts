@@ -22,6 +22,7 @@ const channel: ChatRow = {
   ownerId: alice,
   lastMessageId: null,
   createdAt: now,
+  archived: 0,
 };
 const state = (members: number[], row: ChatRow = channel): State => ({
   now,
@@ -109,22 +110,57 @@ test("deleting a chat tells each member and closes their periods before the row 
 test("the first user of a new workspace owns it, and one who joins an ownerless workspace takes it", () => {
   const input = { fullname: "Alice", email: "Alice@Acme.test", passwordHash: "h" };
   const created = planNewUser(
-    { now, nextEventId: 1, ids: { users: 5, workspaces: 2 } },
+    { now, nextEventId: 1, ids: { users: 5, workspaces: 2, chats: 3 } },
     { ...input, workspace: { name: "acme" } },
   );
   expect(created.value.workspace).toMatchObject({ id: 2, ownerId: 5 });
-  expect(created.rows.map((row) => row.kind)).toEqual(["workspace.insert", "user.insert"]);
+  expect(created.value.user.role).toBe("owner");
+  // Everyone in the workspace (here only its owner) hears of the new member, who starts the
+  // workspace's #general.
+  expect(created.rows.map((row) => row.kind)).toEqual([
+    "workspace.insert",
+    "user.insert",
+    "event.append",
+    "chat.insert",
+    "event.append",
+    "member.open",
+  ]);
+  expect(eventsOf(created)).toEqual(["1 user.updated *", "2 chat.created 5"]);
   const joined = planNewUser(
     {
       now,
       nextEventId: 1,
       ids: { users: 6 },
-      workspace: { id: 2, name: "acme", ownerId: null, createdAt: now },
+      workspace: { id: 2, name: "acme", ownerId: null, createdAt: now, settings: "{}" },
     },
     { ...input, workspace: { id: 2 } },
   );
   expect(joined.value.workspace.ownerId).toBe(6);
-  expect(joined.rows.map((row) => row.kind)).toEqual(["workspace.owner", "user.insert"]);
+  expect(joined.value.user.role).toBe("owner");
+  expect(joined.rows.map((row) => row.kind)).toEqual([
+    "workspace.owner",
+    "user.insert",
+    "event.append",
+  ]);
+});
+
+test("a new member of a workspace with a #general joins it, after the workspace hears of them", () => {
+  const general: ChatRow = { ...channel, type: "public_channel", name: "general" };
+  const joined = planNewUser(
+    {
+      now,
+      nextEventId: 10,
+      ids: { users: carol },
+      workspace: { id: 1, name: "acme", ownerId: alice, createdAt: now, settings: "{}" },
+      chat: { row: general, members: [alice, bob] },
+    },
+    { fullname: "Carol", email: "carol@acme.test", passwordHash: "h", workspace: { id: 1 } },
+  );
+  expect(joined.value.user.role).toBe("member");
+  expect(eventsOf(joined)).toEqual(["10 user.updated *", "11 chat.updated *", "12 chat.created 3"]);
+  expect(periodsOf(joined)).toEqual([
+    { kind: "member.open", chatId: general.id, userId: carol, sinceEventId: 12, at: now },
+  ]);
 });
 
 test("a message's wire JSON built from its row is JSON.stringify of the message, key for key", () => {

@@ -193,6 +193,7 @@ test("a ticket is taken once when two instances race for it", async () => {
       id,
       userId: user.id,
       tokenVersion: 0,
+      sessionId: null,
       expiresAt: Date.now() + 60_000,
     });
   }

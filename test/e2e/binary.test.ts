@@ -360,7 +360,7 @@ describe("the command line", () => {
   test("--version, and --help for the binary and each command", () => {
     expect(cli(["--version"]).stdout.toString().trim()).toBe(packageJson.version);
     expect(cli(["--help"]).stdout.toString()).toContain("Commands:");
-    for (const command of ["serve", "migrate", "backup", "config"]) {
+    for (const command of ["serve", "migrate", "backup", "config", "reset-password"]) {
       const help = cli([command, "--help"]);
       expect(help.exitCode).toBe(0);
       expect(help.stdout.toString()).toStartWith(`Usage: chat ${command}`);
@@ -379,6 +379,35 @@ describe("the command line", () => {
       expect({ args, exit: run.exitCode }).toEqual({ args, exit: 2 });
       expect(run.stderr.toString()).toContain("Usage: chat");
     }
+  });
+
+  test("reset-password prints a code on the server's machine that sets a new password once", async () => {
+    const server = await startBinary();
+    const { alice } = await signupPair(server.url);
+    const env = { CHAT_CONFIG: join(server.dir, "custom.yml") };
+    const email = (await call(server.url, "GET", "/api/me", { token: alice.token })).body.user
+      .email;
+    const printed = cli(["reset-password", email.toUpperCase()], env, server.dir);
+    expect(printed.exitCode).toBe(0);
+    const code = printed.stdout.toString().trim().split("\n").at(-1) as string;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    const reset = await call(server.url, "POST", "/api/password/reset", {
+      body: { code, password: "a brand new password" },
+    });
+    expect(reset.status).toBe(200);
+    expect((await call(server.url, "GET", "/api/me", { token: alice.token })).status).toBe(401);
+    const signin = await call(server.url, "POST", "/api/signin", {
+      body: { email, password: "a brand new password" },
+    });
+    expect(signin.status).toBe(200);
+    const again = await call(server.url, "POST", "/api/password/reset", {
+      body: { code, password: "yet another password" },
+    });
+    expect(again.status).toBe(403);
+    const unknown = cli(["reset-password", "nobody@nowhere.test"], env, server.dir);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr.toString()).toContain("no user");
+    expect(cli(["reset-password"], env, server.dir).exitCode).toBe(2);
   });
 
   test("config prints the effective configuration with secrets masked; migrate applies and exits", () => {

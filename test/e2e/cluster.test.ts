@@ -1,7 +1,7 @@
 // Three real server processes on one PostgreSQL database and one Redis, as behind a load
 // balancer: what one instance commits reaches sockets on the others, in order, once; a client
-// resumes on any instance; retries racing on two instances store one message; presence, typing
-// and files work across instances. A Redis of the test's own is restarted under two instances.
+// resumes on any instance; retries racing on two instances store one message; presence, typing,
+// files and deactivation work across instances. A Redis of the test's own is restarted under two instances.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -324,6 +324,36 @@ describe("presence, typing and files across instances", () => {
     });
     expect(download.status).toBe(200);
     expect(await download.text()).toBe("shared bytes");
+  });
+});
+
+describe("deactivation across instances", () => {
+  test("deactivating through A closes the user's sockets and event streams on B and C at once, and their token everywhere", async () => {
+    const dan = await signupAt(instanceC.url, "Dan", "Acme", code);
+    const onB = await connect(instanceB, dan);
+    const onC = await connect(instanceC, dan);
+    const stream = await fetch(`${instanceB.url}/api/events?token=${dan.token}`);
+    expect(stream.status).toBe(200);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const watcher = await connect(instanceC, bob);
+    const changed = await fetch(`${instanceA.url}/api/users/${dan.user.id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+      body: JSON.stringify({ deactivated: true }),
+    });
+    expect(changed.status).toBe(200);
+    expect((await onB.closed).code).toBe(1008);
+    expect((await onC.closed).code).toBe(1008);
+    // The stream ends: read until done (the ready frame and comments come first).
+    while (!(await reader.read()).done) {}
+    for (const instance of [instanceA, instanceB, instanceC]) {
+      const me = await fetch(`${instance.url}/api/me`, {
+        headers: { authorization: `Bearer ${dan.token}` },
+      });
+      expect(me.status).toBe(401);
+    }
+    const seen = await watcher.takeUntil((frame) => frame.type === "user.updated");
+    expect(seen.at(-1)?.data).toMatchObject({ id: dan.user.id, deactivated: true });
   });
 });
 

@@ -1,7 +1,8 @@
-// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds, and edit
-// and react to what was sent, while the server is killed with SIGKILL at random moments; after
-// each restart they retry what was not acknowledged, and a listener resumes with `since`. Then
-// the database is checked.
+// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds, edit and
+// react to what was sent, and change a profile and the workspace's settings (workspace-wide
+// events), while the server is killed with SIGKILL at random moments; after each restart they
+// retry what was not acknowledged, and a listener resumes with `since`. Then the database is
+// checked.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -112,9 +113,36 @@ async function changer(name: string, token: string, chatId: number, acked: Acked
   return changed;
 }
 
+/** A PATCH retried until it is answered 200: each value is new, so each answer is one change. */
+async function patchUntilDone(token: string, path: string, body: unknown) {
+  while (true) {
+    try {
+      const response = await fetch(`${server?.url}${path}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      if (response.status === 200) return;
+    } catch {}
+    await Bun.sleep(20);
+  }
+}
+
+/** Changes alice's title, and every fifth time the workspace's retention, each a new value. */
+async function profileChanger(token: string, titles: string[], retentions: number[]) {
+  for (let n = 0; n < perSender / 4; n++) {
+    await patchUntilDone(token, "/api/me", { title: `title-${n}` });
+    titles.push(`title-${n}`);
+    if (n % 5 === 0) {
+      await patchUntilDone(token, "/api/workspace", { settings: { retentionDays: n + 1 } });
+      retentions.push(n + 1);
+    }
+  }
+}
+
 /** Receives every event, resuming with the last id it saw after every drop. */
 function listener(token: string) {
-  const seen: { id: number; messageId?: number }[] = [];
+  const seen: { id: number; messageId?: number; title?: string; retention?: number }[] = [];
   /** Each message as its last message.updated carried it. */
   const updated = new Map<number, { content: string; reactions: unknown }>();
   const resets: number[] = [];
@@ -137,6 +165,9 @@ function listener(token: string) {
             seen.push({
               id: frame.id,
               messageId: frame.type === "message.created" ? frame.data.id : undefined,
+              title: frame.type === "user.updated" ? frame.data.title : undefined,
+              retention:
+                frame.type === "workspace.updated" ? frame.data.settings.retentionDays : undefined,
             });
         };
         socket.onclose = () => resolve();
@@ -166,7 +197,10 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
 
   const watch = listener(bob.token);
   const acked: Acked = new Map();
+  const titles: string[] = [];
+  const retentions: number[] = [];
   const senders = Promise.all([
+    profileChanger(alice.token, titles, retentions),
     httpSender("http-a", alice.token, chat.id, acked),
     httpSender("http-b", bob.token, chat.id, acked),
     httpSender("http-c", alice.token, chat.id, acked),
@@ -196,7 +230,8 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
       (id) =>
         watch.updated.get(id)?.reactions !== undefined &&
         JSON.stringify(watch.updated.get(id)?.reactions) !== "[]",
-    );
+    ) &&
+    watch.seen.some((e) => e.title === titles.at(-1));
   while (!caughtUp() && Date.now() < deadline) await Bun.sleep(50);
   await watch.stop();
   server.child.kill("SIGTERM");
@@ -226,6 +261,13 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
     });
   }
 
+  // Every acknowledged change of the profile and the workspace reached the listener, once each
+  // (a retry of a change that had committed changes nothing and sends nothing).
+  expect(titles).toHaveLength(perSender / 4);
+  const seenTitles = watch.seen.filter((e) => e.title?.startsWith("title-")).map((e) => e.title);
+  expect(seenTitles).toEqual(titles);
+  expect(watch.seen.filter((e) => e.retention).map((e) => e.retention)).toEqual(retentions);
+
   // Every event once, in order, across every drop and restart.
   expect(watch.resets).toEqual([]);
   const ids = watch.seen.map((e) => e.id);
@@ -235,6 +277,6 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
   );
   expect(survived).toBe(kills);
   console.log(
-    `crash test: ${kills} SIGKILLs survived, ${total} messages checked, ${ids.length} events resumed`,
+    `crash test: ${kills} SIGKILLs survived, ${total} messages and ${titles.length} profile changes checked, ${ids.length} events resumed`,
   );
 }, 120_000);

@@ -180,7 +180,8 @@ describe("two people in the web app", () => {
     await messages(bob).locator(".pending").waitFor({ state: "detached", timeout: 15_000 });
     expect(await messages(alice).getByText("sent while offline").count()).toBe(1);
     expect(await messages(bob).getByText("sent while offline").count()).toBe(1);
-    const history = await app.request("GET", "/api/chat/1/messages", {
+    const direct = await chatNamed(alice, null, 2);
+    const history = await app.request("GET", `/api/chat/${direct.id}/messages`, {
       token: await alice.evaluate(() => localStorage.getItem("chat.token") as string),
     });
     expect(
@@ -190,16 +191,16 @@ describe("two people in the web app", () => {
 
   test("channels: create one, browse and join it, and see it live", async () => {
     await alice.getByRole("button", { name: "New channel" }).click();
-    await alice.getByLabel("Name").fill("general");
+    await alice.getByLabel("Name").fill("lounge");
     await alice.getByRole("button", { name: "Create" }).click();
-    await composer(alice, "general").fill("welcome to #general");
-    await composer(alice, "general").press("Enter");
+    await composer(alice, "lounge").fill("welcome to #lounge");
+    await composer(alice, "lounge").press("Enter");
 
     await bob.getByRole("button", { name: "Browse channels" }).click();
     await bob.getByRole("button", { name: "Join" }).click();
-    await messages(bob).getByText("welcome to #general").waitFor();
-    await composer(bob, "general").fill("glad to be here");
-    await composer(bob, "general").press("Enter");
+    await messages(bob).getByText("welcome to #lounge").waitFor();
+    await composer(bob, "lounge").fill("glad to be here");
+    await composer(bob, "lounge").press("Enter");
     await messages(alice).getByText("glad to be here").waitFor();
   });
 
@@ -215,8 +216,8 @@ describe("two people in the web app", () => {
       "bun run build",
       "```",
     ].join("\n");
-    await composer(alice, "general").fill(text);
-    await composer(alice, "general").press("Enter");
+    await composer(alice, "lounge").fill(text);
+    await composer(alice, "lounge").press("Enter");
     const body = messages(bob)
       .locator(".message")
       .filter({ hasText: "Release notes" })
@@ -236,7 +237,7 @@ describe("two people in the web app", () => {
   });
 
   test("@ opens a picker of the chat's members; the mention it inserts is highlighted for the mentioned reader only", async () => {
-    const general = await chatNamed(alice, "general");
+    const lounge = await chatNamed(alice, "lounge");
     const code = (
       await app.request("POST", "/api/invites", { token: await tokenOf(alice), body: {} })
     ).body.code;
@@ -249,13 +250,13 @@ describe("two people in the web app", () => {
         invite: code,
       },
     });
-    await app.request("POST", `/api/chat/${general.id}/join`, { token: signup.body.token });
+    await app.request("POST", `/api/chat/${lounge.id}/join`, { token: signup.body.token });
     carol = await newPage();
     await signIn(carol, "Carol");
-    await chatButton(carol, /general/).click();
+    await chatButton(carol, /lounge/).click();
     const bobId = await userId(bob);
 
-    const box = composer(alice, "general");
+    const box = composer(alice, "lounge");
     const picker = alice.getByRole("listbox", { name: "Mention someone" });
     const names = () => picker.locator(".name").allTextContents();
     await box.pressSequentially("Thanks @");
@@ -303,7 +304,7 @@ describe("two people in the web app", () => {
   });
 
   test("one sender's messages within five minutes share a name and avatar; a chat named in one opens in place", async () => {
-    const general = await chatNamed(alice, "general");
+    const lounge = await chatNamed(alice, "lounge");
     const chat = await createChat(alice, {
       type: "public_channel",
       name: "standup",
@@ -320,7 +321,7 @@ describe("two people in the web app", () => {
       [bob, 2, "Bob answers"],
       [alice, 3, "Alice again"],
       [alice, 10, "Alice, later"],
-      [alice, 10.5, `back to <#${general.id}>`],
+      [alice, 10.5, `back to <#${lounge.id}>`],
     ];
     for (const [page, at, content] of script) {
       const sent = await app.request("POST", `/api/chat/${chat.id}`, {
@@ -353,9 +354,9 @@ describe("two people in the web app", () => {
     expect(await second.locator("time").count()).toBe(1);
     expect(await second.locator(".avatar").count()).toBe(0);
 
-    await list.getByRole("link", { name: "#general" }).click();
-    await composer(bob, "general").waitFor();
-    await bob.waitForURL(`${app.url}/chat/${general.id}`);
+    await list.getByRole("link", { name: "#lounge" }).click();
+    await composer(bob, "lounge").waitFor();
+    await bob.waitForURL(`${app.url}/chat/${lounge.id}`);
   });
 
   test("Send waits while a file uploads, and the file goes with the message it was attached to", async () => {
@@ -374,22 +375,22 @@ describe("two people in the web app", () => {
         buffer: Buffer.from("the plan"),
       });
       await bob.getByRole("progressbar", { name: "Uploading" }).waitFor();
-      await composer(bob, "general").fill("here is the plan");
+      await composer(bob, "lounge").fill("here is the plan");
       expect(await bob.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
-      await composer(bob, "general").press("Enter");
+      await composer(bob, "lounge").press("Enter");
       expect(await messages(bob).getByText("here is the plan").count()).toBe(0);
-      expect(await composer(bob, "general").inputValue()).toBe("here is the plan");
+      expect(await composer(bob, "lounge").inputValue()).toBe("here is the plan");
     } finally {
       release();
     }
     await bob.getByRole("list", { name: "Attached files" }).getByText("plan.txt").waitFor();
-    await composer(bob, "general").press("Enter");
-    await composer(bob, "general").fill("and no file here");
-    await composer(bob, "general").press("Enter");
+    await composer(bob, "lounge").press("Enter");
+    await composer(bob, "lounge").fill("and no file here");
+    await composer(bob, "lounge").press("Enter");
     await messages(alice).getByText("and no file here").waitFor();
     await bob.unroute("**/api/upload");
-    const general = await chatNamed(bob, "general");
-    const history = await app.request("GET", `/api/chat/${general.id}/messages?limit=2`, {
+    const lounge = await chatNamed(bob, "lounge");
+    const history = await app.request("GET", `/api/chat/${lounge.id}/messages?limit=2`, {
       token: await tokenOf(bob),
     });
     expect(
@@ -532,24 +533,24 @@ describe("two people in the web app", () => {
   });
 
   test("a draft is kept per chat, across a reload; each chat has a URL that Back, Forward and links open", async () => {
-    const general = await chatNamed(bob, "general");
+    const lounge = await chatNamed(bob, "lounge");
     const direct = await chatNamed(bob, null, 2);
-    await chatButton(bob, /general/).click();
-    await composer(bob, "general").fill("half a thought");
-    await bob.waitForURL(`${app.url}/chat/${general.id}`);
+    await chatButton(bob, /lounge/).click();
+    await composer(bob, "lounge").fill("half a thought");
+    await bob.waitForURL(`${app.url}/chat/${lounge.id}`);
     await chatButton(bob, /^Alice$/).click();
     await composer(bob, "Alice").waitFor();
     await bob.waitForURL(`${app.url}/chat/${direct.id}`);
 
     await bob.goBack();
-    expect(await composer(bob, "general").inputValue()).toBe("half a thought");
+    expect(await composer(bob, "lounge").inputValue()).toBe("half a thought");
     await bob.goForward();
     await composer(bob, "Alice").waitFor();
 
     await bob.reload();
     await composer(bob, "Alice").waitFor();
-    await chatButton(bob, /general/).click();
-    expect(await composer(bob, "general").inputValue()).toBe("half a thought");
+    await chatButton(bob, /lounge/).click();
+    expect(await composer(bob, "lounge").inputValue()).toBe("half a thought");
 
     const linked = await bob.context().newPage();
     watchForErrors(linked, errors);
@@ -560,7 +561,7 @@ describe("two people in the web app", () => {
     await linked.getByRole("alert").getByText("That chat is gone, or you are not in it.").waitFor();
     await linked.waitForURL(`${app.url}/`);
     await linked.close();
-    await composer(bob, "general").fill("");
+    await composer(bob, "lounge").fill("");
   });
 
   test("stays signed in across a reload, and says clearly when a sign-in fails", async () => {
@@ -578,7 +579,7 @@ describe("two people in the web app", () => {
     await phone.getByLabel("Email", { exact: true }).fill("bob@web.test");
     await phone.getByLabel("Password", { exact: true }).fill("Bob-password");
     await phone.getByRole("button", { name: "Sign in" }).last().click();
-    await phone.getByRole("button", { name: /general/ }).click();
+    await phone.getByRole("button", { name: /lounge/ }).click();
     await messages(phone).getByText("glad to be here").waitFor();
     expect(await phone.getByRole("navigation", { name: "Chats" }).isVisible()).toBe(false);
     await page_shot(phone, "phone");
@@ -668,11 +669,11 @@ describe("two people in the web app", () => {
       const made = await page.evaluate(
         () =>
           (globalThis as any).sanitize(
-            '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#general</a></p><ol start="3"><li><s>s</s></li></ol>',
+            '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#lounge</a></p><ol start="3"><li><s>s</s></li></ol>',
           ) as string,
       );
       expect(made).toBe(
-        '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#general</a></p><ol start="3"><li><s>s</s></li></ol>',
+        '<p><a href="https://x.test" target="_blank" rel="noopener noreferrer">x</a> <span class="mention me" data-user-id="2">@Bob</span> <a class="chat-mention" href="/chat/3">#lounge</a></p><ol start="3"><li><s>s</s></li></ol>',
       );
       expect(kept).not.toContain("<img");
     } finally {

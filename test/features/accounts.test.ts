@@ -23,6 +23,13 @@ describe("sign-up", () => {
       email: "alice@acme.test",
       workspaceId: alice.workspace.id,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      role: "owner",
+      deactivated: false,
+      bot: false,
+      title: "",
+      avatarUrl: null,
+      status: null,
+      timezone: null,
     });
     expect(alice.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
@@ -237,6 +244,9 @@ describe("tokens", () => {
   test("a token whose user was deleted is 401", async () => {
     const ghost = await signup(app, "Ghost", "Haunted");
     await app.sql("update workspaces set owner_id = null where id = ?", [ghost.workspace.id]);
+    await app.sql("delete from sessions where user_id = ?", [ghost.user.id]);
+    await app.sql("delete from chat_members where user_id = ?", [ghost.user.id]);
+    await app.sql("delete from chats where workspace_id = ?", [ghost.workspace.id]);
     await app.sql("delete from users where id = ?", [ghost.user.id]);
     const reply = await app.request("GET", "/api/me", { token: ghost.token });
     expect(reply.status).toBe(401);

@@ -21,6 +21,7 @@ describe("creating chats", () => {
     const reply = await create(alice, { members: [bob.user.id] });
     expect(reply.status).toBe(201);
     expect(reply.body).toEqual({
+      archived: false,
       id: expect.any(Number),
       workspaceId: alice.workspace.id,
       type: "single",

@@ -98,6 +98,18 @@ describe("other limits", () => {
     ]);
   });
 
+  test("password resets per IP, whatever the code: guessing codes gets 429", async () => {
+    const reset = (n: number, ip: string) =>
+      app.request("POST", "/api/password/reset", {
+        body: { code: `guessed-code-number-${n}`, password: "a new password" },
+        headers: from(ip),
+      });
+    const statuses = [];
+    for (let n = 0; n < 3; n++) statuses.push((await reset(n, "10.4.0.1")).status);
+    expect(statuses).toEqual([403, 403, 429]);
+    expect((await reset(3, "10.4.0.2")).status).toBe(403);
+  });
+
   test("messages per user, over HTTP and the socket together; a bad token is still 401", async () => {
     const chat = (
       await app.request("POST", "/api/chat", {

@@ -16,7 +16,7 @@ const history = (by: Person, chatId: number, query = "") =>
   app.request("GET", `/api/chat/${chatId}/messages${query}`, { token: by.token });
 
 const direct = await newChat(alice, { members: [bob.user.id] });
-const general = await newChat(alice, { type: "public_channel", name: "general", members: [] });
+const general = await newChat(alice, { type: "public_channel", name: "lobby", members: [] });
 
 describe("sending", () => {
   test("a member sends: 201 with the message, and the chat's lastMessageId follows", async () => {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { startTestApp } from "../support/app.ts";
-import { type Person, people } from "../support/fixtures.ts";
+import { type Person, people, signup } from "../support/fixtures.ts";
 import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
 
 const app = await startTestApp();
-const { alice, bob, carol } = (await people(app, ["Carol"])) as Awaited<
+const { alice, bob, carol, mallory, code } = (await people(app, ["Carol"])) as Awaited<
   ReturnType<typeof people>
 > & {
   carol: Person;
@@ -197,6 +197,52 @@ describe("resuming with since", () => {
     });
     expect(await resumed.take()).toMatchObject({ type: "chat.removed", data: { id: chat.id } });
     expect(await resumed.barrier()).toEqual([]);
+  });
+
+  test("the workspace's events are replayed to everyone in it, in order among the chat events, and to nobody outside", async () => {
+    const chat = await channel(alice, [bob]);
+    const since = await latestEventId();
+    await app.request("PATCH", "/api/me", { token: alice.token, body: { title: "Founder" } });
+    const message = await send(alice, chat.id, "between the workspace's events");
+    await app.request("PATCH", "/api/workspace", {
+      token: alice.token,
+      body: { settings: { retentionDays: 365 } },
+    });
+    const newcomer = await signup(app, "Nell", "Acme", code);
+    await app.request("PATCH", `/api/users/${newcomer.user.id}`, {
+      token: alice.token,
+      body: { deactivated: true },
+    });
+
+    const resumed = await connect(bob, since);
+    await resumed.take();
+    const frames = await resumed.takeUntil(
+      (frame) => frame.type === "user.updated" && frame.data.deactivated === true,
+    );
+    expect(await resumed.barrier()).toEqual([]);
+    expect(frames.map((frame) => [frame.type, frame.chatId === null])).toEqual([
+      ["user.updated", true],
+      ["message.created", false],
+      ["workspace.updated", true],
+      ["user.updated", true],
+      ["chat.updated", false],
+      ["user.updated", true],
+    ]);
+    expect(ids(frames)).toEqual([...ids(frames)].sort((a, b) => (a as number) - (b as number)));
+    expect(frames[0]?.data).toMatchObject({ id: alice.user.id, title: "Founder" });
+    expect(frames[1]?.data).toEqual(message);
+    expect(frames[2]?.data.settings.retentionDays).toBe(365);
+    expect(frames[3]?.data).toMatchObject({ id: newcomer.user.id, deactivated: false });
+    expect(frames[4]?.data.members).toContain(newcomer.user.id);
+    expect(frames[5]?.data).toMatchObject({ id: newcomer.user.id, deactivated: true });
+
+    // Mallory's replay is her own events only: none of acme's, before a message of her own.
+    const own = await channel(mallory, []);
+    const mine = await send(mallory, own.id, "only mine");
+    const outsider = await connect(mallory, since);
+    await outsider.take();
+    const seen = await outsider.takeUntil((frame) => frame.data?.id === mine.id);
+    expect(seen.map((frame) => frame.type)).toEqual(["chat.created", "message.created"]);
   });
 
   test("a since newer than the newest event, or not a number, gives ready then reset", async () => {

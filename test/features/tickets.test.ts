@@ -76,6 +76,7 @@ describe("tickets", () => {
       id: new Bun.CryptoHasher("sha256").update(ticket).digest("hex"),
       userId: alice.user.id,
       tokenVersion: 0,
+      sessionId: null,
       expiresAt: Date.now() - 1,
     });
     expect((await connect(`ticket=${ticket}`)).status).toBe(401);

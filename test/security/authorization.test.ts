@@ -6,11 +6,21 @@ import { startTestApp } from "../support/app.ts";
 import { type Person, people } from "../support/fixtures.ts";
 
 const app = await startTestApp();
-const { alice, bob, mallory, carol } = (await people(app, ["Carol"])) as Awaited<
-  ReturnType<typeof people>
-> & {
-  carol: Person;
-};
+const { alice, bob, mallory, carol, dave, erin, frank } = (await people(app, [
+  "Carol",
+  "Dave",
+  "Erin",
+  "Frank",
+])) as Awaited<ReturnType<typeof people>> & Record<"carol" | "dave" | "erin" | "frank", Person>;
+// Dave is an admin of acme; Erin was deactivated, her token kept; Frank is whom admins manage.
+await app.request("PATCH", `/api/users/${dave.user.id}`, {
+  token: alice.token,
+  body: { role: "admin" },
+});
+await app.request("PATCH", `/api/users/${erin.user.id}`, {
+  token: alice.token,
+  body: { deactivated: true },
+});
 
 const identities = [
   "none",
@@ -22,6 +32,8 @@ const identities = [
   "nonMember",
   "member",
   "owner",
+  "admin",
+  "deactivated",
   "download",
   "ticket",
 ] as const;
@@ -46,6 +58,8 @@ const tokens: Record<Identity, string | undefined> = {
   nonMember: carol.token,
   member: bob.token,
   owner: alice.token,
+  admin: dave.token,
+  deactivated: erin.token,
   download: undefined,
   ticket: undefined,
 };
@@ -91,6 +105,8 @@ type Call = { path: string; body?: unknown; headers?: Record<string, string> };
 type Row = {
   call: () => Promise<Call> | Call;
   expect: Partial<Record<Identity, number>> & { valid?: number };
+  /** Each valid identity signs in anew and calls with that session (sign-out ends it). */
+  freshSession?: boolean;
 };
 
 // Download tokens and tickets are no session tokens: 401 wherever a row does not say otherwise.
@@ -100,6 +116,7 @@ const invalidTokens: Identity[] = [
   "expired",
   "otherSecret",
   "algNone",
+  "deactivated",
   "download",
   "ticket",
 ];
@@ -109,8 +126,30 @@ const authenticated = (valid: Row["expect"] | number): Row["expect"] =>
 /** A public route: every caller, whatever credential it holds, gets the same status. */
 const everyone = (status: number) =>
   Object.fromEntries(invalidTokens.map((identity) => [identity, status]));
+/** On alice's private channel with bob: the admin, who is not in it, cannot see it either. */
 const onChat = (owner: number, member: number, nonMember: number, outsider = 404) =>
-  authenticated({ owner, member, nonMember, outsider });
+  authenticated({ owner, member, nonMember, outsider, admin: nonMember });
+/** A route for the workspace's owner and admins: the outsider is owner of globex. */
+const adminOnly = (owner: number, outsider = owner) =>
+  authenticated({ owner, admin: owner, member: 403, nonMember: 403, outsider });
+/** The people whose fresh sessions the sign-out rows end, by identity. */
+const persons: Partial<Record<Identity, Person>> = {
+  outsider: mallory,
+  nonMember: carol,
+  member: bob,
+  owner: alice,
+  admin: dave,
+};
+const publicChannel = async (archived = false) => {
+  const id = (
+    await app.request("POST", "/api/chat", {
+      token: alice.token,
+      body: { type: "public_channel", name: `open-${++channelCount}`, members: [bob.user.id] },
+    })
+  ).body.id as number;
+  if (archived) await app.request("POST", `/api/chat/${id}/archive`, { token: alice.token });
+  return id;
+};
 
 const multipart = () => {
   const body = new FormData();
@@ -148,6 +187,57 @@ const rows: Record<string, Row> = {
     expect: authenticated(201),
   },
   "get /api/users": { call: () => ({ path: "/api/users" }), expect: authenticated(200) },
+  "patch /api/me": {
+    call: () => ({ path: "/api/me", body: { title: "matrix" } }),
+    expect: authenticated(200),
+  },
+  "patch /api/users/{id}": {
+    call: () => ({ path: `/api/users/${frank.user.id}`, body: { deactivated: false } }),
+    expect: adminOnly(200, 404),
+  },
+  "post /api/users/{id}/reset": {
+    call: () => ({ path: `/api/users/${frank.user.id}/reset`, body: {} }),
+    expect: adminOnly(201, 404),
+  },
+  "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
+  "patch /api/workspace": {
+    call: () => ({ path: "/api/workspace", body: { settings: { invites: "everyone" } } }),
+    expect: adminOnly(200),
+  },
+  "get /api/invites": { call: () => ({ path: "/api/invites" }), expect: authenticated(200) },
+  "delete /api/invites/{code}": {
+    call: async () => {
+      const made = await app.request("POST", "/api/invites", { token: alice.token, body: {} });
+      return { path: `/api/invites/${made.body.code}` };
+    },
+    expect: adminOnly(204, 404),
+  },
+  "post /api/password/reset": {
+    call: () => ({
+      path: "/api/password/reset",
+      body: { code: "not-a-reset-code-0123456789", password: "a new password" },
+    }),
+    expect: { valid: 403, ...everyone(403) },
+  },
+  "get /api/audit": { call: () => ({ path: "/api/audit" }), expect: adminOnly(200) },
+  "post /api/signout": {
+    call: () => ({ path: "/api/signout", body: {} }),
+    expect: authenticated(204),
+    freshSession: true,
+  },
+  // Ends every token of each caller: ordered last of all rows (below).
+  "post /api/signout/everywhere": {
+    call: () => ({ path: "/api/signout/everywhere", body: {} }),
+    expect: authenticated(204),
+  },
+  "post /api/chat/{id}/archive": {
+    call: async () => ({ path: `/api/chat/${await publicChannel()}/archive`, body: {} }),
+    expect: adminOnly(200, 404),
+  },
+  "post /api/chat/{id}/unarchive": {
+    call: async () => ({ path: `/api/chat/${await publicChannel(true)}/unarchive`, body: {} }),
+    expect: adminOnly(200, 404),
+  },
   "get /api/presence": { call: () => ({ path: "/api/presence" }), expect: authenticated(200) },
   "get /api/chat": { call: () => ({ path: "/api/chat" }), expect: authenticated(200) },
   "post /api/chat": {
@@ -245,6 +335,7 @@ const rows: Record<string, Row> = {
       member: 200,
       nonMember: 404,
       outsider: 404,
+      admin: 404,
       download: 200,
     }),
   },
@@ -282,10 +373,23 @@ function credentialParameter(path: string, identity: Identity): string | undefin
   return live || download ? "token" : undefined;
 }
 
+async function signinAgain(person: Person): Promise<string> {
+  const reply = await app.request("POST", "/api/signin", {
+    body: { email: person.user.email, password: person.password },
+  });
+  return reply.body.token as string;
+}
+
 async function attempt(method: string, row: Row, identity: Identity): Promise<number> {
   const { path, body, headers } = await row.call();
   // A ticket is used up by the attempt that carries it: each attempt gets a new one.
-  const token = identity === "ticket" ? await ticket(alice.token) : tokens[identity];
+  const person = row.freshSession ? persons[identity] : undefined;
+  const token =
+    identity === "ticket"
+      ? await ticket(alice.token)
+      : person
+        ? await signinAgain(person)
+        : tokens[identity];
   const parameter = credentialParameter(path, identity);
   const queryToken = parameter !== undefined;
   const url = `${app.url}${path}${queryToken && token ? `?${parameter}=${encodeURIComponent(token)}` : ""}`;
@@ -313,7 +417,9 @@ describe("the authorization matrix", () => {
     expect([...documented].sort()).toEqual(Object.keys(rows).sort());
   });
 
-  for (const route of documented) {
+  // Signing out everywhere ends the fixtures' tokens: it goes last.
+  const last = (route: string) => (route.endsWith("/signout/everywhere") ? 1 : 0);
+  for (const route of [...documented].sort((a, b) => last(a) - last(b))) {
     test(`${route}: each caller gets exactly its status`, async () => {
       const row = rows[route];
       if (!row) throw new Error(`no row for ${route}: add its expected statuses`);

@@ -17,6 +17,13 @@ const user = (id: number, fullname: string): User => ({
   email: `${fullname.toLowerCase()}@x.test`,
   workspaceId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
+  role: "member",
+  deactivated: false,
+  bot: false,
+  title: "",
+  avatarUrl: null,
+  status: null,
+  timezone: null,
 });
 const alice = user(1, "Alice");
 const bob = user(2, "Bob <b>Builder</b>");
@@ -29,10 +36,21 @@ const general: Chat = {
   members: [1, 2],
   lastMessageId: null,
   createdAt: "2026-01-01T00:00:00.000Z",
+  archived: false,
 };
 
 /** Alice reads; Bob is the other user of the workspace; #general is hers. */
-const acme = { id: 1, name: "Acme", ownerId: 1, createdAt: "2026-01-01T00:00:00.000Z" };
+const acme = {
+  id: 1,
+  name: "Acme",
+  ownerId: 1,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  settings: {
+    invites: "everyone" as const,
+    channelCreation: "everyone" as const,
+    retentionDays: null,
+  },
+};
 const state = loaded(initialState(alice, acme), [alice, bob], [general], []);
 const asAlice = directoryOf(state);
 const render = (content: string, directory: Directory = asAlice) =>

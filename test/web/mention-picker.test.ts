@@ -10,6 +10,13 @@ const user = (id: number, fullname: string): User => ({
   email: `${id}@x.test`,
   workspaceId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
+  role: "member",
+  deactivated: false,
+  bot: false,
+  title: "",
+  avatarUrl: null,
+  status: null,
+  timezone: null,
 });
 const alice = user(1, "Alice Smith");
 const bob = user(2, "Bob Jones");

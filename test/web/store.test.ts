@@ -26,6 +26,7 @@ import {
   sent,
   typingIn,
   typingSeen,
+  unknownUsers,
   uploadFinished,
   uploadStarted,
 } from "../../web/state/store.ts";
@@ -36,6 +37,13 @@ const user = (id: number, fullname: string): User => ({
   email: `${fullname}@x.test`,
   workspaceId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
+  role: "member",
+  deactivated: false,
+  bot: false,
+  title: "",
+  avatarUrl: null,
+  status: null,
+  timezone: null,
 });
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
@@ -49,6 +57,7 @@ const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat =>
   members,
   createdAt: "2026-01-01T00:00:00.000Z",
   lastMessageId: null,
+  archived: false,
   ...extra,
 });
 const message = (
@@ -88,6 +97,7 @@ function start(): State {
     name: "Acme",
     ownerId: 1,
     createdAt: "2026-01-01T00:00:00.000Z",
+    settings: { invites: "everyone", channelCreation: "everyone", retentionDays: null },
   });
   return loaded(
     state,
@@ -98,6 +108,33 @@ function start(): State {
 }
 
 describe("the web app's state", () => {
+  test("the workspace's events update a person, oneself, and the workspace, and name nobody unknown", () => {
+    const renamed: Event = {
+      id: 7,
+      type: "user.updated",
+      chatId: null,
+      data: { ...bob, fullname: "Robert" },
+    };
+    let state = applyEvent(start(), renamed);
+    expect(state.users[2]?.fullname).toBe("Robert");
+    expect(unknownUsers(state, renamed)).toEqual([]);
+    state = applyEvent(state, {
+      id: 8,
+      type: "user.updated",
+      chatId: null,
+      data: { ...alice, title: "Founder" },
+    });
+    expect(state.me.title).toBe("Founder");
+    state = applyEvent(state, {
+      id: 9,
+      type: "workspace.updated",
+      chatId: null,
+      data: { ...state.workspace, name: "Acme Inc" },
+    });
+    expect(state.workspace.name).toBe("Acme Inc");
+    expect(state.lastEventId).toBe(9);
+  });
+
   test("an event applied twice changes nothing more", () => {
     let state = historyLoaded(start(), 10, [], { older: false, limit: 50 });
     const event = created(5, message(100, 10, 2));
@@ -258,7 +295,17 @@ describe("the web app's state", () => {
   });
 
   test("a chat named by the URL stays open once loaded if it is ours, and opens nothing if not", () => {
-    const workspace = { id: 1, name: "Acme", ownerId: 1, createdAt: "2026-01-01T00:00:00.000Z" };
+    const workspace = {
+      id: 1,
+      name: "Acme",
+      ownerId: 1,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      settings: {
+        invites: "everyone" as const,
+        channelCreation: "everyone" as const,
+        retentionDays: null,
+      },
+    };
     const ours = loaded(initialState(alice, workspace, 10), [alice, bob], [chat(10, [1, 2])], []);
     expect(ours.openChatId).toBe(10);
     const other = loaded(initialState(alice, workspace, 77), [alice], [chat(10, [1, 2])], []);

@@ -142,6 +142,16 @@ export function openChat(state: State, chatId: number | undefined): State {
 /** Applies one stored event. Idempotent: an event applied twice changes nothing more. */
 export function applyEvent(state: State, event: Event): State {
   const next = { ...state, lastEventId: Math.max(state.lastEventId, event.id) };
+  // The workspace's events name no chat.
+  if (event.chatId === null) {
+    if (event.type === "user.updated") {
+      const user = event.data as User;
+      const me = user.id === next.me.id ? user : next.me;
+      return { ...next, me, users: { ...next.users, [user.id]: user } };
+    }
+    if (event.type === "workspace.updated") return { ...next, workspace: event.data as Workspace };
+    return next;
+  }
   switch (event.type) {
     case "message.created":
       return messageArrived(next, event.data as Message);
@@ -310,7 +320,7 @@ export function unknownUsers(state: State, event: Event): number[] {
   const ids =
     event.type === "message.created"
       ? [(event.data as Message).senderId]
-      : event.type === "chat.removed"
+      : event.type === "chat.removed" || event.chatId === null
         ? []
         : (event.data as Chat).members;
   return ids.filter((id) => !state.users[id]);

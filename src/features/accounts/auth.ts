@@ -2,6 +2,7 @@
 // who must still exist. Answers 401 before the body is even looked at.
 import { jwt } from "@elysiajs/jwt";
 import { Elysia } from "elysia";
+import type { Account } from "../../../db/store.ts";
 import type { Deps } from "../../context.ts";
 import { unauthorized } from "../../errors.ts";
 import type { User } from "./model.ts";
@@ -39,8 +40,31 @@ async function verifiedClaims(secret: string, verifier: Verifier, token: string)
   return claims;
 }
 
-/** A verified credential: whose it is, and the session behind it, which ends what it made. */
-export type Credential = { user: User; tokenVersion: number; expiresAt: number };
+/**
+ * A verified credential: whose it is, and the session behind it, which ends what it made.
+ * `sessionId` is the token's `sid`, null for a token issued before sessions existed (those end
+ * only with the token version: a password change, sign-out everywhere, deactivation).
+ */
+export type Credential = {
+  user: User;
+  tokenVersion: number;
+  sessionId: string | null;
+  expiresAt: number;
+};
+
+/** The checks every credential passes on every use, after its signature and expiry. */
+function requireLive(
+  account: Account | undefined,
+  tokenVersion: unknown,
+  sessionId: string | null,
+): Account {
+  if (!account) throw unauthorized("the token's user no longer exists");
+  if (account.user.deactivated) throw unauthorized("this account is deactivated");
+  if (tokenVersion !== account.tokenVersion || (sessionId !== null && !account.sessionOpen)) {
+    throw unauthorized("this session has ended: sign in again");
+  }
+  return account;
+}
 
 /**
  * A session token (no `typ`) or, with `typ: "download"`, a download token: each is accepted only
@@ -58,12 +82,15 @@ async function credentialFor(
   const typ = claims ? (claims.typ ?? "session") : undefined;
   const id = claims && typ === kind && typeof claims.sub === "string" ? Number(claims.sub) : NaN;
   if (!Number.isSafeInteger(id) || id < 1) throw unauthorized("the token is invalid or expired");
-  const account = await deps.db.findAccount(id);
-  if (!account) throw unauthorized("the token's user no longer exists");
-  if ((claims as { ver?: unknown }).ver !== account.tokenVersion) {
-    throw unauthorized("the token was issued before the password changed: sign in again");
-  }
-  return { ...account, expiresAt: Number((claims as { exp: unknown }).exp) * 1000 };
+  const { ver, sid, exp } = claims as { ver?: unknown; sid?: unknown; exp: unknown };
+  const sessionId = typeof sid === "string" ? sid : null;
+  const account = requireLive(await deps.db.findAccount(id, sessionId), ver, sessionId);
+  return {
+    user: account.user,
+    tokenVersion: account.tokenVersion,
+    sessionId,
+    expiresAt: Number(exp) * 1000,
+  };
 }
 
 export async function userForToken(
@@ -87,8 +114,14 @@ export async function issueTicket(
 ): Promise<{ ticket: string; expiresAt: number }> {
   const ticket = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   const expiresAt = Math.min(Date.now() + ticketTtlMs, credential.expiresAt);
-  const { user, tokenVersion } = credential;
-  await deps.db.createTicket({ id: ticketId(ticket), userId: user.id, tokenVersion, expiresAt });
+  const { user, tokenVersion, sessionId } = credential;
+  await deps.db.createTicket({
+    id: ticketId(ticket),
+    userId: user.id,
+    tokenVersion,
+    sessionId,
+    expiresAt,
+  });
   return { ticket, expiresAt };
 }
 
@@ -98,11 +131,13 @@ async function credentialForTicket(deps: AuthDeps, ticket: string): Promise<Cred
   if (!stored || stored.expiresAt <= Date.now()) {
     throw unauthorized("the ticket is unknown, used or expired: ask for a new one");
   }
-  const account = await deps.db.findAccount(stored.userId);
-  if (!account || account.tokenVersion !== stored.tokenVersion) {
-    throw unauthorized("the session that made this ticket has ended");
-  }
-  return { ...account, expiresAt: stored.expiresAt };
+  const { sessionId, tokenVersion } = stored;
+  const account = requireLive(
+    await deps.db.findAccount(stored.userId, sessionId),
+    tokenVersion,
+    sessionId,
+  );
+  return { user: account.user, tokenVersion, sessionId, expiresAt: stored.expiresAt };
 }
 
 /** A token that opens file downloads only, for 24 hours, or until its session ends. */
@@ -114,6 +149,7 @@ export async function issueDownloadToken(
   const token = await signer.sign({
     sub: String(credential.user.id),
     ver: credential.tokenVersion,
+    ...(credential.sessionId !== null && { sid: credential.sessionId }),
     typ: "download",
     exp: Math.floor(expiresAt / 1000),
   });

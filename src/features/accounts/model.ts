@@ -16,6 +16,23 @@ export const Email = t.String({
   examples: ["alice@acme.test"],
 });
 
+export const Role = t.Union([t.Literal("owner"), t.Literal("admin"), t.Literal("member")], {
+  description: "The workspace's creator is its owner; the owner makes and unmakes admins",
+});
+export type Role = typeof Role.static;
+
+export const Status = t.Object(
+  {
+    text: t.String({ maxLength: 100 }),
+    emoji: t.String({ maxLength: 64 }),
+    until: t.Nullable(
+      t.String({ format: "date-time", description: "After this time the status is null" }),
+    ),
+  },
+  { $id: "#/components/schemas/Status" },
+);
+export type Status = typeof Status.static;
+
 export const User = t.Object(
   {
     id: Type.Integer({ minimum: 1 }),
@@ -23,10 +40,37 @@ export const User = t.Object(
     email: t.String(),
     workspaceId: Type.Integer({ minimum: 1 }),
     createdAt: t.String({ format: "date-time" }),
+    role: Role,
+    deactivated: t.Boolean({ description: "Signed out everywhere and unable to sign in" }),
+    bot: t.Boolean(),
+    title: t.String({ description: "May be empty" }),
+    avatarUrl: t.Nullable(t.String({ description: "An uploaded image's file URL" })),
+    status: t.Nullable(Status),
+    timezone: t.Nullable(t.String({ description: "An IANA name such as Asia/Shanghai" })),
   },
   { $id: "#/components/schemas/User" },
 );
 export type User = typeof User.static;
+
+export const WorkspaceSettings = t.Object(
+  {
+    invites: t.Union([t.Literal("everyone"), t.Literal("admins")], {
+      description: "Who may make invites (default everyone)",
+    }),
+    channelCreation: t.Union([t.Literal("everyone"), t.Literal("admins")], {
+      description: "Who may create channels, public or private (default everyone)",
+    }),
+    retentionDays: t.Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 36500,
+        description: "Messages older than this are removed for good; null keeps them (default)",
+      }),
+    ),
+  },
+  { $id: "#/components/schemas/WorkspaceSettings" },
+);
+export type WorkspaceSettings = typeof WorkspaceSettings.static;
 
 export const Workspace = t.Object(
   {
@@ -34,6 +78,7 @@ export const Workspace = t.Object(
     name: t.String(),
     ownerId: Type.Integer({ minimum: 1 }),
     createdAt: t.String({ format: "date-time" }),
+    settings: WorkspaceSettings,
   },
   { $id: "#/components/schemas/Workspace" },
 );

@@ -4,7 +4,6 @@ import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated, tokens } from "./auth.ts";
 import {
   ChangePasswordBody,
-  Invite,
   Me,
   NewToken,
   Session,
@@ -15,11 +14,12 @@ import {
 } from "./model.ts";
 import {
   changePassword,
-  createInvite,
   createTicket,
   getMe,
   listUsers,
   signin,
+  signout,
+  signoutEverywhere,
   signup,
 } from "./service.ts";
 
@@ -41,7 +41,7 @@ export const accountRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Create an account",
           description:
-            "A new workspace name creates the workspace with you as owner; an existing one needs an `invite` code (403 without). A taken email is 409. Limited per IP (`limits.signup`).",
+            "A new workspace name creates the workspace with you as owner, and its public #general channel; an existing one needs an `invite` code (403 without; one that expired, was revoked or has no uses left is 403 too). A new member joins the workspace's public channel named general, if it has one that is not archived, and everyone in the workspace gets `user.updated`. A taken email is 409. Limited per IP (`limits.signup`).",
           security: [],
         },
       },
@@ -50,11 +50,11 @@ export const accountRoutes = (deps: AuthDeps) =>
       body: SigninBody,
       // Brute force is refused before a password is checked: per IP, and per account.
       limit: "signin",
-      response: { 200: Session, ...errorResponses },
+      response: { 200: Session, 403: ErrorBody, ...errorResponses },
       detail: {
         summary: "Sign in",
         description:
-          "A wrong password and an unknown email give the same 401. Limited per IP and per account (`limits.signin`).",
+          "A wrong password and an unknown email give the same 401; a deactivated account (or a bot) is 403 after the right password. Limited per IP and per account (`limits.signin`).",
         security: [],
       },
     })
@@ -73,18 +73,33 @@ export const accountRoutes = (deps: AuthDeps) =>
       },
     })
     .post(
-      "/invites",
-      async ({ ctx, set }) => {
-        const invite = await createInvite(ctx);
-        set.status = 201;
-        return invite;
+      "/signout",
+      async ({ ctx, credential, set }) => {
+        await signout(ctx, credential);
+        set.status = 204;
       },
       {
         body: t.Optional(t.Object({})),
-        response: { 201: Invite, ...errorResponses },
+        response: { 204: t.Void(), ...errorResponses },
         detail: {
-          summary: "Make an invite code",
-          description: "Valid for 7 days, any number of times, for the caller's workspace only.",
+          summary: "Sign out: end the token this is called with",
+          description:
+            "The user's other tokens go on; the tickets and download tokens this one made end with it. A token issued before sessions existed ends with all the user's tokens.",
+        },
+      },
+    )
+    .post(
+      "/signout/everywhere",
+      async ({ ctx, set }) => {
+        await signoutEverywhere(ctx);
+        set.status = 204;
+      },
+      {
+        body: t.Optional(t.Object({})),
+        response: { 204: t.Void(), ...errorResponses },
+        detail: {
+          summary: "Sign out everywhere: end every token of the caller",
+          description: "This one included, with every ticket and download token they made.",
         },
       },
     )

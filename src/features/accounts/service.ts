@@ -5,7 +5,6 @@ import { conflict, forbidden, unauthorized } from "../../errors.ts";
 import { type Credential, issueTicket, type Signer } from "./auth.ts";
 import type {
   ChangePasswordBody,
-  Invite,
   Me,
   NewToken,
   Session,
@@ -16,21 +15,20 @@ import type {
   Workspace,
 } from "./model.ts";
 
-export const inviteTtlMs = 7 * 24 * 60 * 60 * 1000;
-
 // Verified against when the email is unknown, so both failures cost the same time.
 const decoyHash = Bun.password.hash("decoy password, never matches", { algorithm: "argon2id" });
 
-/** What signs tokens (the routes' JWT signer), given to the verbs that hand one out. */
-
-/** `ver` is the user's token version: a password change bumps it, ending older tokens. */
-function issueToken(deps: Deps, signer: Signer, user: User, tokenVersion: number) {
+/**
+ * A new session and its token. `sid` names the session, which sign-out ends alone; `ver` is the
+ * user's token version, which a password change, sign-out everywhere or deactivation bumps,
+ * ending every older token at once.
+ */
+export async function issueToken(deps: Deps, signer: Signer, user: User, tokenVersion: number) {
   const ttlSeconds = Math.ceil(durationMs(deps.config.auth.tokenTtl) / 1000);
-  return signer.sign({
-    sub: String(user.id),
-    ver: tokenVersion,
-    exp: Math.floor(Date.now() / 1000) + ttlSeconds,
-  });
+  const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
+  const sid = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url");
+  await deps.db.createSession({ id: sid, userId: user.id, expiresAt: exp * 1000 });
+  return signer.sign({ sub: String(user.id), ver: tokenVersion, sid, exp });
 }
 
 /** A new account, in a new workspace or (with an invite) an existing one, and its first token. */
@@ -43,20 +41,23 @@ export async function signup(deps: Deps, input: SignupBody, signer: Signer): Pro
   const existing = await deps.db.findWorkspaceByName(workspaceName);
   if (existing) await requireInviteTo(deps, existing.id, input.invite);
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
-  const { user, workspace } = await deps.db.createUser({
+  const { user, workspace, events } = await deps.db.createUser({
     fullname,
     email,
     passwordHash,
     workspace: existing ? { id: existing.id } : { name: workspaceName },
   });
+  deps.hub.publish(events);
   return { token: await issueToken(deps, signer, user, 0), user, workspace };
 }
 
-/** An invite opens only its own workspace, for seven days, any number of times. */
+/**
+ * An invite opens only its own workspace, until it expires or its uses run out. A use is
+ * counted here, before the account is made: a sign-up that then fails has spent it.
+ */
 async function requireInviteTo(deps: Deps, workspaceId: number, code: string | undefined) {
   if (!code) throw forbidden("this workspace exists: joining it needs an invite code");
-  const invite = await deps.db.findInvite(code);
-  if (!invite || invite.workspaceId !== workspaceId || invite.expiresAt <= Date.now()) {
+  if (!(await deps.db.useInvite(code, workspaceId, Date.now()))) {
     throw forbidden("the invite code is not valid for this workspace");
   }
 }
@@ -68,6 +69,9 @@ export async function signin(deps: Deps, input: SigninBody, signer: Signer): Pro
     record?.passwordHash || (await decoyHash),
   );
   if (!record || !matches) throw unauthorized("wrong email or password");
+  // Only after a correct password: a deactivated account's existence is not told to strangers.
+  if (record.deactivated) throw forbidden("this account is deactivated");
+  if (record.bot) throw forbidden("a bot cannot sign in");
   const { passwordHash: _, tokenVersion, ...user } = record;
   const workspace = await getWorkspace(deps, user.workspaceId);
   return { token: await issueToken(deps, signer, user, tokenVersion), user, workspace };
@@ -98,20 +102,20 @@ async function getWorkspace(deps: Deps, id: number): Promise<Workspace> {
   return workspace;
 }
 
-export async function createInvite(ctx: Ctx): Promise<Invite> {
-  const code = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64url");
-  const expiresAt = Date.now() + inviteTtlMs;
-  await ctx.db.createInvite({
-    code,
-    workspaceId: ctx.user.workspaceId,
-    createdBy: ctx.user.id,
-    expiresAt,
-  });
-  return { code, expiresAt: new Date(expiresAt).toISOString() };
-}
-
 export function listUsers(ctx: Ctx): Promise<User[]> {
   return ctx.db.listUsers(ctx.user.workspaceId);
+}
+
+/** Ends the session the caller's token belongs to; the user's other tokens go on. */
+export async function signout(ctx: Ctx, credential: Credential): Promise<void> {
+  // A token from before sessions existed has no session of its own: it ends with all the rest.
+  if (credential.sessionId === null) await ctx.db.endAllSessions(ctx.user.id);
+  else await ctx.db.endSession(credential.sessionId, ctx.user.id);
+}
+
+/** Ends every session and token of the caller, this one included. */
+export async function signoutEverywhere(ctx: Ctx): Promise<void> {
+  await ctx.db.endAllSessions(ctx.user.id);
 }
 
 /** A single-use ticket that opens one WebSocket or event stream: no URL needs the session token. */

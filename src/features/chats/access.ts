@@ -24,8 +24,27 @@ export async function getVisibleChatAccess(ctx: Ctx, chatId: number): Promise<Ch
   return access;
 }
 
+/** The workspace's owner and admins may also rename, archive or delete any channel they see. */
 export function requireOwner(ctx: Ctx, chat: Chat, action: string): void {
-  if (chat.ownerId !== ctx.user.id) throw forbidden(`only the chat's owner can ${action}`);
+  if (chat.ownerId === ctx.user.id) return;
+  const isChannel = chat.type === "private_channel" || chat.type === "public_channel";
+  if (isChannel && (ctx.user.role === "owner" || ctx.user.role === "admin")) return;
+  throw forbidden(`only the chat's owner can ${action}`);
+}
+
+/**
+ * Whether the chat takes changes to its content: an archived channel is read-only (send, edit,
+ * delete, react, pin, join and PATCH are 403), and a single chat with a deactivated user takes
+ * no new messages. Reading, leaving, read markers, notify and DELETE still work. The send
+ * statement applies the same rule as it commits (db/queries.ts, chatTakesMessages).
+ */
+export function requireWritable(
+  chat: { type: string; archived: boolean; withDeactivated?: boolean },
+  action: string,
+): void {
+  if (chat.archived) throw forbidden(`this channel is archived: unarchive it to ${action}`);
+  if (chat.withDeactivated)
+    throw forbidden(`the other person is deactivated: you cannot ${action}`);
 }
 
 export function requireMember(access: ChatAccess, action: string): void {

@@ -30,6 +30,7 @@ export const Chat = t.Object(
     members: t.Array(Type.Integer({ minimum: 1 }), { description: "Sorted user ids" }),
     createdAt: t.String({ format: "date-time" }),
     lastMessageId: t.Nullable(Type.Integer({ minimum: 1 })),
+    archived: t.Boolean({ description: "An archived channel is read-only" }),
   },
   { $id: "#/components/schemas/Chat" },
 );

@@ -3,6 +3,7 @@ import { ErrorBody, errorResponses } from "../../errors.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { Chat, CreateChatBody, IdParams, UpdateChatBody } from "./model.ts";
 import {
+  archiveChat,
   createChat,
   deleteChat,
   getChat,
@@ -50,8 +51,10 @@ export const chatRoutes = (deps: AuthDeps) =>
       body: UpdateChatBody,
       response: { 200: Chat, ...ownerErrors },
       detail: {
-        summary: "Rename a chat or replace its members (owner only)",
-        description: "`members` replaces the member list; the owner always stays.",
+        summary:
+          "Rename a chat or replace its members (its owner; for channels also the workspace's owner and admins)",
+        description:
+          "`members` replaces the member list; the owner always stays. A deactivated user cannot be added (422). An archived channel is 403.",
       },
     })
     .delete(
@@ -63,7 +66,10 @@ export const chatRoutes = (deps: AuthDeps) =>
       {
         ...withChat,
         response: { 204: t.Void(), 403: ErrorBody, ...errorResponses },
-        detail: { summary: "Delete a chat and its messages (owner only)" },
+        detail: {
+          summary:
+            "Delete a chat and its messages (its owner; for channels also the workspace's owner and admins)",
+        },
       },
     )
     .post("/chat/:id/join", ({ ctx, params }) => joinChat(ctx, Number(params.id)), {
@@ -90,7 +96,34 @@ export const chatRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .get("/channels", ({ ctx }) => listChannels(ctx), {
+    .get("/channels", ({ ctx, query }) => listChannels(ctx, query), {
+      query: t.Object({
+        archived: t.Optional(
+          t.BooleanString({ description: "true: archived channels too (default false)" }),
+        ),
+      }),
       response: { 200: t.Array(Chat), ...errorResponses },
-      detail: { summary: "Every public channel of the workspace, joined or not" },
+      detail: {
+        summary: "Every public channel of the workspace, joined or not",
+        description: "Archived channels are left out unless `?archived=true`.",
+      },
+    })
+    .post("/chat/:id/archive", ({ ctx, params }) => archiveChat(ctx, Number(params.id), true), {
+      ...withChat,
+      body: t.Optional(t.Object({})),
+      response: { 200: Chat, 403: ErrorBody, ...errorResponses },
+      detail: {
+        summary: "Archive a channel (its owner, the workspace's owner and admins)",
+        description:
+          "Channels only (422 otherwise). An archived channel is read-only: sending, joining and PATCH are 403; reading, leaving and DELETE still work. Sends `chat.updated` to its members (none when it already is archived); recorded in the audit log.",
+      },
+    })
+    .post("/chat/:id/unarchive", ({ ctx, params }) => archiveChat(ctx, Number(params.id), false), {
+      ...withChat,
+      body: t.Optional(t.Object({})),
+      response: { 200: Chat, 403: ErrorBody, ...errorResponses },
+      detail: {
+        summary: "Unarchive a channel (its owner, the workspace's owner and admins)",
+        description: "Sends `chat.updated`; recorded in the audit log.",
+      },
     });

@@ -1,7 +1,7 @@
 // Chats: direct messages (single), groups, private and public channels, and their members.
 import type { Ctx } from "../../context.ts";
-import { invalid } from "../../errors.ts";
-import { getVisibleChat, requireOwner } from "./access.ts";
+import { forbidden, invalid } from "../../errors.ts";
+import { getVisibleChat, requireOwner, requireWritable } from "./access.ts";
 import type { Chat, ChatType, CreateChatBody, UpdateChatBody } from "./model.ts";
 
 const isChannel = (type: ChatType) => type === "private_channel" || type === "public_channel";
@@ -10,8 +10,8 @@ export function listChats(ctx: Ctx): Promise<Chat[]> {
   return ctx.db.listChatsOf(ctx.user.id);
 }
 
-export function listChannels(ctx: Ctx): Promise<Chat[]> {
-  return ctx.db.listPublicChannels(ctx.user.workspaceId);
+export function listChannels(ctx: Ctx, query: { archived?: boolean } = {}): Promise<Chat[]> {
+  return ctx.db.listPublicChannels(ctx.user.workspaceId, query.archived === true);
 }
 
 export function getChat(ctx: Ctx, chatId: number): Promise<Chat> {
@@ -44,6 +44,7 @@ export async function createChat(
     throw invalid("a group has at least three members; for two people use a single chat");
   }
   if (isChannel(type) && !name) throw invalid("a channel needs a name");
+  if (isChannel(type)) await requireMayCreateChannels(ctx);
 
   const { value: chat, events } = await ctx.db.createChat({
     workspaceId: ctx.user.workspaceId,
@@ -59,6 +60,7 @@ export async function createChat(
 export async function updateChat(ctx: Ctx, chatId: number, input: UpdateChatBody): Promise<Chat> {
   const chat = await getVisibleChat(ctx, chatId);
   requireOwner(ctx, chat, "rename it or change its members");
+  requireWritable(chat, "change it");
   if (chat.type === "single") throw invalid("a single chat's name and members never change");
 
   const change: { name?: string | null; add?: number[]; remove?: number[] } = {};
@@ -70,7 +72,7 @@ export async function updateChat(ctx: Ctx, chatId: number, input: UpdateChatBody
   if (input.members !== undefined) {
     // The member list is replaced, but the owner always stays.
     const members = new Set([...input.members, chat.ownerId]);
-    await requireWorkspaceUsers(ctx, [...members]);
+    await requireWorkspaceUsers(ctx, [...members], chat.members);
     if (chat.type === "group" && members.size < 3)
       throw invalid("a group has at least three members");
     change.add = [...members].filter((id) => !chat.members.includes(id)).sort((a, b) => a - b);
@@ -92,6 +94,7 @@ export async function deleteChat(ctx: Ctx, chatId: number): Promise<void> {
 export async function joinChat(ctx: Ctx, chatId: number): Promise<Chat> {
   const chat = await getVisibleChat(ctx, chatId);
   if (chat.members.includes(ctx.user.id)) return chat;
+  requireWritable(chat, "join it");
   const { value, events } = await ctx.db.changeChat(chat.id, { add: [ctx.user.id] });
   ctx.hub.publish(events);
   return value;
@@ -118,9 +121,35 @@ export async function leaveChat(ctx: Ctx, chatId: number): Promise<void> {
   ctx.hub.publish(events);
 }
 
-/** Every id must be a user of the caller's workspace; anything else is 422. */
-async function requireWorkspaceUsers(ctx: Ctx, userIds: number[]): Promise<void> {
+/**
+ * Every id must be an active user of the caller's workspace; anything else is 422. `stay` are
+ * members already in the chat, who may stay though deactivated.
+ */
+async function requireWorkspaceUsers(ctx: Ctx, userIds: number[], stay: number[] = []) {
   const unique = [...new Set(userIds)];
   const found = await ctx.db.countUsersIn(ctx.user.workspaceId, unique);
   if (found !== unique.length) throw invalid("members must be users of your workspace");
+  const added = unique.filter((id) => !stay.includes(id));
+  if ((await ctx.db.countUsersIn(ctx.user.workspaceId, added, true)) !== added.length) {
+    throw invalid("a deactivated user cannot be added to a chat");
+  }
+}
+
+/** With the workspace setting `channelCreation: admins`, members create no channels (403). */
+async function requireMayCreateChannels(ctx: Ctx): Promise<void> {
+  if (ctx.user.role === "owner" || ctx.user.role === "admin") return;
+  const workspace = await ctx.db.findWorkspace(ctx.user.workspaceId);
+  if (workspace?.settings.channelCreation === "admins") {
+    throw forbidden("only the workspace's owner and admins can create channels");
+  }
+}
+
+/** Archiving: channels only (422 otherwise), by the chat's owner, the owner and admins. */
+export async function archiveChat(ctx: Ctx, chatId: number, archived: boolean): Promise<Chat> {
+  const chat = await getVisibleChat(ctx, chatId);
+  requireOwner(ctx, chat, archived ? "archive it" : "unarchive it");
+  if (!isChannel(chat.type)) throw invalid("only channels can be archived");
+  const { value, events } = await ctx.db.archiveChat(chat.id, archived, ctx.user.id);
+  ctx.hub.publish(events);
+  return value;
 }

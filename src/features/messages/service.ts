@@ -6,7 +6,7 @@ import { forbidden, invalid, notFound } from "../../errors.ts";
 import { errorLine } from "../../ops/logging.ts";
 import type { Verdict } from "../../rate-limit.ts";
 import { isWorkspaceAdmin } from "../accounts/roles.ts";
-import { getVisibleChatAccess, requireMember } from "../chats/access.ts";
+import { getVisibleChatAccess, requireMember, requireWritable } from "../chats/access.ts";
 import type { FileInfo } from "../files/model.ts";
 import { removeFileBytes, requireUploadedFiles } from "../files/service.ts";
 import {
@@ -19,7 +19,9 @@ import {
 
 /** Who may send: a member (403 in a public channel not joined; 404 if hidden). */
 async function requireSender(ctx: Ctx, chatId: number): Promise<void> {
-  requireMember(await getVisibleChatAccess(ctx, chatId), "send messages");
+  const access = await getVisibleChatAccess(ctx, chatId);
+  requireMember(access, "send messages");
+  requireWritable(access, "send messages");
 }
 
 /**

@@ -3,6 +3,7 @@
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { StoredEvent } from "../../../db/events.ts";
+import { User, Workspace } from "../accounts/model.ts";
 import { Chat } from "../chats/model.ts";
 import { Message, SendMessageBody } from "../messages/model.ts";
 
@@ -15,9 +16,13 @@ export const Event = t.Object(
       t.Literal("chat.created"),
       t.Literal("chat.updated"),
       t.Literal("chat.removed"),
+      t.Literal("user.updated"),
+      t.Literal("workspace.updated"),
     ]),
-    chatId: Type.Integer({ minimum: 1 }),
-    data: t.Union([Message, Chat, t.Object({ id: Type.Integer({ minimum: 1 }) })]),
+    chatId: t.Nullable(Type.Integer({ minimum: 1 }), {
+      description: "null for the workspace's events: user.updated and workspace.updated",
+    }),
+    data: t.Union([Message, Chat, t.Object({ id: Type.Integer({ minimum: 1 }) }), User, Workspace]),
   },
   { $id: "#/components/schemas/Event" },
 );

@@ -39,6 +39,18 @@ const sweepSlices = 10;
 export const chatTopic = (chatId: number) => `chat:${chatId}`;
 export const userTopic = (userId: number) => `user:${userId}`;
 export const workspaceTopic = (workspaceId: number) => `workspace:${workspaceId}`;
+/**
+ * A workspace's stored events (user.updated, workspace.updated): a topic apart from presence,
+ * because presence is subscribed while a connection catches up and stored events only once live.
+ */
+export const workspaceEventsTopic = (workspaceId: number) => `workspace-events:${workspaceId}`;
+
+/** The user a user.updated deactivates, if it does: their connections close everywhere. */
+export function deactivatedBy(event: StoredEvent): number | undefined {
+  if (event.type !== "user.updated") return undefined;
+  const { data } = JSON.parse(event.json) as { data: { id: number; deactivated: boolean } };
+  return data.deactivated ? data.id : undefined;
+}
 
 /**
  * One client connection. It starts catching up: it is subscribed to nothing, and the hub keeps
@@ -81,13 +93,14 @@ export class Connection {
   }
 
   followMembership(event: StoredEvent): void {
-    if (event.userId !== this.user.id) return;
+    if (event.chatId === null || event.userId !== this.user.id) return;
     if (event.type === "chat.created") this.chats.add(event.chatId);
     if (event.type === "chat.removed") this.chats.delete(event.chatId);
   }
 
-  /** Whether this connection may see the event: its own user event, or a chat it is in. */
+  /** Whether this connection may see the event: its own, its workspace's, or a chat it is in. */
   receives(event: StoredEvent): boolean {
+    if (event.chatId === null) return event.workspaceId === this.user.workspaceId;
     return event.userId === null ? this.chats.has(event.chatId) : event.userId === this.user.id;
   }
 
@@ -201,6 +214,12 @@ export class LocalHub implements Hub {
         connection.buffer ??= [];
         connection.buffer.push(event);
       }
+      if (event.chatId === null) {
+        this.publishTo(workspaceEventsTopic(event.workspaceId), eventFrame(event));
+        const deactivated = deactivatedBy(event);
+        if (deactivated !== undefined) this.closeUser(deactivated, "the account was deactivated");
+        continue;
+      }
       if (event.userId === null) {
         this.publishTo(chatTopic(event.chatId), eventFrame(event));
         continue;
@@ -254,7 +273,18 @@ export class LocalHub implements Hub {
     connection.held = undefined;
     connection.state = "live";
     connection.subscribe(userTopic(connection.user.id), this.streamTopics);
+    connection.subscribe(workspaceEventsTopic(connection.user.workspaceId), this.streamTopics);
     for (const chatId of connection.chats) this.follow(connection, chatId);
+  }
+
+  /**
+   * Closes every connection of a user here (1008): deactivation ends them at once. Every
+   * instance does this on the user.updated that records it, so a cluster needs no other note.
+   */
+  closeUser(userId: number, reason: string): void {
+    for (const connection of [...(this.byUser.get(userId) ?? [])]) {
+      connection.transport.close(1008, reason);
+    }
   }
 
   /**

@@ -52,6 +52,12 @@ async function catchUp(
   since: number | null | undefined,
 ): Promise<void> {
   const isFirst = ctx.hub.attach(connection);
+  // Deactivation closes the connections it finds attached; one whose token was checked just
+  // before it committed, and attached just after, is closed here instead.
+  if ((await ctx.db.findUser(connection.user.id))?.deactivated !== false) {
+    connection.transport.close(1008, "the account was deactivated");
+    return;
+  }
   const latest = await ctx.db.latestEventId();
   const oldest = await ctx.db.oldestEventId();
   // Resumable: from just before the oldest event kept (or the newest, when none is) up to now.
