@@ -32,18 +32,24 @@ const eventColumns = `e.id, e.type, e.chat_id as "chatId", e.user_id as "userId"
   e.workspace_id as "workspaceId", e.data`;
 
 /**
- * The one rule of whether a stored file (alias f) is still carried, so its bytes stay: a message
- * other than `except` carries it, someone in its workspace has it as their avatar, or an upload
- * made after `since` may still be sent (another user's upload not sent yet keeps it for its 24
- * hours).
+ * Whether something besides message `except` carries a file: another message, or someone in its
+ * workspace has it as their avatar. With fileCarried, the one rule of what keeps a file.
  */
-const fileCarried = (except: string, since: string) => `(
+const carriedBesides = (except: string, workspace: string, hash: string) => `(
        exists (select 1 from message_files o
-                where o.workspace_id = f.workspace_id and o.hash = f.hash
+                where o.workspace_id = ${workspace} and o.hash = ${hash}
                   and o.message_id <> ${except})
        or exists (select 1 from users av
-                   where av.workspace_id = f.workspace_id
-                     and av.avatar_url like '%/' || f.hash || '.%')
+                   where av.workspace_id = ${workspace}
+                     and av.avatar_url like '%/' || ${hash} || '.%'))`;
+
+/**
+ * Whether a stored file (alias f) is still carried, so its bytes stay: carried besides `except`,
+ * or an upload made after `since` may still be sent (another user's upload not sent yet keeps it
+ * for its 24 hours).
+ */
+const fileCarried = (except: string, since: string) => `(
+       ${carriedBesides(except, "f.workspace_id", "f.hash")}
        or exists (select 1 from uploads u where u.file_id = f.id and u.created_at > ${since}))`;
 
 export const queries = {
@@ -244,15 +250,13 @@ export const queries = {
   // its id. Scans the chat's events: deletes are rare.
   scrubMessageEvents: `update events set data = ?3
      where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
-  // A deleted message's files: the sender's own uploads of those no other message carries go,
+  // A deleted message's files: the sender's own uploads of those nothing else carries go,
   // then every file nothing carries any more is marked for removal, and its rows go.
   forgetSenderUploads: `delete from uploads where uploaded_by = ?2 and file_id in (
        select f.id from message_files mf
          join files f on f.workspace_id = mf.workspace_id and f.hash = mf.hash
         where mf.message_id = ?1
-          and not exists (select 1 from message_files o
-                           where o.workspace_id = mf.workspace_id and o.hash = mf.hash
-                             and o.message_id <> ?1))`,
+          and not ${carriedBesides("?1", "mf.workspace_id", "mf.hash")})`,
   markMessageFileRemovals: `insert into file_removals (workspace_id, hash)
      select distinct f.workspace_id, f.hash from message_files mf
        join files f on f.workspace_id = mf.workspace_id and f.hash = mf.hash

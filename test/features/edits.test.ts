@@ -44,7 +44,7 @@ const channel = await newChat(carol, {
   name: "carols",
   members: [alice.user.id, bob.user.id],
 });
-const general = await newChat(alice, { type: "public_channel", name: "general", members: [] });
+const general = await newChat(alice, { type: "public_channel", name: "lounge", members: [] });
 
 describe("editing", () => {
   test("the sender edits: editedAt set, the old text in the history, mentions recomputed, members told", async () => {
@@ -215,6 +215,23 @@ describe("deleting", () => {
     const again = await upload(bob, bytes, "again.txt");
     expect(again.url).toBe(file.url);
     expect((await fetch(app.url + file.url, { headers: auth(bob) })).status).toBe(200);
+  });
+
+  test("a file someone has as their avatar stays when the message that also carried it is deleted", async () => {
+    const face = await upload(bob, `face ${crypto.randomUUID()}`, "face.png");
+    const set = await app.request("PATCH", "/api/me", {
+      token: bob.token,
+      body: { avatar: face.url },
+    });
+    expect(set.status).toBe(200);
+    const message = await send(bob, direct.id, { content: "my new face", files: [face.url] });
+    // Long after its upload: only the avatar can keep it now.
+    await app.sql("update uploads set created_at = 0 where name = ?", ["face.png"]);
+    expect((await remove(bob, direct.id, message.id)).status).toBe(204);
+    expect(await app.sql("select * from file_removals")).toEqual([]);
+    const kept = await fetch(app.url + face.url, { headers: auth(carol) });
+    expect(kept.status).toBe(200);
+    expect(kept.headers.get("content-disposition")).toContain("face.png");
   });
 
   test("a file another user uploaded and has not sent yet stays for them alone", async () => {

@@ -23,7 +23,7 @@ const pins = (by: Person, chatId: number) =>
   app.request("GET", `/api/chat/${chatId}/pins`, { token: by.token });
 
 const direct = await newChat(alice, { members: [bob.user.id] });
-const general = await newChat(alice, { type: "public_channel", name: "general", members: [] });
+const general = await newChat(alice, { type: "public_channel", name: "lounge", members: [] });
 
 describe("reactions", () => {
   test("emoji keep the order first added, users the order they reacted; an emoji re-added after its last user left goes last", async () => {

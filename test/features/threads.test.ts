@@ -18,7 +18,7 @@ const remove = (by: Person, chatId: number, id: number) =>
   app.request("DELETE", `/api/chat/${chatId}/messages/${id}`, { token: by.token });
 
 const direct = await newChat(alice, { members: [bob.user.id] });
-const general = await newChat(alice, { type: "public_channel", name: "general", members: [] });
+const general = await newChat(alice, { type: "public_channel", name: "lounge", members: [] });
 
 describe("replying", () => {
   test("a reply names its root; the root counts it and its time, in the same transaction, after the reply's own event", async () => {
