@@ -3,6 +3,7 @@
 
 export const eventTypes = [
   "message.created",
+  "message.updated",
   "chat.created",
   "chat.updated",
   "chat.removed",

@@ -6,30 +6,37 @@
 // so the rows that refer to an event (a membership period, a chat's activity) are written whole.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat } from "../src/features/chats/model.ts";
-import type { Message } from "../src/features/messages/model.ts";
+import type { Message, Reaction } from "../src/features/messages/model.ts";
 import { type EventType, eventJson, type StoredEvent } from "./events.ts";
 import {
   type ChatRow,
   chatRowUpdate,
   foldCase,
-  iso,
+  type MessageRow,
   membershipDelta,
   pairKey,
+  rowToMessage,
   toChat,
   toUser,
   toWorkspace,
   type WorkspaceRow,
 } from "./rows.ts";
 import {
+  type ChangeOutcome,
   type ChatChange,
+  type FileRef,
+  type MessageChange,
+  maxEmojiPerMessage,
+  maxPinsPerChat,
   type NewChat,
   type NewMessage,
   type NewUser,
+  type ReplyOutcome,
   RowNotFound,
 } from "./store.ts";
 
 /** Tables whose new rows take their id in the plan. */
-export type IdTable = "workspaces" | "users" | "chats";
+export type IdTable = "workspaces" | "users" | "chats" | "messages";
 
 /** What a write reads, in its transaction, before it is planned. */
 export type Reads = {
@@ -39,6 +46,12 @@ export type Reads = {
   workspace?: number;
   /** New row ids to take. */
   ids?: IdTable[];
+  /** A message the write is about (for a reply, its root), with its own root if it is a reply. */
+  message?: number;
+  /** A message stored already under this clientId. */
+  clientId?: { chatId: number; senderId: number; clientId: string };
+  /** Count the pinned messages of this chat. */
+  pins?: number;
 };
 
 /** What a planner is given: the answers to its Reads, the time, and the log's next event id. */
@@ -49,6 +62,11 @@ export type State = {
   /** Current members in the order they joined: the creator first, then by join time. */
   chat?: { row: ChatRow; members: number[] };
   workspace?: WorkspaceRow;
+  message?: MessageRow;
+  /** The root of `message` when it is a reply, and its newest other reply still there. */
+  root?: { row: MessageRow; lastReplyAt: number | null };
+  existing?: MessageRow;
+  pinCount?: number;
 };
 
 /** One row written by a plan. Each kind has one statement per dialect (db/queries.ts). */
@@ -75,6 +93,28 @@ export type RowWrite =
   | { kind: "chat.delete"; id: number }
   | { kind: "workspace.insert"; row: WorkspaceRow & { ownerId: number } }
   | { kind: "workspace.owner"; id: number; ownerId: number }
+  | { kind: "message.insert"; row: MessageRow }
+  | { kind: "message.update"; row: MessageRow }
+  | ({ kind: "message.file"; messageId: number; position: number } & FileRef)
+  | { kind: "mention.insert"; messageId: number; userId: number; chatId: number }
+  | { kind: "edit.insert"; messageId: number; content: string; replacedAt: number }
+  | {
+      kind: "message.erase";
+      what: "clearEdits" | "clearMentions" | "clearMessageFiles";
+      messageId: number;
+    }
+  | {
+      kind: "files.release";
+      step:
+        | "forgetSenderUploads"
+        | "markMessageFileRemovals"
+        | "dropRemovedUploads"
+        | "dropRemovedFiles";
+      messageId: number;
+      senderId: number;
+      since: number;
+    }
+  | { kind: "files.collect"; before: number }
   | {
       kind: "user.insert";
       row: { id: number; workspaceId: number; fullname: string; email: string; createdAt: number };
@@ -254,13 +294,280 @@ export function messageCreated(eventId: number, message: Message, data: string):
 
 /** The message a send stores, as it is answered and as its event carries it. */
 export function newMessage(input: NewMessage, id: number, now: number): Message {
+  return rowToMessage(newMessageRow(input, id, now));
+}
+
+/** The row of a new message, top-level or reply. */
+export function newMessageRow(input: NewMessage, id: number, now: number): MessageRow {
   return {
     id,
-    chatId: input.chatId,
-    senderId: input.senderId,
+    chat_id: input.chatId,
+    sender_id: input.senderId,
     content: input.content,
-    files: input.files,
-    clientId: input.clientId,
-    createdAt: iso(now),
+    files: JSON.stringify(input.files),
+    client_id: input.clientId,
+    created_at: now,
+    thread_id: input.threadId ?? null,
+    reply_count: 0,
+    last_reply_at: null,
+    edited_at: null,
+    deleted: 0,
+    reactions: "[]",
+    pin_event_id: null,
+    mentions: JSON.stringify(input.mentions ?? []),
+    mentions_all: input.mentionsAll ? 1 : 0,
+    attachments: JSON.stringify(input.attachments ?? []),
+  };
+}
+
+/** The rows that index a new message: its files and its mentions. */
+function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
+  return [
+    ...(input.fileRefs ?? []).map(
+      (file, position): RowWrite => ({ kind: "message.file", messageId: id, position, ...file }),
+    ),
+    ...(input.mentions ?? []).map(
+      (userId): RowWrite => ({
+        kind: "mention.insert",
+        messageId: id,
+        userId,
+        chatId: input.chatId,
+      }),
+    ),
+  ];
+}
+
+export const replyReads = (input: NewMessage & { threadId: number }): Reads => ({
+  chat: input.chatId,
+  message: input.threadId,
+  ids: ["messages"],
+  ...(input.clientId !== null && {
+    clientId: { chatId: input.chatId, senderId: input.senderId, clientId: input.clientId },
+  }),
+});
+
+/**
+ * A reply: its row and message.created, then its root's new reply count and message.updated,
+ * in that order. The chat's last message and activity stay: a reply is not chat activity.
+ */
+export function planReply(
+  state: State,
+  input: NewMessage & { threadId: number },
+): Plan<ReplyOutcome> {
+  const none = (value: ReplyOutcome): Plan<ReplyOutcome> => ({ value, rows: [], events: [] });
+  if (!state.chat?.members.includes(input.senderId)) return none(undefined);
+  if (state.existing) {
+    return none({ value: rowToMessage(state.existing), events: [], created: false });
+  }
+  const root = state.message;
+  if (!root || root.chat_id !== input.chatId || root.thread_id !== null || root.deleted === 1) {
+    return none({ refused: "bad_thread" });
+  }
+  const id = taken(state, "messages");
+  const row = newMessageRow(input, id, state.now);
+  const reply = rowToMessage(row);
+  const after: MessageRow = {
+    ...root,
+    reply_count: root.reply_count + 1,
+    last_reply_at: state.now,
+  };
+  const log = eventLog(state);
+  log.append("message.created", { chat: input.chatId }, JSON.stringify(reply));
+  log.append("message.updated", { chat: input.chatId }, JSON.stringify(rowToMessage(after)));
+  return {
+    value: { value: reply, events: log.events, created: true },
+    rows: [
+      { kind: "message.insert", row },
+      ...messageIndexRows(input, id),
+      { kind: "message.update", row: after },
+      ...log.rows,
+    ],
+    events: log.events,
+  };
+}
+
+export const messageChangeReads = (
+  chatId: number,
+  messageId: number,
+  change: MessageChange,
+): Reads => ({
+  chat: chatId,
+  message: messageId,
+  ...(change.kind === "pin" && change.pinned && { pins: chatId }),
+});
+
+/** A day: an upload not sent in a message within it is removed (and keeps its file until then). */
+export const unsentUploadTtl = 24 * 3_600_000;
+
+/**
+ * An edit, a delete, a reaction or a pin, decided against the message and the chat as they are
+ * at commit. Each that changes something writes the message row whole and appends its
+ * message.updated (a deleted reply then its root's); one that changes nothing writes nothing.
+ */
+export function planMessageChange(
+  state: State,
+  chatId: number,
+  actorId: number,
+  change: MessageChange,
+): Plan<ChangeOutcome> {
+  const refuse = (
+    refused: "not_found" | "forbidden" | "invalid",
+    reason: string,
+  ): Plan<ChangeOutcome> => ({
+    value: { refused, reason },
+    rows: [],
+    events: [],
+  });
+  const before = state.message;
+  if (!before || before.chat_id !== chatId) return refuse("not_found", "no such message");
+  const same = (): Plan<ChangeOutcome> => ({
+    value: { ok: rowToMessage(before) },
+    rows: [],
+    events: [],
+  });
+  const isMember = state.chat?.members.includes(actorId) ?? false;
+  const id = before.id;
+  const rows: RowWrite[] = [];
+  let after: MessageRow;
+  switch (change.kind) {
+    case "edit": {
+      if (before.deleted === 1) return refuse("not_found", "no such message");
+      if (before.sender_id !== actorId)
+        return refuse("forbidden", "only the sender can edit a message");
+      if (!isMember)
+        return refuse("forbidden", "only a member of the chat can edit their messages");
+      if (change.content === "" && before.files === "[]") {
+        return refuse("invalid", "a message needs content or files");
+      }
+      if (change.content === before.content) return same();
+      after = {
+        ...before,
+        content: change.content,
+        edited_at: state.now,
+        mentions: JSON.stringify(change.mentions),
+        mentions_all: change.mentionsAll ? 1 : 0,
+      };
+      rows.push(
+        { kind: "edit.insert", messageId: id, content: before.content, replacedAt: state.now },
+        { kind: "message.erase", what: "clearMentions", messageId: id },
+        ...change.mentions.map(
+          (userId): RowWrite => ({ kind: "mention.insert", messageId: id, userId, chatId }),
+        ),
+      );
+      break;
+    }
+    case "delete": {
+      if (before.deleted === 1) return same();
+      const chat = state.chat?.row;
+      const mayDelete =
+        change.moderator ||
+        (isMember && before.sender_id === actorId) ||
+        (isMember &&
+          chat !== undefined &&
+          chat.ownerId === actorId &&
+          (chat.type === "public_channel" || chat.type === "private_channel"));
+      if (!mayDelete) {
+        return refuse(
+          "forbidden",
+          "only the sender, the channel's owner or the workspace's owner can delete a message",
+        );
+      }
+      after = {
+        ...before,
+        content: "",
+        files: "[]",
+        attachments: "[]",
+        edited_at: null,
+        deleted: 1,
+        reactions: "[]",
+        pin_event_id: null,
+        mentions: "[]",
+        mentions_all: 0,
+      };
+      const release = {
+        messageId: id,
+        senderId: before.sender_id,
+        since: state.now - unsentUploadTtl,
+      };
+      if (before.files !== "[]") {
+        rows.push(
+          { kind: "files.release", step: "forgetSenderUploads", ...release },
+          { kind: "files.release", step: "markMessageFileRemovals", ...release },
+          { kind: "message.erase", what: "clearMessageFiles", messageId: id },
+          { kind: "files.release", step: "dropRemovedUploads", ...release },
+          { kind: "files.release", step: "dropRemovedFiles", ...release },
+        );
+      }
+      rows.push(
+        { kind: "message.erase", what: "clearEdits", messageId: id },
+        { kind: "message.erase", what: "clearMentions", messageId: id },
+      );
+      break;
+    }
+    case "react": {
+      if (before.deleted === 1) return refuse("not_found", "no such message");
+      if (!isMember) return refuse("forbidden", "join this channel to react");
+      const reactions = JSON.parse(before.reactions) as Reaction[];
+      const at = reactions.findIndex((reaction) => reaction.emoji === change.emoji);
+      const reaction = reactions[at];
+      if (change.add) {
+        if (reaction?.userIds.includes(actorId)) return same();
+        if (!reaction && reactions.length >= maxEmojiPerMessage) {
+          return refuse(
+            "invalid",
+            `a message carries at most ${maxEmojiPerMessage} different emoji`,
+          );
+        }
+        if (reaction) reaction.userIds.push(actorId);
+        else reactions.push({ emoji: change.emoji, userIds: [actorId] });
+      } else {
+        if (!reaction?.userIds.includes(actorId)) return same();
+        reaction.userIds = reaction.userIds.filter((user) => user !== actorId);
+        // An emoji whose last user left is gone: added again, it goes last.
+        if (reaction.userIds.length === 0) reactions.splice(at, 1);
+      }
+      after = { ...before, reactions: JSON.stringify(reactions) };
+      break;
+    }
+    case "pin": {
+      if (before.deleted === 1) return refuse("not_found", "no such message");
+      if (!isMember) return refuse("forbidden", "join this channel to pin messages");
+      if (change.pinned === (before.pin_event_id !== null)) return same();
+      if (change.pinned && (state.pinCount ?? 0) >= maxPinsPerChat) {
+        return refuse("invalid", `a chat has at most ${maxPinsPerChat} pinned messages`);
+      }
+      // The pin's own event id orders the pin list: most recently pinned first.
+      after = { ...before, pin_event_id: change.pinned ? state.nextEventId : null };
+      break;
+    }
+  }
+  const log = eventLog(state);
+  const message = rowToMessage(after);
+  log.append("message.updated", { chat: chatId }, JSON.stringify(message));
+  rows.push({ kind: "message.update", row: after });
+  // A deleted reply no longer counts on its root.
+  if (change.kind === "delete" && state.root && state.root.row.id === before.thread_id) {
+    const root: MessageRow = {
+      ...state.root.row,
+      reply_count: Math.max(0, state.root.row.reply_count - 1),
+      last_reply_at: state.root.lastReplyAt,
+    };
+    log.append("message.updated", { chat: chatId }, JSON.stringify(rowToMessage(root)));
+    rows.push({ kind: "message.update", row: root });
+  }
+  return { value: { ok: message }, rows: [...rows, ...log.rows], events: log.events };
+}
+
+/** The hourly collection of uploads never sent: marked for removal, then their rows go. */
+export function planUnsentUploads(before: number): Plan<void> {
+  const release = { messageId: 0, senderId: 0, since: before };
+  return {
+    value: undefined,
+    rows: [
+      { kind: "files.collect", before },
+      { kind: "files.release", step: "dropRemovedUploads", ...release },
+      { kind: "files.release", step: "dropRemovedFiles", ...release },
+    ],
+    events: [],
   };
 }

@@ -15,6 +15,17 @@ const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.ow
 const workspaceColumns = `id, name, owner_id as "ownerId", created_at as "createdAt"`;
 const eventColumns = `e.id, e.type, e.chat_id as "chatId", e.user_id as "userId", e.data`;
 
+/**
+ * The one rule of whether a stored file (alias f) is still carried, so its bytes stay: a message
+ * other than `except` carries it, or an upload made after `since` may still be sent (another
+ * user's upload not sent yet keeps it for its 24 hours). Avatars (issue #26) join here.
+ */
+const fileCarried = (except: string, since: string) => `(
+       exists (select 1 from message_files o
+                where o.workspace_id = f.workspace_id and o.hash = f.hash
+                  and o.message_id <> ${except})
+       or exists (select 1 from uploads u where u.file_id = f.id and u.created_at > ${since}))`;
+
 export const queries = {
   // Reads. The first five are hot: every request, every connect, every history read and replay.
   account: `select ${userColumns}, token_version as "tokenVersion" from users where id = ?1`,
@@ -25,7 +36,10 @@ export const queries = {
      from chats c where c.id = ?1`,
   chatIdsOf: `select chat_id as "chatId" from chat_members
      where user_id = ?1 and until_event_id is null`,
-  history: "select * from messages where chat_id = ?1 and id < ?2 order by id desc limit ?3",
+  // Top-level messages; a deleted one only while it still has replies (a tombstone).
+  history: `select * from messages where chat_id = ?1 and id < ?2 and thread_id is null
+       and (deleted = 0 or reply_count > 0)
+     order by id desc limit ?3`,
   // A user's own events, and the chat events of every period the user was a member.
   eventsSince: `select ${eventColumns} from events e where e.user_id = ?1 and e.id > ?2
     union all
@@ -59,10 +73,31 @@ export const queries = {
   file: `select f.ext, f.type, f.size,
           (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
      from files f where f.workspace_id = ?1 and f.hash = ?2`,
-  fileKeys: `select hash, ext from files
-     where workspace_id = ?1 and hash in (select value from json_each(?2))`,
+  // With the name the sender last uploaded the file under (else its first upload's name).
+  fileKeys: `select f.hash, f.ext, f.type, f.size,
+          coalesce((select u.name from uploads u where u.file_id = f.id and u.uploaded_by = ?3
+                     order by u.id desc limit 1),
+                   (select u.name from uploads u where u.file_id = f.id order by u.id limit 1),
+                   '') as name
+     from files f where f.workspace_id = ?1 and f.hash in (select value from json_each(?2))`,
   fileId: "select id, ext, type from files where workspace_id = ?1 and hash = ?2",
   ping: "select 1 as one",
+  replies: `select * from messages where thread_id = ?1 and id < ?2 and deleted = 0
+     order by id desc limit ?3`,
+  messageById: "select * from messages where id = ?1",
+  messageByClientId: `select * from messages
+     where chat_id = ?1 and sender_id = ?2 and client_id = ?3`,
+  // The newest reply of a root still there once reply ?2 is deleted.
+  lastReplyAt: `select max(created_at) as "at" from messages
+     where thread_id = ?1 and deleted = 0 and id <> ?2`,
+  pinCount: `select count(*) as count from messages where chat_id = ?1 and pin_event_id is not null`,
+  pins: `select * from messages where chat_id = ?1 and pin_event_id is not null
+     order by pin_event_id desc`,
+  edits: `select content, replaced_at as "replacedAt" from message_edits
+     where message_id = ?1 order by id`,
+  existingUserIds: `select id from users
+     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))`,
+  fileRemovals: `select workspace_id as "workspaceId", hash from file_removals limit ?1`,
 
   // Writes outside plans: one statement each, no events.
   keepSetting: "insert into settings (key, value) values (?1, ?2) on conflict do nothing",
@@ -97,6 +132,7 @@ export const queries = {
   insertUpload: `insert into uploads (file_id, name, uploaded_by, created_at)
      values (?1, ?2, ?3, ?4)`,
   pruneEvents: "delete from events where created_at < ?1",
+  forgetFileRemoval: "delete from file_removals where workspace_id = ?1 and hash = ?2",
   // Ended memberships matter only to replays of events still kept.
   pruneMemberships: `delete from chat_members
      where until_event_id < coalesce((select min(id) from events), ${Number.MAX_SAFE_INTEGER})`,
@@ -116,6 +152,40 @@ export const queries = {
   insertWorkspace: `insert into workspaces (id, name, name_key, owner_id, created_at)
      values (?1, ?2, ?3, ?4, ?5)`,
   setWorkspaceOwner: "update workspaces set owner_id = ?2 where id = ?1",
+  insertMessage: `insert into messages (id, chat_id, sender_id, content, files, client_id,
+       created_at, thread_id, mentions, mentions_all, attachments)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+  updateMessage: `update messages set content = ?2, files = ?3, attachments = ?4, edited_at = ?5,
+       deleted = ?6, reactions = ?7, pin_event_id = ?8, mentions = ?9, mentions_all = ?10,
+       reply_count = ?11, last_reply_at = ?12
+     where id = ?1`,
+  insertEdit: "insert into message_edits (message_id, content, replaced_at) values (?1, ?2, ?3)",
+  clearEdits: "delete from message_edits where message_id = ?1",
+  insertMention: "insert into message_mentions (message_id, user_id, chat_id) values (?1, ?2, ?3)",
+  clearMentions: "delete from message_mentions where message_id = ?1",
+  clearMessageFiles: "delete from message_files where message_id = ?1",
+  // A deleted message's files: the sender's own uploads of those no other message carries go,
+  // then every file nothing carries any more is marked for removal, and its rows go.
+  forgetSenderUploads: `delete from uploads where uploaded_by = ?2 and file_id in (
+       select f.id from message_files mf
+         join files f on f.workspace_id = mf.workspace_id and f.hash = mf.hash
+        where mf.message_id = ?1
+          and not exists (select 1 from message_files o
+                           where o.workspace_id = mf.workspace_id and o.hash = mf.hash
+                             and o.message_id <> ?1))`,
+  markMessageFileRemovals: `insert into file_removals (workspace_id, hash)
+     select distinct f.workspace_id, f.hash from message_files mf
+       join files f on f.workspace_id = mf.workspace_id and f.hash = mf.hash
+      where mf.message_id = ?1 and not ${fileCarried("?1", "?2")}
+     on conflict do nothing`,
+  markUnsentFileRemovals: `insert into file_removals (workspace_id, hash)
+     select f.workspace_id, f.hash from files f where not ${fileCarried("0", "?1")}
+     on conflict do nothing`,
+  dropRemovedUploads: `delete from uploads where file_id in (
+       select f.id from files f
+         join file_removals r on r.workspace_id = f.workspace_id and r.hash = f.hash)`,
+  dropRemovedFiles: `delete from files where exists (select 1 from file_removals r
+       where r.workspace_id = files.workspace_id and r.hash = files.hash)`,
   insertUser: `insert into users (id, workspace_id, fullname, email, email_key, password_hash,
        created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
@@ -161,6 +231,64 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
     }
     case "workspace.owner":
       return ["setWorkspaceOwner", [row.id, row.ownerId]];
+    case "message.insert": {
+      const m = row.row;
+      return [
+        "insertMessage",
+        [
+          m.id,
+          m.chat_id,
+          m.sender_id,
+          m.content,
+          m.files,
+          m.client_id,
+          m.created_at,
+          m.thread_id,
+          m.mentions,
+          m.mentions_all,
+          m.attachments,
+        ],
+      ];
+    }
+    case "message.update": {
+      const m = row.row;
+      return [
+        "updateMessage",
+        [
+          m.id,
+          m.content,
+          m.files,
+          m.attachments,
+          m.edited_at,
+          m.deleted,
+          m.reactions,
+          m.pin_event_id,
+          m.mentions,
+          m.mentions_all,
+          m.reply_count,
+          m.last_reply_at,
+        ],
+      ];
+    }
+    case "message.file":
+      return ["insertMessageFile", [row.messageId, row.position, row.workspaceId, row.hash]];
+    case "mention.insert":
+      return ["insertMention", [row.messageId, row.userId, row.chatId]];
+    case "edit.insert":
+      return ["insertEdit", [row.messageId, row.content, row.replacedAt]];
+    case "message.erase":
+      return [row.what, [row.messageId]];
+    case "files.release":
+      return [
+        row.step,
+        row.step === "forgetSenderUploads"
+          ? [row.messageId, row.senderId]
+          : row.step === "markMessageFileRemovals"
+            ? [row.messageId, row.since]
+            : [],
+      ];
+    case "files.collect":
+      return ["markUnsentFileRemovals", [row.before]];
     case "user.insert": {
       const { id, workspaceId, fullname, email, createdAt } = row.row;
       return [

@@ -66,7 +66,20 @@ export type MessageRow = {
   files: string;
   client_id: string | null;
   created_at: number;
+  thread_id: number | null;
+  reply_count: number;
+  last_reply_at: number | null;
+  edited_at: number | null;
+  deleted: number;
+  reactions: string;
+  pin_event_id: number | null;
+  mentions: string;
+  mentions_all: number;
+  attachments: string;
 };
+
+// Most messages carry no files, reactions or mentions: no parse for those.
+const list = <T>(text: string): T[] => (text === "[]" ? [] : (JSON.parse(text) as T[]));
 
 export function rowToMessage(row: MessageRow): Message {
   return {
@@ -74,10 +87,18 @@ export function rowToMessage(row: MessageRow): Message {
     chatId: row.chat_id,
     senderId: row.sender_id,
     content: row.content,
-    // Most messages carry no files: no parse for those.
-    files: row.files === "[]" ? [] : (JSON.parse(row.files) as string[]),
+    files: list(row.files),
     clientId: row.client_id,
     createdAt: iso(row.created_at),
+    threadId: row.thread_id,
+    replyCount: row.reply_count,
+    lastReplyAt: row.last_reply_at === null ? null : iso(row.last_reply_at),
+    editedAt: row.edited_at === null ? null : iso(row.edited_at),
+    deleted: row.deleted === 1,
+    reactions: list(row.reactions),
+    pinned: row.pin_event_id !== null,
+    mentions: list(row.mentions),
+    attachments: list(row.attachments),
   };
 }
 

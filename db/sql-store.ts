@@ -4,16 +4,21 @@
 // backups, sizes. Reads stay plain prepared SQL: no query builder on any path.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat } from "../src/features/chats/model.ts";
-import type { Message } from "../src/features/messages/model.ts";
+import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { StoredEvent } from "./events.ts";
 import {
+  messageChangeReads,
   newUserReads,
   type Plan,
   planChatChange,
   planChatDeletion,
+  planMessageChange,
   planNewChat,
   planNewUser,
+  planReply,
+  planUnsentUploads,
   type Reads,
+  replyReads,
   type State,
 } from "./plan.ts";
 import type { Param, Query } from "./queries.ts";
@@ -21,6 +26,7 @@ import {
   type ChatRow,
   type EventRow,
   foldCase,
+  iso,
   type MessageRow,
   membersByChat,
   pairKey,
@@ -32,14 +38,17 @@ import {
   type WorkspaceRow,
 } from "./rows.ts";
 import type {
+  ChangeOutcome,
   ChatAccess,
   ChatChange,
   Dialect,
   FileRef,
+  MessageChange,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
+  ReplyOutcome,
   Sent,
   Store,
   Ticket,
@@ -198,6 +207,62 @@ export abstract class SqlStore implements Store {
     return (await this.rows<MessageRow>("history", [chatId, before, page.limit])).map(rowToMessage);
   }
 
+  async listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]> {
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    return (await this.rows<MessageRow>("replies", [rootId, before, page.limit])).map(rowToMessage);
+  }
+
+  async findMessage(id: number): Promise<Message | undefined> {
+    const row = await this.row<MessageRow>("messageById", [id]);
+    return row && rowToMessage(row);
+  }
+
+  async listEdits(messageId: number): Promise<Edit[]> {
+    const rows = await this.rows<{ content: string; replacedAt: number }>("edits", [messageId]);
+    return rows.map((row) => ({ content: row.content, replacedAt: iso(Number(row.replacedAt)) }));
+  }
+
+  async listPins(chatId: number): Promise<Message[]> {
+    return (await this.rows<MessageRow>("pins", [chatId])).map(rowToMessage);
+  }
+
+  async existingUserIds(workspaceId: number, userIds: number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.rows<{ id: number }>("existingUserIds", [
+      workspaceId,
+      JSON.stringify(userIds),
+    ]);
+    return rows.map((row) => row.id);
+  }
+
+  async insertReply(input: NewMessage & { threadId: number }): Promise<ReplyOutcome> {
+    return (await this.write(replyReads(input), (state) => planReply(state, input))).value;
+  }
+
+  changeMessage(
+    chatId: number,
+    messageId: number,
+    actorId: number,
+    change: MessageChange,
+  ): Promise<Written<ChangeOutcome>> {
+    return this.write(messageChangeReads(chatId, messageId, change), (state) =>
+      planMessageChange(state, chatId, actorId, change),
+    );
+  }
+
+  async fileRemovals(limit: number): Promise<FileRef[]> {
+    return this.rows<FileRef>("fileRemovals", [limit]);
+  }
+
+  async forgetFileRemoval(file: FileRef): Promise<void> {
+    await this.run("forgetFileRemoval", [file.workspaceId, file.hash]);
+  }
+
+  async collectUnsentUploads(before: number): Promise<number> {
+    await this.write({}, () => planUnsentUploads(before));
+    return (await this.fileRemovals(1_000_000)).length;
+  }
+
   async recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }> {
     const { workspaceId, hash, ext, type, size, name, uploadedBy } = upload;
     // The insert is skipped for bytes already stored: the first upload keeps its ext and type.
@@ -208,6 +273,8 @@ export abstract class SqlStore implements Store {
     ]);
     if (!file) throw new Error("the file row vanished right after its insert");
     await this.run("insertUpload", [file.id, name, uploadedBy, Date.now()]);
+    // Bytes a delete had marked for removal are wanted again: they stay.
+    await this.run("forgetFileRemoval", [workspaceId, hash]);
     return { ext: file.ext, type: file.type };
   }
 
@@ -218,12 +285,16 @@ export abstract class SqlStore implements Store {
     ]);
   }
 
-  async findFileKeys(workspaceId: number, hashes: string[]) {
+  async findFileKeys(workspaceId: number, hashes: string[], userId: number) {
     if (hashes.length === 0) return [];
-    return this.rows<{ hash: string; ext: string }>("fileKeys", [
-      workspaceId,
-      JSON.stringify(hashes),
-    ]);
+    const rows = await this.rows<{
+      hash: string;
+      ext: string;
+      type: string;
+      size: number;
+      name: string;
+    }>("fileKeys", [workspaceId, JSON.stringify(hashes), userId]);
+    return rows.map((row) => ({ ...row, size: Number(row.size) }));
   }
 
   async canReadFile(userId: number, file: FileRef): Promise<boolean> {

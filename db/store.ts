@@ -6,7 +6,8 @@
 // imported from them, and erased), and its errors are its own, worded by src/errors.ts.
 import type { User, Workspace } from "../src/features/accounts/model.ts";
 import type { Chat, ChatType } from "../src/features/chats/model.ts";
-import type { Message } from "../src/features/messages/model.ts";
+import type { FileInfo } from "../src/features/files/model.ts";
+import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
 
@@ -85,7 +86,34 @@ export type NewMessage = {
   /** What each entry of `files` names, in the same order (none when `files` is empty). */
   fileRefs?: FileRef[];
   clientId: string | null;
+  /** Set on a reply: its root, a top-level message of the same chat (insertReply). */
+  threadId?: number | null;
+  /** The workspace's users named as <@id>, once each, in order of first appearance. */
+  mentions?: number[];
+  /** Whether <!channel> or <!here> mentions every member. */
+  mentionsAll?: boolean;
+  /** One per entry of `files`, with the name it is sent under. */
+  attachments?: FileInfo[];
 };
+
+/** Limits the contract sets, checked at commit by the plans. */
+export const maxEmojiPerMessage = 50;
+export const maxPinsPerChat = 100;
+
+/** A change to one message, decided by the service and checked again by the plan at commit. */
+export type MessageChange =
+  | { kind: "edit"; content: string; mentions: number[]; mentionsAll: boolean }
+  | { kind: "delete"; moderator: boolean }
+  | { kind: "react"; emoji: string; add: boolean }
+  | { kind: "pin"; pinned: boolean };
+
+/** What a change found at commit: the message as it now is, or why it was refused. */
+export type ChangeOutcome =
+  | { ok: Message }
+  | { refused: "not_found" | "forbidden" | "invalid"; reason: string };
+
+/** A reply stored (or found under its clientId), or why not: not a member, or a bad threadId. */
+export type ReplyOutcome = Sent | { refused: "not_member" | "bad_thread" } | undefined;
 
 /** A single-use ticket that opens one connection, kept under the SHA-256 of its text. */
 export type Ticket = { id: string; userId: number; tokenVersion: number; expiresAt: number };
@@ -162,7 +190,35 @@ export interface Store {
    * undefined if the sender is not a member.
    */
   insertMessage(input: NewMessage): Promise<Sent | undefined>;
+  /** Top-level messages, newest first: deleted ones left out, except roots with replies. */
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+  /** A root's replies not deleted, newest first. */
+  listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+  findMessage(id: number): Promise<Message | undefined>;
+  /** The texts edits replaced, oldest first. */
+  listEdits(messageId: number): Promise<Edit[]>;
+  /** The chat's pinned messages, most recently pinned first. */
+  listPins(chatId: number): Promise<Message[]>;
+  /** Of `userIds`, those that are users of the workspace. */
+  existingUserIds(workspaceId: number, userIds: number[]): Promise<number[]>;
+  /**
+   * Stores a reply and its root's new reply count, with message.created then the root's
+   * message.updated, in one transaction (the same membership and clientId rules as a send).
+   */
+  insertReply(input: NewMessage & { threadId: number }): Promise<ReplyOutcome>;
+  /** Edits, deletes, reacts or pins, with its events, in one transaction (db/plan.ts). */
+  changeMessage(
+    chatId: number,
+    messageId: number,
+    actorId: number,
+    change: MessageChange,
+  ): Promise<Written<ChangeOutcome>>;
+  /** Files whose rows are gone and whose bytes are still on disk (a workspace and a hash). */
+  fileRemovals(limit: number): Promise<FileRef[]>;
+  /** The bytes are gone (or the file came back): forget the removal. */
+  forgetFileRemoval(file: FileRef): Promise<void>;
+  /** Uploads never sent and older than `before`: their rows go, their bytes are recorded. */
+  collectUnsentUploads(before: number): Promise<number>;
 
   /**
    * Records an upload; the first upload of these bytes in the workspace decides the file's
@@ -174,7 +230,12 @@ export interface Store {
     workspaceId: number,
     hash: string,
   ): Promise<{ ext: string; type: string; size: number; name: string } | undefined>;
-  findFileKeys(workspaceId: number, hashes: string[]): Promise<{ hash: string; ext: string }[]>;
+  /** The stored files among `hashes`, each with the name `userId` last uploaded it under. */
+  findFileKeys(
+    workspaceId: number,
+    hashes: string[],
+    userId: number,
+  ): Promise<{ hash: string; ext: string; type: string; size: number; name: string }[]>;
   /**
    * Whether the user uploaded the file, or can read a message that carries it: one in a chat
    * they are a member of now, or in a public channel (files never leave their workspace).

@@ -1,10 +1,12 @@
 // The serve lifecycle: config → store → hub → createApp → listen; SIGTERM or SIGINT drain it.
 // With main.ts, the only file that touches `process`: the terminal, signals, the exit status.
 import { openStore } from "../db/open.ts";
+import { unsentUploadTtl } from "../db/plan.ts";
 import type { Store } from "../db/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import { type Config, durationMs } from "./config.ts";
+import { removeFileBytes } from "./features/files/service.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger, errorLine, type Logger } from "./ops/logging.ts";
@@ -37,7 +39,7 @@ export async function serve(config: Config, source: string): Promise<void> {
     config: source,
     version: packageJson.version,
   });
-  const pruning = pruneHourly(db, durationMs(config.realtime.eventRetention), logger);
+  const pruning = pruneHourly(db, files, durationMs(config.realtime.eventRetention), logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -70,19 +72,29 @@ async function signingSecret(config: Config, db: Store): Promise<string> {
 
 /**
  * Drops events older than the retention window now and every hour after (clients that far behind
- * get `reset`), and tickets past their minute, used or not. Answers the first prune, and how to
- * stop the rest.
+ * get `reset`), tickets past their minute, used or not, and uploads never sent within a day; and
+ * removes the bytes of files nothing carries any more (a crash after a delete's commit leaves
+ * them recorded). Answers the first prune, and how to stop the rest.
  */
 function pruneHourly(
   db: Store,
+  files: FileStorage,
   retentionMs: number,
   logger: Logger,
 ): { first: Promise<void>; stop: () => void } {
   const prune = () =>
-    Promise.all([db.pruneEvents(Date.now() - retentionMs), db.pruneTickets(Date.now())])
+    Promise.all([
+      db.pruneEvents(Date.now() - retentionMs),
+      db.pruneTickets(Date.now()),
+      db
+        .collectUnsentUploads(Date.now() - unsentUploadTtl)
+        .then(() => removeFileBytes({ db, files })),
+    ])
       .then(() => {})
       .catch((error) =>
-        logger(errorLine("pruning old events or tickets failed; the next hour retries", error)),
+        logger(
+          errorLine("pruning old events, tickets or files failed; the next hour retries", error),
+        ),
       );
   const pruner = setInterval(prune, hourMs);
   return { first: prune(), stop: () => clearInterval(pruner) };

@@ -5,6 +5,7 @@ import init from "./migrations/0000_init.sql" with { type: "text" };
 import seedEventCounter from "./migrations/0001_seed_event_counter.sql" with { type: "text" };
 import eventsUserPartial from "./migrations/0002_events_user_partial.sql" with { type: "text" };
 import privateFiles from "./migrations/0003_private_files.sql" with { type: "text" };
+import conversations from "./migrations/0004_conversations.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -13,6 +14,7 @@ export const postgresMigrations: Record<string, string> = {
   "0001_seed_event_counter": seedEventCounter,
   "0002_events_user_partial": eventsUserPartial,
   "0003_private_files": privateFiles,
+  "0004_conversations": conversations,
 };
 
 export const postgresJournalTags = journal.entries.map((entry) => entry.tag);

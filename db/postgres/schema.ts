@@ -126,11 +126,62 @@ export const messages = pgTable(
     files: text("files").notNull().default("[]"),
     clientId: text("client_id"),
     createdAt: createdAt(),
+    threadId: bigint("thread_id", { mode: "number" }),
+    replyCount: integer("reply_count").notNull().default(0),
+    lastReplyAt: bigint("last_reply_at", { mode: "number" }),
+    editedAt: bigint("edited_at", { mode: "number" }),
+    deleted: integer("deleted").notNull().default(0),
+    reactions: text("reactions").notNull().default("[]"),
+    pinEventId: bigint("pin_event_id", { mode: "number" }),
+    mentions: text("mentions").notNull().default("[]"),
+    mentionsAll: integer("mentions_all").notNull().default(0),
+    attachments: text("attachments").notNull().default("[]"),
   },
   (table) => [
     index("messages_chat_id").on(table.chatId, table.id),
     uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
+    index("messages_thread").on(table.threadId, table.id).where(sql`${table.threadId} is not null`),
+    index("messages_pins")
+      .on(table.chatId, table.pinEventId)
+      .where(sql`${table.pinEventId} is not null`),
   ],
+);
+
+export const messageEdits = pgTable(
+  "message_edits",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    replacedAt: bigint("replaced_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("message_edits_message").on(table.messageId, table.id)],
+);
+
+export const messageMentions = pgTable(
+  "message_mentions",
+  {
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: integer("user_id").notNull(),
+    chatId: integer("chat_id").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.userId] }),
+    index("message_mentions_user").on(table.userId, table.chatId, table.messageId),
+  ],
+);
+
+export const fileRemovals = pgTable(
+  "file_removals",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workspaceId, table.hash] })],
 );
 
 // Event ids are not taken from a sequence: a sequence hands out values that commit out of
@@ -141,7 +192,7 @@ export const events = pgTable(
   {
     id: bigint("id", { mode: "number" }).primaryKey(),
     type: text("type", {
-      enum: ["message.created", "chat.created", "chat.updated", "chat.removed"],
+      enum: ["message.created", "message.updated", "chat.created", "chat.updated", "chat.removed"],
     }).notNull(),
     chatId: integer("chat_id").notNull(),
     userId: integer("user_id"),

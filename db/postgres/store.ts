@@ -113,32 +113,55 @@ export class PostgresStore extends SqlStore {
         const run = <R>(query: Query, params: Param[]) =>
           tx.unsafe(postgresQueries[query], params, { prepare: true }) as Promise<R[]>;
         const tables = reads.ids ?? [];
-        const [[counter], chat, members, workspace, ...ids] = await Promise.all([
-          tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
-          reads.chat === undefined ? [] : run<ChatRow>("chatById", [reads.chat]),
-          reads.chat === undefined
-            ? []
-            : run<{ userId: number }>("membersByJoinOrder", [reads.chat]),
-          // Locked, so that two people joining a workspace without an owner do not both own it.
-          reads.workspace === undefined
-            ? []
-            : tx.unsafe<WorkspaceRow[]>(`${postgresQueries.workspaceById} for update`, [
-                reads.workspace,
-              ]),
-          ...tables.map(
-            (table) =>
-              tx<
-                { id: number }[]
-              >`select nextval(pg_get_serial_sequence(${table}, 'id'))::int as id`,
-          ),
-        ]);
+        const clientId = reads.clientId;
+        const [[counter], chat, members, workspace, message, existing, pins, ...ids] =
+          await Promise.all([
+            tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
+            reads.chat === undefined ? [] : run<ChatRow>("chatById", [reads.chat]),
+            reads.chat === undefined
+              ? []
+              : run<{ userId: number }>("membersByJoinOrder", [reads.chat]),
+            // Locked, so that two people joining a workspace without an owner do not both own it.
+            reads.workspace === undefined
+              ? []
+              : tx.unsafe<WorkspaceRow[]>(`${postgresQueries.workspaceById} for update`, [
+                  reads.workspace,
+                ]),
+            reads.message === undefined ? [] : run<MessageRow>("messageById", [reads.message]),
+            clientId === undefined
+              ? []
+              : run<MessageRow>("messageByClientId", [
+                  clientId.chatId,
+                  clientId.senderId,
+                  clientId.clientId,
+                ]),
+            reads.pins === undefined ? [] : run<{ count: number }>("pinCount", [reads.pins]),
+            ...tables.map(
+              (table) =>
+                tx<
+                  { id: number }[]
+                >`select nextval(pg_get_serial_sequence(${table}, 'id'))::int as id`,
+            ),
+          ]);
         const state: State = {
           now: Date.now(),
           nextEventId: (counter?.last ?? 0) + 1,
           ids: Object.fromEntries(tables.map((table, i) => [table, ids[i]?.[0]?.id])),
           chat: chat[0] && { row: chat[0], members: members.map((row) => row.userId) },
           workspace: workspace[0],
+          message: message[0],
+          existing: existing[0],
+          pinCount: pins[0] === undefined ? undefined : Number(pins[0].count),
         };
+        // A reply's root, read after the reply itself (the event log's lock is held already).
+        const threadId = message[0]?.thread_id;
+        if (message[0] && threadId != null) {
+          const [[root], [last]] = await Promise.all([
+            run<MessageRow>("messageById", [threadId]),
+            run<{ at: number | null }>("lastReplyAt", [threadId, message[0].id]),
+          ]);
+          if (root) state.root = { row: root, lastReplyAt: last?.at ?? null };
+        }
         const planned = plan(state);
         const last = planned.events.at(-1)?.id;
         await Promise.all([
@@ -223,12 +246,18 @@ export class PostgresStore extends SqlStore {
               ${column((p) => p.message.id)}::int8[], ${column((p) => p.input.chatId)}::int4[],
               ${column((p) => p.input.senderId)}::int4[], ${column((p) => p.input.content)}::text[],
               ${column((p) => JSON.stringify(p.input.files))}::text[],
-              ${column((p) => p.input.clientId)}::text[], ${column((p) => p.data)}::text[]
-            ) with ordinality as i(id, chat_id, sender_id, content, files, client_id, data, ord)
+              ${column((p) => p.input.clientId)}::text[], ${column((p) => p.data)}::text[],
+              ${column((p) => JSON.stringify(p.input.mentions ?? []))}::text[],
+              ${column((p) => (p.input.mentionsAll ? 1 : 0))}::int4[],
+              ${column((p) => JSON.stringify(p.input.attachments ?? []))}::text[]
+            ) with ordinality as i(id, chat_id, sender_id, content, files, client_id, data,
+                                   mentions, mentions_all, attachments, ord)
           ),
           inserted as (
-            insert into messages (id, chat_id, sender_id, content, files, client_id, created_at)
-            select id, chat_id, sender_id, content, files, client_id, ${now}::int8
+            insert into messages (id, chat_id, sender_id, content, files, client_id, created_at,
+                                  mentions, mentions_all, attachments)
+            select id, chat_id, sender_id, content, files, client_id, ${now}::int8,
+                   mentions, mentions_all, attachments
               from input
              where exists (select 1 from chat_members m
                             where m.chat_id = input.chat_id and m.user_id = input.sender_id
@@ -269,6 +298,23 @@ export class PostgresStore extends SqlStore {
           select * from unnest(
             ${files.map((f) => f.id)}::int8[], ${files.map((f) => f.position)}::int4[],
             ${files.map((f) => f.file.workspaceId)}::int4[], ${files.map((f) => f.file.hash)}::text[]
+          )`;
+      }
+      const mentioned = prepared.flatMap(({ input, message }) =>
+        storedIds.has(message.id)
+          ? (input.mentions ?? []).map((userId) => ({
+              id: message.id,
+              userId,
+              chatId: input.chatId,
+            }))
+          : [],
+      );
+      if (mentioned.length > 0) {
+        await tx`
+          insert into message_mentions (message_id, user_id, chat_id)
+          select * from unnest(
+            ${mentioned.map((m) => m.id)}::int8[], ${mentioned.map((m) => m.userId)}::int4[],
+            ${mentioned.map((m) => m.chatId)}::int4[]
           )`;
       }
       return rows;

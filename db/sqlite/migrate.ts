@@ -9,6 +9,7 @@ import membershipOutlivesChat from "./migrations/0002_membership_outlives_chat.s
 import tokenVersion from "./migrations/0003_token_version.sql" with { type: "text" };
 import eventsUserPartial from "./migrations/0004_events_user_partial.sql" with { type: "text" };
 import privateFiles from "./migrations/0005_private_files.sql" with { type: "text" };
+import conversations from "./migrations/0006_conversations.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -19,6 +20,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0003_token_version": tokenVersion,
   "0004_events_user_partial": eventsUserPartial,
   "0005_private_files": privateFiles,
+  "0006_conversations": conversations,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);

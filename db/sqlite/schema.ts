@@ -135,12 +135,76 @@ export const messages = sqliteTable(
     files: text("files", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
     clientId: text("client_id"),
     createdAt: createdAt(),
+    // v2 (docs/adr/0009). The root a reply belongs to; null on a top-level message.
+    threadId: integer("thread_id"),
+    // On a root: its replies not deleted, and the newest one's time.
+    replyCount: integer("reply_count").notNull().default(0),
+    lastReplyAt: integer("last_reply_at", { mode: "number" }),
+    editedAt: integer("edited_at", { mode: "number" }),
+    deleted: integer("deleted").notNull().default(0),
+    // The whole [{emoji, userIds}] list as JSON, rewritten by each reaction in its transaction:
+    // a history page reads a message whole from its row, with no query per message.
+    reactions: text("reactions").notNull().default("[]"),
+    // The event that pinned it: orders the pin list, most recently pinned first; null unpinned.
+    pinEventId: integer("pin_event_id"),
+    // Mentioned user ids as JSON, and whether <!channel> or <!here> mentions everyone; the
+    // rows of message_mentions repeat the ids for counting (issue #24).
+    mentions: text("mentions").notNull().default("[]"),
+    mentionsAll: integer("mentions_all").notNull().default(0),
+    // FileInfo[] as JSON, one per entry of files, with the name each was sent under.
+    attachments: text("attachments").notNull().default("[]"),
   },
   (table) => [
     index("messages_chat_id").on(table.chatId, table.id),
     // A retried send can never be stored twice, however the retries race.
     uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
+    index("messages_thread").on(table.threadId, table.id).where(sql`${table.threadId} is not null`),
+    index("messages_pins")
+      .on(table.chatId, table.pinEventId)
+      .where(sql`${table.pinEventId} is not null`),
   ],
+);
+
+// The texts an edit replaced, oldest first; erased with the message's content when it is deleted.
+export const messageEdits = sqliteTable(
+  "message_edits",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    messageId: integer("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    replacedAt: integer("replaced_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("message_edits_message").on(table.messageId, table.id)],
+);
+
+// Who each message mentions, one row per user: what a per-user mention count reads (issue #24).
+// An edit rewrites a message's rows, a delete erases them.
+export const messageMentions = sqliteTable(
+  "message_mentions",
+  {
+    messageId: integer("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    userId: integer("user_id").notNull(),
+    chatId: integer("chat_id").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.messageId, table.userId] }),
+    index("message_mentions_user").on(table.userId, table.chatId, table.messageId),
+  ],
+);
+
+// Files whose rows a transaction removed and whose bytes are still to go: the disk is not in the
+// transaction, so bytes are removed after commit, and by the hourly job after a crash.
+export const fileRemovals = sqliteTable(
+  "file_removals",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workspaceId, table.hash] })],
 );
 
 // The event log, written in the transaction of the change it records. A chat event (userId
@@ -152,7 +216,7 @@ export const events = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     type: text("type", {
-      enum: ["message.created", "chat.created", "chat.updated", "chat.removed"],
+      enum: ["message.created", "message.updated", "chat.created", "chat.updated", "chat.removed"],
     }).notNull(),
     chatId: integer("chat_id").notNull(),
     userId: integer("user_id"),

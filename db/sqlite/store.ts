@@ -114,6 +114,25 @@ export class SqliteStore extends SqlStore {
         const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
         state.workspace = row ?? undefined;
       }
+      if (reads.message !== undefined) {
+        const row = this.prepared.messageById.get(reads.message) as MessageRow | null;
+        state.message = row ?? undefined;
+        if (row && row.thread_id !== null) {
+          const root = this.prepared.messageById.get(row.thread_id) as MessageRow | null;
+          const last = this.prepared.lastReplyAt.get(row.thread_id, row.id) as {
+            at: number | null;
+          } | null;
+          if (root) state.root = { row: root, lastReplyAt: last?.at ?? null };
+        }
+      }
+      if (reads.clientId) {
+        const { chatId, senderId, clientId } = reads.clientId;
+        const row = this.prepared.messageByClientId.get(chatId, senderId, clientId);
+        state.existing = (row as MessageRow | null) ?? undefined;
+      }
+      if (reads.pins !== undefined) {
+        state.pinCount = (this.prepared.pinCount.get(reads.pins) as { count: number }).count;
+      }
       const planned = plan(state);
       for (const row of planned.rows) {
         const [query, params] = statementOf(row);
@@ -138,10 +157,11 @@ export class SqliteStore extends SqlStore {
       // repeated clientId inserts nothing and returns no row; only then is there a lookup.
       insertMessage: sqlite.query<
         MessageRow,
-        [number, number, string, string, string | null, number]
+        [number, number, string, string, string | null, number, string, number, string]
       >(
-        `insert into messages (chat_id, sender_id, content, files, client_id, created_at)
-         select ?1, ?2, ?3, ?4, ?5, ?6
+        `insert into messages (chat_id, sender_id, content, files, client_id, created_at,
+           mentions, mentions_all, attachments)
+         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
           where exists (select 1 from chat_members
                          where chat_id = ?1 and user_id = ?2 and until_event_id is null)
          on conflict (chat_id, sender_id, client_id) do nothing returning *`,
@@ -258,6 +278,9 @@ export class SqliteStore extends SqlStore {
       JSON.stringify(input.files),
       input.clientId,
       Date.now(),
+      input.mentions?.length ? JSON.stringify(input.mentions) : "[]",
+      input.mentionsAll ? 1 : 0,
+      input.attachments?.length ? JSON.stringify(input.attachments) : "[]",
     );
     if (!row) {
       // Nothing inserted: the sender is not a member (no row here either), or the clientId is
@@ -272,6 +295,9 @@ export class SqliteStore extends SqlStore {
     const message = rowToMessage(row);
     for (const [position, file] of (input.fileRefs ?? []).entries()) {
       this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
+    }
+    for (const userId of input.mentions ?? []) {
+      this.prepared.insertMention.run(message.id, userId, input.chatId);
     }
     const data = JSON.stringify(message);
     const event = statements.insertEvent.get(

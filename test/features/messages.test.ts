@@ -30,6 +30,15 @@ describe("sending", () => {
       files: [],
       clientId: null,
       createdAt: expect.stringMatching(/Z$/),
+      threadId: null,
+      replyCount: 0,
+      lastReplyAt: null,
+      editedAt: null,
+      deleted: false,
+      reactions: [],
+      pinned: false,
+      mentions: [],
+      attachments: [],
     });
     const chat = await app.request("GET", `/api/chat/${direct.id}`, { token: alice.token });
     expect(chat.body.lastMessageId).toBe(reply.body.id);

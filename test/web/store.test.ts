@@ -64,6 +64,15 @@ const message = (
   files: [],
   clientId: null,
   createdAt: "2026-01-01T00:00:00.000Z",
+  threadId: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  editedAt: null,
+  deleted: false,
+  reactions: [],
+  pinned: false,
+  mentions: [],
+  attachments: [],
   ...extra,
 });
 const created = (id: number, m: Message): Event => ({

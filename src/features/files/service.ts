@@ -55,23 +55,51 @@ export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
   return { path, hash: key.hash, type: file.type, size: file.size, name: file.name };
 }
 
-/** Message attachments must be files uploaded in the caller's workspace: what each URL names. */
-export async function requireUploadedFiles(ctx: Ctx, urls: string[]): Promise<FileRef[]> {
+/**
+ * Message attachments must be files uploaded in the caller's workspace: what each URL names, and
+ * its FileInfo under the name the caller last uploaded it as.
+ */
+export async function requireUploadedFiles(
+  ctx: Ctx,
+  urls: string[],
+): Promise<{ refs: FileRef[]; attachments: FileInfo[] }> {
   const keys = urls.map(parseFileUrl);
   if (keys.some((key) => !key || key.workspaceId !== ctx.user.workspaceId)) {
     throw invalid("files must be URLs returned by POST /api/upload in your workspace");
   }
   const hashes = [...new Set(keys.map((key) => key?.hash as string))];
   const found = new Map(
-    (await ctx.db.findFileKeys(ctx.user.workspaceId, hashes)).map((f) => [f.hash, f.ext]),
+    (await ctx.db.findFileKeys(ctx.user.workspaceId, hashes, ctx.user.id)).map((f) => [f.hash, f]),
   );
-  if (keys.some((key) => found.get(key?.hash as string) !== key?.ext)) {
+  if (keys.some((key) => found.get(key?.hash as string)?.ext !== key?.ext)) {
     throw invalid("files must be URLs returned by POST /api/upload in your workspace");
   }
-  return keys.map((key) => ({
+  const refs = keys.map((key) => ({
     workspaceId: key?.workspaceId as number,
     hash: key?.hash as string,
   }));
+  const attachments = urls.map((url, i) => {
+    const file = found.get(refs[i]?.hash as string) as { name: string; size: number; type: string };
+    return { url, name: file.name, size: file.size, type: file.type };
+  });
+  return { refs, attachments };
+}
+
+/**
+ * Removes the bytes of files whose rows a committed delete removed (or the hourly job found
+ * unsent). A file uploaded again meanwhile keeps its bytes. What fails stays recorded, and the
+ * hourly job retries it.
+ */
+export async function removeFileBytes(deps: Pick<Ctx, "db" | "files">): Promise<number> {
+  let removed = 0;
+  for (const file of await deps.db.fileRemovals(1000)) {
+    if (!(await deps.db.findFile(file.workspaceId, file.hash))) {
+      await deps.files.remove(file.workspaceId, file.hash);
+      removed++;
+    }
+    await deps.db.forgetFileRemoval(file);
+  }
+  return removed;
 }
 
 /** A token for links and images, which a browser loads without headers: downloads only. */

@@ -63,6 +63,11 @@ export class FileStorage {
     await rm(tempPath, { force: true });
   }
 
+  /** Removes a stored blob; one already gone is fine. */
+  async remove(workspaceId: number, hash: string): Promise<void> {
+    await rm(this.blobPath(workspaceId, hash), { force: true });
+  }
+
   /** The path to read a stored blob from, or undefined when it is missing or escapes the root. */
   async pathForRead(workspaceId: number, hash: string): Promise<string | undefined> {
     const path = this.blobPath(workspaceId, hash);

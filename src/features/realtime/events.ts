@@ -11,6 +11,7 @@ export const Event = t.Object(
     id: Type.Integer({ minimum: 1, description: "Grows with time; resume with since=<id>" }),
     type: t.Union([
       t.Literal("message.created"),
+      t.Literal("message.updated"),
       t.Literal("chat.created"),
       t.Literal("chat.updated"),
       t.Literal("chat.removed"),
@@ -29,6 +30,7 @@ export const SendFrame = t.Object({
   content: SendMessageBody.properties.content,
   files: SendMessageBody.properties.files,
   clientId: SendMessageBody.properties.clientId,
+  threadId: SendMessageBody.properties.threadId,
 });
 export type SendFrame = typeof SendFrame.static;
 
