@@ -189,7 +189,7 @@ describe("conversations in the web app", () => {
     await picker.getByLabel("Search emoji").fill("rocket");
     await picker.getByLabel("Search emoji").press("Enter");
     await aliceSees.getByRole("button", { name: /^:rocket: 1/ }).waitFor();
-    await bobPage.mouse.move(0, 0);
+    await alicePage.mouse.move(0, 0);
     await shot(alicePage, "reactions");
   });
 
@@ -290,6 +290,19 @@ describe("conversations in the web app", () => {
     await message(thread(bobPage), "This message was deleted").waitFor();
     await message(thread(bobPage), "shipping Friday").waitFor();
     await thread(bobPage).getByRole("button", { name: "Close thread" }).click();
+  });
+
+  test("the channel's (and workspace's) owner may delete someone else's message, which goes for its sender too", async () => {
+    await composer(bobPage).fill("an off-topic aside");
+    await composer(bobPage).press("Enter");
+    const aside = message(messages(alicePage), "an off-topic aside");
+    await act(aside, "Delete");
+    await alicePage
+      .getByRole("alertdialog", { name: "Delete this message?" })
+      .getByRole("button", { name: "Delete" })
+      .click();
+    await message(messages(bobPage), "an off-topic aside").waitFor({ state: "detached" });
+    await aside.waitFor({ state: "detached" });
   });
 
   test("a pin shows a marker on the message and in the chat's pinned list, live; unpinning takes it out", async () => {
@@ -394,6 +407,7 @@ describe("conversations in the web app", () => {
     expect(await phone.locator(".chat-pane").isVisible()).toBe(false);
     const box = await thread(phone).boundingBox();
     expect(box?.width).toBe(390);
+    await thread(phone).getByText("No replies yet").waitFor();
     await shot(phone, "thread-phone");
     await phone.goBack();
     await thread(phone).waitFor({ state: "detached" });

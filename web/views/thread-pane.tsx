@@ -70,7 +70,9 @@ export function ThreadPane({
             <ol aria-label="Thread root" class="root">
               <MessageItem message={thread.root} continues={false} context={context} />
             </ol>
-            <p class="reply-count">{replyLabel(thread.root.replyCount)}</p>
+            <p class="reply-count">
+              {thread.root.replyCount > 0 ? replyLabel(thread.root.replyCount) : "No replies yet"}
+            </p>
             {thread.hasOlder && (
               <button
                 type="button"
