@@ -16,6 +16,10 @@ const tables = [
   "settings",
   "files",
   "uploads",
+  "message_files",
+  "message_edits",
+  "message_mentions",
+  "file_removals",
 ] as const;
 
 /** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
@@ -27,6 +31,7 @@ const identityTables = [
   "messages",
   "files",
   "uploads",
+  "message_edits",
 ] as const;
 
 const pageSize = 1000;
@@ -70,20 +75,24 @@ export async function copySqliteToPostgres(
   return counts;
 }
 
-/** The column each table is paged by: its primary key. */
-const primaryKey = (table: (typeof tables)[number]) =>
-  table === "settings" ? "key" : table === "invites" ? "code" : "id";
+/** The column each table is paged by: its primary key, or the rowid where the key has two columns. */
+const primaryKey = (table: (typeof tables)[number]) => {
+  if (table === "settings") return "key";
+  if (table === "invites") return "code";
+  if (["message_files", "message_mentions", "file_removals"].includes(table)) return "rowid";
+  return "id";
+};
 
 /** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {
   const key = primaryKey(table);
   const page = source.sqlite.query<Record<string, unknown>, [number | string, number]>(
-    `select * from ${table} where ${key} > ? order by ${key} limit ?`,
+    `select ${key} as "pageKey", * from ${table} where ${key} > ? order by ${key} limit ?`,
   );
-  for (let after: number | string = key === "id" ? 0 : ""; ; ) {
+  for (let after: number | string = key === "key" || key === "code" ? "" : 0; ; ) {
     const rows = page.all(after, pageSize);
     if (rows.length === 0) return;
-    yield rows;
-    after = rows.at(-1)?.[key] as number | string;
+    after = rows.at(-1)?.pageKey as number | string;
+    yield rows.map(({ pageKey: _, ...row }) => row);
   }
 }

@@ -115,6 +115,7 @@ export type RowWrite =
       since: number;
     }
   | { kind: "files.collect"; before: number }
+  | { kind: "events.scrub"; chatId: number; messageId: number; data: string }
   | {
       kind: "user.insert";
       row: { id: number; workspaceId: number; fullname: string; email: string; createdAt: number };
@@ -543,7 +544,10 @@ export function planMessageChange(
   }
   const log = eventLog(state);
   const message = rowToMessage(after);
-  log.append("message.updated", { chat: chatId }, JSON.stringify(message));
+  const data = JSON.stringify(message);
+  // Erased for good: the past events of a deleted message carry its tombstone too.
+  if (change.kind === "delete") rows.push({ kind: "events.scrub", chatId, messageId: id, data });
+  log.append("message.updated", { chat: chatId }, data);
   rows.push({ kind: "message.update", row: after });
   // A deleted reply no longer counts on its root.
   if (change.kind === "delete" && state.root && state.root.row.id === before.thread_id) {

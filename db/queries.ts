@@ -164,6 +164,11 @@ export const queries = {
   insertMention: "insert into message_mentions (message_id, user_id, chat_id) values (?1, ?2, ?3)",
   clearMentions: "delete from message_mentions where message_id = ?1",
   clearMessageFiles: "delete from message_files where message_id = ?1",
+  // A deleted message's past events carry its tombstone instead of its text: a resume still
+  // replays each once, in order, and ends on the same state. Every message's JSON starts with
+  // its id. Scans the chat's events: deletes are rare.
+  scrubMessageEvents: `update events set data = ?3
+     where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
   // A deleted message's files: the sender's own uploads of those no other message carries go,
   // then every file nothing carries any more is marked for removal, and its rows go.
   forgetSenderUploads: `delete from uploads where uploaded_by = ?2 and file_id in (
@@ -287,6 +292,8 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
             ? [row.messageId, row.since]
             : [],
       ];
+    case "events.scrub":
+      return ["scrubMessageEvents", [row.chatId, `{"id":${row.messageId},%`, row.data]];
     case "files.collect":
       return ["markUnsentFileRemovals", [row.before]];
     case "user.insert": {

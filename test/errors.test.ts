@@ -201,15 +201,18 @@ describe("every path and query parameter", () => {
           expect(reply.body.error.message).toContain(parameter.name);
         }
         for (const value of [integer.minimum, integer.maximum ?? integer.minimum + 1]) {
-          expect({ parameter: parameter.name, value, status: (await at(value)).status }).toEqual({
+          const status = (await at(value)).status;
+          // In range is read: a thread id that names no root of this chat is 404, never 422.
+          const accepted = parameter.name === "thread" && status === 404 ? 404 : 200;
+          expect({ parameter: parameter.name, value, status }).toEqual({
             parameter: parameter.name,
             value,
-            status: 200,
+            status: accepted,
           });
         }
       }
     }
-    expect(checked.sort()).toEqual(["before", "limit"]);
+    expect(checked.sort()).toEqual(["before", "limit", "thread"]);
   });
 });
 

@@ -139,6 +139,82 @@ describe("delivery across instances", () => {
     for (const socket of watchers) await socket.close();
   });
 
+  test("replies, edits, reactions and pins made on three instances at once reach every member in id order, once, ending on the stored state", async () => {
+    const roots: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const reply = await postJson(instanceA.url, `/api/chat/${channel.id}`, alice.token, {
+        content: `root ${i}`,
+      });
+      roots.push(reply.body.id);
+    }
+    const watchers = await Promise.all([
+      connect(instanceA, bob),
+      connect(instanceB, carol),
+      connect(instanceC, alice),
+    ]);
+    const call = async (
+      on: ServerProcess,
+      person: Person,
+      method: string,
+      path: string,
+      body?: unknown,
+    ) => {
+      const reply = await fetch(`${on.url}/api/chat/${channel.id}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${person.token}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(reply.status).toBeLessThan(300);
+      await reply.body?.cancel();
+    };
+    await Promise.all([
+      (async () => {
+        for (const id of roots)
+          await call(instanceA, alice, "PATCH", `/messages/${id}`, { content: `edited ${id}` });
+      })(),
+      (async () => {
+        for (const id of roots) {
+          await call(instanceB, bob, "PUT", `/messages/${id}/reactions/tada`);
+          await call(instanceB, bob, "POST", "", { content: "bob's reply", threadId: id });
+        }
+      })(),
+      (async () => {
+        for (const id of roots) {
+          await call(instanceC, carol, "POST", "", { content: "carol's reply", threadId: id });
+          await call(instanceC, carol, "PUT", `/pins/${id}`);
+        }
+      })(),
+    ]);
+    // Per root: an edit, a reaction, a pin, and two replies with their roots' updates.
+    const expected = roots.length * 7;
+    const seen = await Promise.all(
+      watchers.map(async (socket) => {
+        const frames: LiveFrame[] = [];
+        while (frames.filter((f) => typeof f.id === "number").length < expected) {
+          frames.push(await socket.take());
+        }
+        return frames.filter((f) => typeof f.id === "number");
+      }),
+    );
+    const ids = (seen[0] as LiveFrame[]).map((f) => f.id as number);
+    expect(ids).toEqual([...new Set(ids)].sort((x, y) => x - y));
+    for (const frames of seen) expect(frames).toEqual(seen[0] as LiveFrame[]);
+    const last = new Map<number, unknown>();
+    for (const frame of seen[0] as LiveFrame[]) {
+      if (frame.type === "message.updated") last.set(frame.data.id, frame.data);
+    }
+    for (const id of roots) {
+      const stored = await fetch(`${instanceB.url}/api/chat/${channel.id}/messages/${id}`, {
+        headers: { authorization: `Bearer ${bob.token}` },
+      });
+      const message = await stored.json();
+      expect(message).toMatchObject({ content: `edited ${id}`, replyCount: 2, pinned: true });
+      expect(last.get(id)).toEqual(message);
+    }
+    for (const socket of watchers) expect(await socket.barrier()).toEqual([]);
+    for (const socket of watchers) await socket.close();
+  });
+
   test("resuming on another instance replays exactly what was missed, then goes live", async () => {
     const bobOnA = await connect(instanceA, bob);
     bobOnA.send({ type: "send", chatId: channel.id, content: "before leaving", clientId: "r0" });

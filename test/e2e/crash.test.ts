@@ -1,6 +1,7 @@
-// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds while the
-// server is killed with SIGKILL at random moments; after each restart they retry what was not
-// acknowledged, and a listener resumes with `since`. Then the database is checked.
+// Nothing acknowledged is ever lost: clients send over HTTP and WebSocket with clientIds, and edit
+// and react to what was sent, while the server is killed with SIGKILL at random moments; after
+// each restart they retry what was not acknowledged, and a listener resumes with `since`. Then
+// the database is checked.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -75,9 +76,47 @@ async function socketSender(name: string, token: string, chatId: number, acked: 
   }
 }
 
+/**
+ * Edits and reacts to each message of one HTTP sender once it is acknowledged, each change
+ * retried until it is: both are idempotent (the same content, the same reaction).
+ */
+async function changer(name: string, token: string, chatId: number, acked: Acked) {
+  const changed = new Set<number>();
+  for (let n = 0; n < perSender; n++) {
+    let id = acked.get(`${name}-${n}`);
+    while (id === undefined) {
+      await Bun.sleep(10);
+      id = acked.get(`${name}-${n}`);
+    }
+    const on = `/api/chat/${chatId}/messages/${id}`;
+    const changes: [string, string, unknown][] = [
+      ["PATCH", on, { content: `${name}-${n} edited` }],
+      ["PUT", `${on}/reactions/%2B1`, undefined],
+    ];
+    for (const [method, path, body] of changes) {
+      while (true) {
+        try {
+          const reply = await fetch(`${server?.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          await reply.body?.cancel();
+          if (reply.status === 200) break;
+        } catch {}
+        await Bun.sleep(20);
+      }
+    }
+    changed.add(id);
+  }
+  return changed;
+}
+
 /** Receives every event, resuming with the last id it saw after every drop. */
 function listener(token: string) {
   const seen: { id: number; messageId?: number }[] = [];
+  /** Each message as its last message.updated carried it. */
+  const updated = new Map<number, { content: string; reactions: unknown }>();
   const resets: number[] = [];
   let stopped = false;
   let socket: WebSocket | undefined;
@@ -93,6 +132,7 @@ function listener(token: string) {
           const frame = JSON.parse(String(event.data));
           // A reset would mean events were lost; recorded, since a throw here would be swallowed.
           if (frame.type === "reset") resets.push(since);
+          if (frame.type === "message.updated") updated.set(frame.data.id, frame.data);
           if (typeof frame.id === "number")
             seen.push({
               id: frame.id,
@@ -107,6 +147,7 @@ function listener(token: string) {
   })();
   return {
     seen,
+    updated,
     resets,
     async stop() {
       stopped = true;
@@ -116,7 +157,7 @@ function listener(token: string) {
   };
 }
 
-test(`${kills} SIGKILLs during sends: every acknowledged message is stored once, retries make one copy, resumes see every event once`, async () => {
+test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged change is stored once, retries make one copy, resumes see every event once`, async () => {
   server = await startServerProcess([process.execPath, main]);
   const { alice, bob } = await signupPair(server.url, "Crash");
   const chat = (
@@ -132,6 +173,7 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
     socketSender("ws-a", alice.token, chat.id, acked),
     socketSender("ws-b", bob.token, chat.id, acked),
   ]);
+  const changes = changer("http-a", alice.token, chat.id, acked);
 
   let survived = 0;
   for (let i = 0; i < kills; i++) {
@@ -142,13 +184,20 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
     survived++;
   }
   await senders;
+  const changed = await changes;
   const total = 5 * perSender;
   expect(acked.size).toBe(total);
 
   // The listener catches up on everything stored.
   const deadline = Date.now() + 20_000;
-  while (watch.seen.filter((e) => e.messageId).length < total && Date.now() < deadline)
-    await Bun.sleep(50);
+  const caughtUp = () =>
+    watch.seen.filter((e) => e.messageId).length >= total &&
+    [...changed].every(
+      (id) =>
+        watch.updated.get(id)?.reactions !== undefined &&
+        JSON.stringify(watch.updated.get(id)?.reactions) !== "[]",
+    );
+  while (!caughtUp() && Date.now() < deadline) await Bun.sleep(50);
   await watch.stop();
   server.child.kill("SIGTERM");
   await server.child.exited;
@@ -156,8 +205,8 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
   const db = new Database(join(server.dir, "store/chat.db"), { readonly: true });
   expect(db.query("pragma integrity_check").get()).toEqual({ integrity_check: "ok" });
   const rows = db
-    .query<{ id: number; client_id: string }, [number]>(
-      "select id, client_id from messages where chat_id = ?",
+    .query<{ id: number; client_id: string; content: string; reactions: string }, [number]>(
+      "select id, client_id, content, reactions from messages where chat_id = ?",
     )
     .all(chat.id);
   db.close();
@@ -165,6 +214,17 @@ test(`${kills} SIGKILLs during sends: every acknowledged message is stored once,
   expect(rows).toHaveLength(total);
   const stored = new Map(rows.map((row) => [row.client_id, row.id]));
   for (const [clientId, id] of acked) expect(stored.get(clientId)).toBe(id);
+  // Every acknowledged edit and reaction is stored, and the listener's last message.updated of
+  // each message is the message as stored.
+  expect(changed.size).toBe(perSender);
+  for (const row of rows.filter((r) => changed.has(r.id))) {
+    expect(row.content).toBe(`${row.client_id} edited`);
+    expect(JSON.parse(row.reactions)).toEqual([{ emoji: "+1", userIds: [alice.user.id] }]);
+    expect(watch.updated.get(row.id)).toMatchObject({
+      content: row.content,
+      reactions: JSON.parse(row.reactions),
+    });
+  }
 
   // Every event once, in order, across every drop and restart.
   expect(watch.resets).toEqual([]);

@@ -26,6 +26,27 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
       content: `message ${i}`,
     });
   }
+  // v2: a reply, an edit, a reaction and a mention come along too.
+  const root = (await get(sqlite.url, `/api/chat/${chat.id}/messages?limit=1`, bob.token)).body[0];
+  await postJson(sqlite.url, `/api/chat/${chat.id}`, alice.token, {
+    content: `a reply to <@${bob.user.id}>`,
+    threadId: root.id,
+  });
+  const edited = await fetch(`${sqlite.url}/api/chat/${chat.id}/messages/${root.id}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${bob.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ content: "edited before the copy" }),
+  });
+  expect(edited.status).toBe(200);
+  await fetch(`${sqlite.url}/api/chat/${chat.id}/messages/${root.id}/reactions/tada`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${alice.token}` },
+  });
+  const thread = `/api/chat/${chat.id}/messages?thread=${root.id}`;
+  const edits = `/api/chat/${chat.id}/messages/${root.id}/edits`;
+  const threadBefore = await get(sqlite.url, thread, bob.token);
+  const editsBefore = await get(sqlite.url, edits, bob.token);
+  expect(editsBefore.body).toHaveLength(1);
   const bobSocket = await openWebSocket(sqlite.url, bob.token);
   const { lastEventId } = await bobSocket.take();
   await bobSocket.close();
@@ -42,7 +63,8 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
   });
   expect(copy.stderr.toString()).toBe("");
   expect(copy.exitCode).toBe(0);
-  expect(copy.stdout.toString()).toContain("messages: 30 rows");
+  expect(copy.stdout.toString()).toContain("messages: 31 rows");
+  expect(copy.stdout.toString()).toContain("message_mentions: 1 rows");
 
   // Copying twice would mix two histories: the second attempt is refused.
   const again = Bun.spawnSync([process.execPath, main, "migrate-to-postgres", database.url], {
@@ -62,6 +84,8 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
     expect(await get(postgres.url, `/api/chat/${chat.id}/messages?limit=100`, bob.token)).toEqual(
       historyBefore,
     );
+    expect(await get(postgres.url, thread, bob.token)).toEqual(threadBefore);
+    expect(await get(postgres.url, edits, bob.token)).toEqual(editsBefore);
     const signin = await postJson(postgres.url, "/api/signin", undefined, {
       email: "bob@acme.test",
       password: "bob-password",
@@ -75,7 +99,7 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
       content: "on PostgreSQL",
     });
     expect(sent.status).toBe(201);
-    expect(sent.body.id).toBe(historyBefore.body[0].id + 1);
+    expect(sent.body.id).toBe(historyBefore.body[0].id + 2);
     const [event] = await resumed.takeUntil((frame) => frame.type === "message.created");
     expect(event).toMatchObject({ id: lastEventId + 1, data: { content: "on PostgreSQL" } });
     await resumed.close();

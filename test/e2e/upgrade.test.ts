@@ -265,6 +265,44 @@ for (const fixture of fixtures) {
       expect(compared).toBeGreaterThan(0);
     });
 
+    test("the old messages carry the v2 fields with their defaults, and attachments for their files", async () => {
+      let withFiles = 0;
+      for (const name of names) {
+        for (const chatId of Object.keys(served[name]?.messages ?? {})) {
+          const history = await get(
+            server.url,
+            `/api/chat/${chatId}/messages?limit=100`,
+            tokens[name] as string,
+          );
+          for (const message of history.body as Record<string, unknown>[]) {
+            expect(message).toMatchObject({
+              threadId: null,
+              replyCount: 0,
+              lastReplyAt: null,
+              editedAt: null,
+              deleted: false,
+              reactions: [],
+              pinned: false,
+              mentions: [],
+            });
+            const files = message.files as string[];
+            const attachments = message.attachments as Record<string, unknown>[];
+            expect(attachments.map((a) => a.url)).toEqual(files);
+            for (const attachment of attachments) {
+              expect(attachment).toEqual({
+                url: expect.any(String),
+                name: expect.any(String),
+                size: expect.any(Number),
+                type: expect.any(String),
+              });
+            }
+            if (files.length > 0) withFiles++;
+          }
+        }
+      }
+      expect(withFiles).toBeGreaterThan(0);
+    });
+
     test("every file downloads with the bytes that were uploaded, and only in its workspace", async () => {
       for (const file of manifest.files) {
         const workspaceId = Number(file.url.split("/")[3]);

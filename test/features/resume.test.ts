@@ -129,6 +129,76 @@ describe("resuming with since", () => {
     expect(await resumed.barrier()).toEqual([]);
   });
 
+  test("every reply, edit, reaction, pin and delete missed while away is replayed once, in order, as it went live", async () => {
+    const chat = await channel(alice, [bob]);
+    const root = await send(alice, chat.id, "root");
+    const watcher = await connect(alice);
+    await watcher.take();
+    const since = await latestEventId();
+    const on = (path: string) => `/api/chat/${chat.id}${path}`;
+    const reply = (await post(bob, on(""), { content: "reply", threadId: root.id })).body;
+    await app.request("PATCH", on(`/messages/${root.id}`), {
+      token: alice.token,
+      body: { content: "root, edited" },
+    });
+    await app.request("PUT", on(`/messages/${root.id}/reactions/tada`), { token: bob.token });
+    await app.request("PUT", on(`/pins/${root.id}`), { token: bob.token });
+    await app.request("DELETE", on(`/messages/${reply.id}`), { token: bob.token });
+    const live = (await watcher.barrier()).filter((frame) => frame.type !== "presence");
+    expect(live.map((frame) => frame.type)).toEqual([
+      "message.created",
+      "message.updated",
+      "message.updated",
+      "message.updated",
+      "message.updated",
+      "message.updated",
+      "message.updated",
+    ]);
+
+    const resumed = await connect(bob, since);
+    expect(await resumed.take()).toEqual({ type: "ready", lastEventId: since });
+    const replayed: LiveFrame[] = [];
+    while (replayed.length < live.length) {
+      const frame = await resumed.take();
+      if (frame.type !== "presence") replayed.push(frame);
+    }
+    // As live, except that a deleted message's past events carry its tombstone: erased for good.
+    const tombstone = live.at(-2)?.data;
+    expect(tombstone).toMatchObject({ id: reply.id, deleted: true, content: "" });
+    expect(replayed).toEqual(
+      live.map((frame) => (frame.data.id === reply.id ? { ...frame, data: tombstone } : frame)),
+    );
+    expect((await resumed.barrier()).filter((frame) => frame.type !== "presence")).toEqual([]);
+    // The last update of the root is the root as HTTP answers it.
+    const rootNow = (await app.request("GET", on(`/messages/${root.id}`), { token: bob.token }))
+      .body;
+    expect(live.at(-1)?.data).toEqual(rootNow);
+    expect(rootNow).toMatchObject({ replyCount: 0, pinned: true, content: "root, edited" });
+  });
+
+  test("a user removed while away is replayed the updates of their membership, none after", async () => {
+    const chat = await channel(alice, [bob, carol]);
+    const message = await send(alice, chat.id, "to be changed");
+    const since = await latestEventId();
+    const path = `/api/chat/${chat.id}/messages/${message.id}`;
+    await app.request("PATCH", path, { token: alice.token, body: { content: "seen by carol" } });
+    await app.request("PATCH", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: { members: [bob.user.id] },
+    });
+    await app.request("PATCH", path, { token: alice.token, body: { content: "not for carol" } });
+    await app.request("PUT", `${path}/reactions/eyes`, { token: bob.token });
+
+    const resumed = await connect(carol, since);
+    await resumed.take();
+    expect(await resumed.take()).toMatchObject({
+      type: "message.updated",
+      data: { id: message.id, content: "seen by carol" },
+    });
+    expect(await resumed.take()).toMatchObject({ type: "chat.removed", data: { id: chat.id } });
+    expect(await resumed.barrier()).toEqual([]);
+  });
+
   test("a since newer than the newest event, or not a number, gives ready then reset", async () => {
     const latest = await latestEventId();
     for (const since of [latest + 1000, "yesterday", -1]) {

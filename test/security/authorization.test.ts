@@ -76,6 +76,17 @@ await app.request("POST", `/api/chat/${sharedChat}`, {
   body: { content: "", files: [fileUrl] },
 });
 
+// A message alice sent there, which the v2 routes act on; deletes take a new one each.
+const sendToShared = async (content: string) =>
+  (
+    await app.request("POST", `/api/chat/${sharedChat}`, {
+      token: alice.token,
+      body: { content },
+    })
+  ).body.id as number;
+const sharedMessage = await sendToShared("matrix message");
+const onMessage = `/api/chat/${sharedChat}/messages/${sharedMessage}`;
+
 type Call = { path: string; body?: unknown; headers?: Record<string, string> };
 type Row = {
   call: () => Promise<Call> | Call;
@@ -173,6 +184,45 @@ const rows: Record<string, Row> = {
   },
   "get /api/chat/{id}/messages": {
     call: () => ({ path: `/api/chat/${sharedChat}/messages` }),
+    expect: onChat(200, 200, 404),
+  },
+  "get /api/chat/{id}/messages/{messageId}": {
+    call: () => ({ path: onMessage }),
+    expect: onChat(200, 200, 404),
+  },
+  // Only the sender edits, the others who see it get 403.
+  "patch /api/chat/{id}/messages/{messageId}": {
+    call: () => ({ path: onMessage, body: { content: "matrix message, edited" } }),
+    expect: onChat(200, 403, 404),
+  },
+  "delete /api/chat/{id}/messages/{messageId}": {
+    call: async () => ({
+      path: `/api/chat/${sharedChat}/messages/${await sendToShared("to delete")}`,
+    }),
+    expect: onChat(204, 403, 404),
+  },
+  "get /api/chat/{id}/messages/{messageId}/edits": {
+    call: () => ({ path: `${onMessage}/edits` }),
+    expect: onChat(200, 200, 404),
+  },
+  "put /api/chat/{id}/messages/{messageId}/reactions/{emoji}": {
+    call: () => ({ path: `${onMessage}/reactions/tada` }),
+    expect: onChat(200, 200, 404),
+  },
+  "delete /api/chat/{id}/messages/{messageId}/reactions/{emoji}": {
+    call: () => ({ path: `${onMessage}/reactions/tada` }),
+    expect: onChat(200, 200, 404),
+  },
+  "put /api/chat/{id}/pins/{messageId}": {
+    call: () => ({ path: `/api/chat/${sharedChat}/pins/${sharedMessage}` }),
+    expect: onChat(200, 200, 404),
+  },
+  "delete /api/chat/{id}/pins/{messageId}": {
+    call: () => ({ path: `/api/chat/${sharedChat}/pins/${sharedMessage}` }),
+    expect: onChat(200, 200, 404),
+  },
+  "get /api/chat/{id}/pins": {
+    call: () => ({ path: `/api/chat/${sharedChat}/pins` }),
     expect: onChat(200, 200, 404),
   },
   "post /api/upload": {

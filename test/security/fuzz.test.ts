@@ -13,6 +13,9 @@ const { alice, bob } = await people(app);
 const chat = (
   await app.request("POST", "/api/chat", { token: alice.token, body: { members: [bob.user.id] } })
 ).body;
+const message = (
+  await app.request("POST", `/api/chat/${chat.id}`, { token: alice.token, body: { content: "m" } })
+).body;
 const spec = (await app.request("GET", "/swagger/json")).body;
 
 const nasty = fc.oneof(
@@ -61,7 +64,7 @@ const jsonRoutes = Object.entries(spec.paths as Record<string, Record<string, an
       .filter(([, operation]) => operation.requestBody?.content?.["application/json"])
       .map(([method, operation]) => ({
         method: method.toUpperCase(),
-        path: path.replace("{id}", String(chat.id)),
+        path: path.replace("{id}", String(chat.id)).replace("{messageId}", String(message.id)),
         properties: Object.keys(
           operation.requestBody.content["application/json"].schema?.properties ?? {},
         ),
@@ -99,6 +102,36 @@ describe("fuzzing every JSON route", () => {
   }
 });
 
+describe("fuzzing the v2 routes' path and query parameters", () => {
+  const segment = fc.oneof(
+    nasty.map((value) => encodeURIComponent(String(value)).slice(0, 4000)),
+    fc.constantFrom("+1", "%2B1::skin-tone-3", "tada", "%2e%2e", "..%2F..", String(message.id)),
+  );
+  const target = fc.oneof(
+    segment.map((emoji) => ["PUT", `/messages/${message.id}/reactions/${emoji}`]),
+    segment.map((emoji) => ["DELETE", `/messages/${message.id}/reactions/${emoji}`]),
+    segment.map((id) => ["GET", `/messages/${id}`]),
+    segment.map((id) => ["GET", `/messages/${id}/edits`]),
+    segment.map((id) => ["PUT", `/pins/${id}`]),
+    segment.map((id) => ["DELETE", `/pins/${id}`]),
+    segment.map((id) => ["GET", `/messages?thread=${id}`]),
+  );
+  test("never a 5xx, always the envelope", async () => {
+    await fc.assert(
+      fc.asyncProperty(target, async ([method, path]) => {
+        const reply = await fetch(`${app.url}/api/chat/${chat.id}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${alice.token}` },
+        });
+        const text = await reply.text();
+        expect(reply.status).toBeLessThan(500);
+        if (reply.status >= 400) expect(Object.keys(JSON.parse(text))).toEqual(["error"]);
+      }),
+      { numRuns: runsPerRoute * 2 },
+    );
+  });
+});
+
 describe("fuzzing WebSocket frames", () => {
   test("every frame is answered with a frame or nothing, never an internal error; the socket stays open", async () => {
     const socket = await openWebSocket(app.url, bob.token);
@@ -113,6 +146,7 @@ describe("fuzzing WebSocket frames", () => {
               content: nasty,
               files: fc.oneof(nasty, fc.array(nasty)),
               clientId: nasty,
+              threadId: fc.oneof(nasty, fc.constant(message.id)),
             },
             { requiredKeys: ["type"] },
           )
