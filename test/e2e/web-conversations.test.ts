@@ -334,6 +334,19 @@ describe("conversations in the web app", () => {
     );
     const id = await target.getAttribute("data-message-id");
     expect(copied).toBe(`${app.url}/chat/${channelId}#message-${id}`);
+    // Opened, the link shows that message in view, marked.
+    const reader = await openAs(bob, new URL(copied).pathname + new URL(copied).hash);
+    const linked = reader.locator(`#message-${id}`);
+    await linked.waitFor();
+    expect(await linked.evaluate((element) => element.matches(":target"))).toBe(true);
+    const inView = await linked.evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return (
+        box.top >= 0 && box.bottom <= (globalThis as unknown as { innerHeight: number }).innerHeight
+      );
+    });
+    expect(inView).toBe(true);
+    await reader.context().close();
   });
 
   test("attachments show their names, sizes and types; an image is a thumbnail that opens full size", async () => {

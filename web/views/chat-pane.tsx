@@ -58,6 +58,28 @@ export function useMessageContext(
   );
 }
 
+/**
+ * A message's link (`#message-N`, from "Copy link") scrolls it into view once it is drawn, and
+ * `:target` marks it. Returns whether it did, so that the list stops holding to its newest end.
+ */
+export function useLinkedMessage(drawn: unknown): boolean {
+  const done = useRef<string | undefined>(undefined);
+  const [found, setFound] = useState(false);
+  useEffect(() => {
+    const hash = location.hash;
+    if (!hash.startsWith("#message-") || done.current === hash) return;
+    const element = document.getElementById(hash.slice(1));
+    if (!element) return;
+    done.current = hash;
+    // Navigating to the same fragment again, now that its element exists, scrolls to it and
+    // makes it the :target (the first navigation, before the list was loaded, found nothing).
+    location.replace(location.href);
+    element.scrollIntoView({ block: "center" });
+    setFound(true);
+  }, [drawn]);
+  return found;
+}
+
 /** Messages and what waits to be sent, with day dividers, grouped by sender. */
 export function messageItems(
   messages: Message[],
@@ -120,9 +142,13 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
     [shown, pending, context, today],
   );
 
-  // Stay at the newest message unless the reader has scrolled up; keep the place when older
-  // messages are added above.
+  // Stay at the newest message unless the reader has scrolled up (or a link named a message);
+  // keep the place when older messages are added above.
   const previousHeight = useRef(0);
+  const linked = useLinkedMessage(items);
+  useEffect(() => {
+    if (linked) stick.current = false;
+  }, [linked]);
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
