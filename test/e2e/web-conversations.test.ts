@@ -323,7 +323,7 @@ describe("conversations in the web app", () => {
     await pinned.getByRole("button", { name: "Close" }).click();
   });
 
-  test("Copy link copies the message's URL, which opens its chat", async () => {
+  test("Copy link copies the message's URL (a reply's names its thread), which opens it with the message marked", async () => {
     const target = message(messages(bobPage), "Brand colours");
     await act(target, "Copy link");
     await target.getByRole("button", { name: "Copied" }).waitFor();
@@ -347,6 +347,26 @@ describe("conversations in the web app", () => {
     });
     expect(inView).toBe(true);
     await reader.context().close();
+
+    // A reply's link opens its thread, with the reply marked.
+    const tombstone = message(messages(bobPage), "This message was deleted");
+    const rootId = await tombstone.getAttribute("data-message-id");
+    await tombstone.getByRole("button", { name: "2 replies" }).click();
+    const reply = message(thread(bobPage), "shipping Friday");
+    await act(reply, "Copy link");
+    const replyLink = await bobPage.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    const replyId = await reply.getAttribute("data-message-id");
+    expect(replyLink).toBe(`${app.url}/chat/${channelId}/thread/${rootId}#message-${replyId}`);
+    await thread(bobPage).getByRole("button", { name: "Close thread" }).click();
+    const threadReader = await openAs(bob, new URL(replyLink).pathname + new URL(replyLink).hash);
+    const linkedReply = thread(threadReader).locator(`#message-${replyId}`);
+    await linkedReply.waitFor();
+    expect(await linkedReply.evaluate((element) => element.matches(":target"))).toBe(true);
+    await threadReader.context().close();
   });
 
   test("attachments show their names, sizes and types; an image is a thumbnail that opens full size", async () => {

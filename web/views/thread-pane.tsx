@@ -10,7 +10,7 @@ import {
   replyLabel,
   type State,
 } from "../state/store.ts";
-import { messageItems, useMessageContext } from "./chat-pane.tsx";
+import { messageItems, useLinkedMessage, useMessageContext } from "./chat-pane.tsx";
 import { Composer } from "./composer.tsx";
 import { MessageItem } from "./message.tsx";
 import { useTicker } from "./use-session.ts";
@@ -43,11 +43,12 @@ export function ThreadPane({
   );
   const scroller = useRef<HTMLDivElement>(null);
   const count = replies.length + pending.length;
-  // The newest reply stays in view as replies arrive.
+  const linked = useLinkedMessage(items);
+  // The newest reply stays in view as replies arrive, unless a link named one.
   useLayoutEffect(() => {
     const element = scroller.current;
-    if (element) element.scrollTop = element.scrollHeight;
-  }, [count]);
+    if (element && !linked) element.scrollTop = element.scrollHeight;
+  }, [count, linked]);
 
   return (
     <aside class="thread-pane" aria-label="Thread">
