@@ -1,7 +1,6 @@
 // One signed-in session: the state, the API, the live connection, and the verbs the views call.
 import { Api, ApiError, type Edit } from "./api.ts";
-import type { EmojiUsage } from "./emoji.ts";
-import { emojiUsed } from "./emoji.ts";
+import { type EmojiUsage, emojiUsed } from "./emoji.ts";
 import { LiveConnection } from "./live.ts";
 import type { Chat, Draft, FileInfo, Message, PendingMessage, State } from "./store.ts";
 import * as rules from "./store.ts";
