@@ -1,4 +1,4 @@
-// `bun bench/profile.ts durable|history|many-chats [msg/s]`: one scenario at the quick sizes against our
+// `bun bench/profile.ts durable|history|conversation [sends]|many-chats [msg/s]`: one scenario at the quick sizes against our
 // server run under Bun's CPU profiler, to find where the time goes before changing code. Prints
 // the load's result and the path of the profile (markdown, heaviest functions first).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -54,6 +54,27 @@ const loads: Record<string, () => Promise<unknown>> = {
     const result = await runLoad(
       "history.ts",
       { url: server.url, token, chatIds, connections: 100, seconds: 10 },
+      server.pid,
+    );
+    await server.stop("SIGTERM");
+    return result;
+  },
+  /** The conversation mix (sends, replies, reactions, edits, history reads) of 100 members. */
+  async conversation() {
+    const database = join(mkdtempSync(join(tmpdir(), "chat-profile-conversation-")), "chat.db");
+    const store = openSqliteStore(`sqlite://${database}`, { synchronous: "NORMAL" });
+    const clients = await seedChatsOfTen(store, 100, "conversation.test");
+    await store.close();
+    const server = await startOurs(command, { database });
+    const result = await runLoad(
+      "conversation.ts",
+      {
+        url: server.url,
+        clients,
+        seconds: 10,
+        mix: process.argv[3] !== "sends",
+        reads: process.argv[3] !== "writes",
+      },
       server.pid,
     );
     await server.stop("SIGTERM");

@@ -102,6 +102,18 @@ export function rowToMessage(row: MessageRow): Message {
   };
 }
 
+const isoOrNull = (ms: number | null) => (ms === null ? "null" : `"${iso(ms)}"`);
+
+/**
+ * The wire JSON of a message, built from its row: the lists are stored as JSON already and go in
+ * as they are, where parsing and serializing them again cost a page of rich messages (reactions,
+ * attachments) over a third of its reads. The same text, key for key, as
+ * JSON.stringify(rowToMessage(row)).
+ */
+export function messageJson(row: MessageRow): string {
+  return `{"id":${row.id},"chatId":${row.chat_id},"senderId":${row.sender_id},"content":${JSON.stringify(row.content)},"files":${row.files},"clientId":${row.client_id === null ? "null" : JSON.stringify(row.client_id)},"createdAt":"${iso(row.created_at)}","threadId":${row.thread_id},"replyCount":${row.reply_count},"lastReplyAt":${isoOrNull(row.last_reply_at)},"editedAt":${isoOrNull(row.edited_at)},"deleted":${row.deleted === 1},"reactions":${row.reactions},"pinned":${row.pin_event_id !== null},"mentions":${row.mentions},"attachments":${row.attachments}}`;
+}
+
 /** Groups (chatId, userId) rows into member lists, each in id order. */
 export function membersByChat(rows: { chatId: number; userId: number }[]): Map<number, number[]> {
   const byChat = new Map<number, number[]>();

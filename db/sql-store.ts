@@ -29,6 +29,7 @@ import {
   iso,
   type MessageRow,
   membersByChat,
+  messageJson,
   pairKey,
   rowToMessage,
   toChat,
@@ -210,6 +211,18 @@ export abstract class SqlStore implements Store {
   async listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]> {
     const before = page.before ?? Number.MAX_SAFE_INTEGER;
     return (await this.rows<MessageRow>("replies", [rootId, before, page.limit])).map(rowToMessage);
+  }
+
+  async pageJson(
+    chatId: number,
+    page: { before?: number; limit: number; thread?: number },
+  ): Promise<string> {
+    const before = page.before ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      page.thread === undefined
+        ? await this.rows<MessageRow>("history", [chatId, before, page.limit])
+        : await this.rows<MessageRow>("replies", [page.thread, before, page.limit]);
+    return `[${rows.map(messageJson).join(",")}]`;
   }
 
   async findMessage(id: number): Promise<Message | undefined> {

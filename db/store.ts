@@ -194,6 +194,11 @@ export interface Store {
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
   /** A root's replies not deleted, newest first. */
   listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+  /** listMessages, or with `thread` listReplies, as the JSON text of the array (the hot read). */
+  pageJson(
+    chatId: number,
+    page: { before?: number; limit: number; thread?: number },
+  ): Promise<string>;
   findMessage(id: number): Promise<Message | undefined>;
   /** The texts edits replaced, oldest first. */
   listEdits(messageId: number): Promise<Edit[]>;

@@ -3,6 +3,7 @@
 import type { Scenario } from "../scenario.ts";
 import { cluster } from "./cluster.ts";
 import { connections } from "./connections.ts";
+import { conversation } from "./conversation.ts";
 import { durable } from "./durable.ts";
 import { fanout } from "./fanout.ts";
 import { history } from "./history.ts";
@@ -17,4 +18,5 @@ export const scenarios: Record<string, Scenario> = {
   "many-chats": manyChats,
   "slow-consumers": slowConsumers,
   cluster,
+  conversation,
 };

@@ -19,7 +19,16 @@ import {
 import { Checkpointer } from "./checkpointer.ts";
 import { migrateSqlite } from "./migrate.ts";
 
-type Outcome = { ok: Sent | undefined } | { error: unknown };
+type Outcome = { ok: unknown } | { error: unknown };
+
+/**
+ * A write waiting for the next group commit: a send on its own prepared statements, or a plan
+ * (db/plan.ts). Both are answered once the transaction that stores them has committed.
+ */
+type Job = (
+  | { kind: "send"; input: NewMessage }
+  | { kind: "plan"; reads: Reads; plan: (state: State) => Plan<unknown> }
+) & { resolve: (result: never) => void; reject: (error: unknown) => void };
 
 export type SqliteOptions = { synchronous: "NORMAL" | "FULL"; log?: Log };
 
@@ -68,6 +77,43 @@ function storeError(error: unknown): unknown {
   return index ? new UniqueViolation(index) : error;
 }
 
+/** The statements only SQLite runs: the send's, and taking ids. */
+function prepareOwnStatements(sqlite: Database) {
+  return {
+    // An AUTOINCREMENT table's next id: one writer, so it is still free when the plan writes.
+    nextId: sqlite.query<{ id: number }, [string]>(
+      "select coalesce((select seq from sqlite_sequence where name = ?1), 0) + 1 as id",
+    ),
+    // A repeat is answered only to a sender who is still a member, as on PostgreSQL.
+    memberMessageByClientId: sqlite.query<MessageRow, [number, number, string | null]>(
+      `select * from messages
+        where chat_id = ?1 and sender_id = ?2 and client_id = ?3
+          and exists (select 1 from chat_members
+                       where chat_id = ?1 and user_id = ?2 and until_event_id is null)`,
+    ),
+    // One statement for the usual send: membership is checked in the transaction that
+    // stores the message, so a member removed meanwhile cannot post. A non-member or a
+    // repeated clientId inserts nothing and returns no row; only then is there a lookup.
+    insertMessage: sqlite.query<
+      MessageRow,
+      [number, number, string, string, string | null, number, string, number, string]
+    >(
+      `insert into messages (chat_id, sender_id, content, files, client_id, created_at,
+         mentions, mentions_all, attachments)
+       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+        where exists (select 1 from chat_members
+                       where chat_id = ?1 and user_id = ?2 and until_event_id is null)
+       on conflict (chat_id, sender_id, client_id) do nothing returning *`,
+    ),
+    insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
+      "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
+    ),
+    touchChat: sqlite.query<never, [number, number, number]>(
+      "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
+    ),
+  };
+}
+
 export class SqliteStore extends SqlStore {
   readonly dialect = "sqlite";
   /** The worker checkpointing this file's WAL (none for an in-memory database). */
@@ -76,103 +122,91 @@ export class SqliteStore extends SqlStore {
   /** Every shared statement, prepared once. */
   private readonly prepared: Record<Query, Statement>;
   /** The statements only SQLite runs: the send's, and taking ids. */
-  private readonly statements;
-  /** A plan's transaction, built once: bun:sqlite defines properties on each new one. */
-  private readonly writePlan: {
-    immediate(reads: Reads, plan: (state: State) => Plan<unknown>): Plan<unknown>;
-  };
+  private readonly statements: ReturnType<typeof prepareOwnStatements>;
 
   constructor(readonly sqlite: Database) {
     super();
     this.prepared = Object.fromEntries(
       Object.entries(queries).map(([name, text]) => [name, sqlite.query(text)]),
     ) as Record<Query, Statement>;
-    this.storeBatch = sqlite.transaction((inputs: NewMessage[]) =>
-      this.touchChats(inputs.map((input): Outcome => ({ ok: this.storeMessage(input) }))),
+    // One savepoint per plan: a plan refused by SQLite (a unique index) fails alone.
+    const planOne = sqlite.transaction((reads: Reads, plan: (state: State) => Plan<unknown>) =>
+      this.runPlan(reads, plan),
+    );
+    const tryPlan = (reads: Reads, plan: (state: State) => Plan<unknown>): Outcome => {
+      try {
+        const { value, events } = planOne(reads, plan);
+        return { ok: { value, events } };
+      } catch (error) {
+        return { error: storeError(error) };
+      }
+    };
+    this.storeBatch = sqlite.transaction((jobs: Job[]) =>
+      this.touchChats(
+        jobs,
+        jobs.map(
+          (job): Outcome =>
+            job.kind === "send"
+              ? { ok: this.storeMessage(job.input) }
+              : tryPlan(job.reads, job.plan),
+        ),
+      ),
     );
     const storeOne = sqlite.transaction((input: NewMessage) => this.storeMessage(input));
-    this.storeEach = sqlite.transaction((inputs: NewMessage[]) =>
+    this.storeEach = sqlite.transaction((jobs: Job[]) =>
       this.touchChats(
-        inputs.map((input): Outcome => {
+        jobs,
+        jobs.map((job): Outcome => {
+          if (job.kind === "plan") return tryPlan(job.reads, job.plan);
           try {
-            return { ok: storeOne(input) };
+            return { ok: storeOne(job.input) };
           } catch (error) {
             return { error };
           }
         }),
       ),
     );
-    this.writePlan = sqlite.transaction((reads: Reads, plan: (state: State) => Plan<unknown>) => {
-      const state: State = { now: Date.now(), nextEventId: this.nextId("events"), ids: {} };
-      for (const table of reads.ids ?? []) state.ids[table] = this.nextId(table);
-      if (reads.chat !== undefined) {
-        const row = this.prepared.chatById.get(reads.chat) as ChatRow | null;
-        const members = this.prepared.membersByJoinOrder.all(reads.chat) as { userId: number }[];
-        if (row) state.chat = { row, members: members.map((member) => member.userId) };
+    this.statements = prepareOwnStatements(sqlite);
+  }
+
+  /** Reads what `reads` asks, plans, and writes the plan's rows, inside the caller's transaction. */
+  private runPlan(reads: Reads, plan: (state: State) => Plan<unknown>): Plan<unknown> {
+    const state: State = { now: Date.now(), nextEventId: this.nextId("events"), ids: {} };
+    for (const table of reads.ids ?? []) state.ids[table] = this.nextId(table);
+    if (reads.chat !== undefined) {
+      const row = this.prepared.chatById.get(reads.chat) as ChatRow | null;
+      const members = this.prepared.membersByJoinOrder.all(reads.chat) as { userId: number }[];
+      if (row) state.chat = { row, members: members.map((member) => member.userId) };
+    }
+    if (reads.workspace !== undefined) {
+      const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
+      state.workspace = row ?? undefined;
+    }
+    if (reads.message !== undefined) {
+      const row = this.prepared.messageById.get(reads.message) as MessageRow | null;
+      state.message = row ?? undefined;
+      if (row && row.thread_id !== null) {
+        const root = this.prepared.messageById.get(row.thread_id) as MessageRow | null;
+        const last = this.prepared.lastReplyAt.get(row.thread_id, row.id) as {
+          at: number | null;
+        } | null;
+        if (root) state.root = { row: root, lastReplyAt: last?.at ?? null };
       }
-      if (reads.workspace !== undefined) {
-        const row = this.prepared.workspaceById.get(reads.workspace) as WorkspaceRow | null;
-        state.workspace = row ?? undefined;
-      }
-      if (reads.message !== undefined) {
-        const row = this.prepared.messageById.get(reads.message) as MessageRow | null;
-        state.message = row ?? undefined;
-        if (row && row.thread_id !== null) {
-          const root = this.prepared.messageById.get(row.thread_id) as MessageRow | null;
-          const last = this.prepared.lastReplyAt.get(row.thread_id, row.id) as {
-            at: number | null;
-          } | null;
-          if (root) state.root = { row: root, lastReplyAt: last?.at ?? null };
-        }
-      }
-      if (reads.clientId) {
-        const { chatId, senderId, clientId } = reads.clientId;
-        const row = this.prepared.messageByClientId.get(chatId, senderId, clientId);
-        state.existing = (row as MessageRow | null) ?? undefined;
-      }
-      if (reads.pins !== undefined) {
-        state.pinCount = (this.prepared.pinCount.get(reads.pins) as { count: number }).count;
-      }
-      const planned = plan(state);
-      for (const row of planned.rows) {
-        const [query, params] = statementOf(row);
-        this.prepared[query].run(...params);
-      }
-      return planned;
-    });
-    this.statements = {
-      // An AUTOINCREMENT table's next id: one writer, so it is still free when the plan writes.
-      nextId: sqlite.query<{ id: number }, [string]>(
-        "select coalesce((select seq from sqlite_sequence where name = ?1), 0) + 1 as id",
-      ),
-      // A repeat is answered only to a sender who is still a member, as on PostgreSQL.
-      memberMessageByClientId: sqlite.query<MessageRow, [number, number, string | null]>(
-        `select * from messages
-          where chat_id = ?1 and sender_id = ?2 and client_id = ?3
-            and exists (select 1 from chat_members
-                         where chat_id = ?1 and user_id = ?2 and until_event_id is null)`,
-      ),
-      // One statement for the usual send: membership is checked in the transaction that
-      // stores the message, so a member removed meanwhile cannot post. A non-member or a
-      // repeated clientId inserts nothing and returns no row; only then is there a lookup.
-      insertMessage: sqlite.query<
-        MessageRow,
-        [number, number, string, string, string | null, number, string, number, string]
-      >(
-        `insert into messages (chat_id, sender_id, content, files, client_id, created_at,
-           mentions, mentions_all, attachments)
-         select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-          where exists (select 1 from chat_members
-                         where chat_id = ?1 and user_id = ?2 and until_event_id is null)
-         on conflict (chat_id, sender_id, client_id) do nothing returning *`,
-      ),
-      insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
-        "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
-      ),
-      touchChat: sqlite.query<never, [number, number, number]>(
-        "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
-      ),
-    };
+    }
+    if (reads.clientId) {
+      const { chatId, senderId, clientId } = reads.clientId;
+      const row = this.prepared.messageByClientId.get(chatId, senderId, clientId);
+      state.existing = (row as MessageRow | null) ?? undefined;
+    }
+    if (reads.pins !== undefined) {
+      state.pinCount = (this.prepared.pinCount.get(reads.pins) as { count: number }).count;
+    }
+    const planned = plan(state);
+    for (const row of planned.rows) {
+      const [query, params] = statementOf(row);
+      this.prepared[query].run(...params);
+    }
+    return planned;
   }
 
   // Not async: a bun:sqlite call is synchronous, and these run on every request (a throw still
@@ -189,14 +223,20 @@ export class SqliteStore extends SqlStore {
     return this.prepared[query].run(...params).changes;
   }
 
-  /** Immediate: the write lock is taken before the next ids are read, so they stay free. */
-  protected async write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>> {
-    try {
-      const { value, events } = this.writePlan.immediate(reads, plan) as Plan<T>;
-      return { value, events };
-    } catch (error) {
-      throw storeError(error);
-    }
+  /**
+   * A plan joins the next group commit with the sends around it, in its own savepoint: one
+   * commit for all of them, where a transaction per change cost most of a reply's time.
+   */
+  protected write<T>(reads: Reads, plan: (state: State) => Plan<T>): Promise<Written<T>> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({
+        kind: "plan",
+        reads,
+        plan,
+        resolve: resolve as (result: never) => void,
+        reject,
+      });
+    });
   }
 
   private nextId(table: string): number {
@@ -209,33 +249,33 @@ export class SqliteStore extends SqlStore {
    */
   insertMessage(input: NewMessage): Promise<Sent | undefined> {
     return new Promise((resolve, reject) => {
-      this.sendQueue.push({ input, resolve, reject });
-      if (this.sendQueue.length === 1) setImmediate(() => this.flushSends());
+      this.enqueue({ kind: "send", input, resolve: resolve as (result: never) => void, reject });
     });
   }
 
-  private sendQueue: {
-    input: NewMessage;
-    resolve: (result: Sent | undefined) => void;
-    reject: (error: unknown) => void;
-  }[] = [];
+  private enqueue(job: Job): void {
+    this.sendQueue.push(job);
+    if (this.sendQueue.length === 1) setImmediate(() => this.flushSends());
+  }
+
+  private sendQueue: Job[] = [];
 
   /** The whole batch in one transaction: the usual case, where no send fails. */
-  private readonly storeBatch: (inputs: NewMessage[]) => Outcome[];
+  private readonly storeBatch: { immediate: (jobs: Job[]) => Outcome[] };
   /** After a failure: each send in its own savepoint, so one bad send fails alone. */
-  private readonly storeEach: (inputs: NewMessage[]) => Outcome[];
+  private readonly storeEach: { immediate: (jobs: Job[]) => Outcome[] };
 
   private flushSends(): void {
     const batch = this.sendQueue;
     this.sendQueue = [];
-    const inputs = batch.map((send) => send.input);
     let outcomes: Outcome[];
     try {
-      outcomes = this.storeBatch(inputs);
+      // Immediate: the write lock is taken before the next ids are read, so they stay free.
+      outcomes = this.storeBatch.immediate(batch);
     } catch {
       try {
         // A send failed inside SQLite (a refused write) and the batch rolled back.
-        outcomes = this.storeEach(inputs);
+        outcomes = this.storeEach.immediate(batch);
       } catch (error) {
         // The commit itself failed (a full disk): nothing of the batch is stored or acknowledged.
         for (const { reject } of batch) reject(error);
@@ -246,7 +286,7 @@ export class SqliteStore extends SqlStore {
     for (let i = 0; i < batch.length; i++) {
       const { resolve, reject } = batch[i] as (typeof batch)[number];
       const outcome = outcomes[i] as Outcome;
-      if ("ok" in outcome) resolve(outcome.ok);
+      if ("ok" in outcome) resolve(outcome.ok as never);
       else reject(outcome.error);
     }
   }
@@ -255,10 +295,11 @@ export class SqliteStore extends SqlStore {
    * Moves each chat's last message and activity on to the latest stored in the batch: once per
    * chat, where a burst into one chat would rewrite its row once per message.
    */
-  private touchChats(outcomes: Outcome[]): Outcome[] {
+  private touchChats(jobs: Job[], outcomes: Outcome[]): Outcome[] {
     const latest = new Map<number, { messageId: number; eventId: number }>();
-    for (const outcome of outcomes) {
-      const sent = "ok" in outcome ? outcome.ok : undefined;
+    for (const [i, outcome] of outcomes.entries()) {
+      if (jobs[i]?.kind !== "send") continue;
+      const sent = "ok" in outcome ? (outcome.ok as Sent | undefined) : undefined;
       const event = sent?.events[0];
       if (sent && event) latest.set(event.chatId, { messageId: sent.value.id, eventId: event.id });
     }

@@ -10,7 +10,7 @@ import {
   type RowWrite,
   type State,
 } from "../../db/plan.ts";
-import type { ChatRow } from "../../db/rows.ts";
+import { type ChatRow, type MessageRow, messageJson, rowToMessage } from "../../db/rows.ts";
 
 const now = Date.UTC(2026, 0, 1);
 const [alice, bob, carol, dave] = [1, 2, 3, 4];
@@ -125,4 +125,32 @@ test("the first user of a new workspace owns it, and one who joins an ownerless 
   );
   expect(joined.value.workspace.ownerId).toBe(6);
   expect(joined.rows.map((row) => row.kind)).toEqual(["workspace.owner", "user.insert"]);
+});
+
+test("a message's wire JSON built from its row is JSON.stringify of the message, key for key", () => {
+  const row: MessageRow = {
+    id: 7,
+    chat_id: 3,
+    sender_id: 2,
+    content: 'quotes " and \\ and \u2028 and <@2> 😀',
+    files: '["/api/files/1/ab/cd/x.png"]',
+    client_id: "c-1",
+    created_at: 1_700_000_000_123,
+    thread_id: 5,
+    reply_count: 0,
+    last_reply_at: null,
+    edited_at: 1_700_000_000_999,
+    deleted: 0,
+    reactions: '[{"emoji":"+1","userIds":[2,4]}]',
+    pin_event_id: 99,
+    mentions: "[2]",
+    mentions_all: 1,
+    attachments: '[{"url":"/api/files/1/ab/cd/x.png","name":"x.png","size":3,"type":"image/png"}]',
+  };
+  expect(messageJson(row)).toBe(JSON.stringify(rowToMessage(row)));
+  const plain = { ...row, client_id: null, thread_id: null, edited_at: null, pin_event_id: null };
+  const root = { ...plain, reply_count: 2, last_reply_at: 1_700_000_001_000, deleted: 1 };
+  for (const other of [plain, root]) {
+    expect(messageJson(other)).toBe(JSON.stringify(rowToMessage(other)));
+  }
 });

@@ -104,7 +104,8 @@ describe("fuzzing every JSON route", () => {
 
 describe("fuzzing the v2 routes' path and query parameters", () => {
   const segment = fc.oneof(
-    nasty.map((value) => encodeURIComponent(String(value)).slice(0, 4000)),
+    // A lone surrogate cannot be percent-encoded: the well-formed text stands in for it.
+    nasty.map((value) => encodeURIComponent(String(value).toWellFormed()).slice(0, 4000)),
     fc.constantFrom("+1", "%2B1::skin-tone-3", "tada", "%2e%2e", "..%2F..", String(message.id)),
   );
   const target = fc.oneof(

@@ -50,7 +50,10 @@ export const messageRoutes = (deps: AuthDeps) =>
     )
     .get(
       "/chat/:id/messages",
-      ({ ctx, params, query }) => listMessages(ctx, Number(params.id), query),
+      async ({ ctx, params, query }) =>
+        new Response(await listMessages(ctx, Number(params.id), query), {
+          headers: { "content-type": "application/json; charset=utf-8" },
+        }),
       {
         params: IdParams,
         query: HistoryQuery,

@@ -130,20 +130,16 @@ async function sendAsMember(ctx: Ctx, message: NewMessage, limitKey: string): Pr
   }
 }
 
-/** Top-level history, or with `thread` a root's replies; newest first. */
-export async function listMessages(
-  ctx: Ctx,
-  chatId: number,
-  query: HistoryQuery,
-): Promise<Message[]> {
+/** Top-level history, or with `thread` a root's replies; newest first, as JSON text. */
+export async function listMessages(ctx: Ctx, chatId: number, query: HistoryQuery): Promise<string> {
   const access = await getVisibleChatAccess(ctx, chatId);
   const page = { before: query.before, limit: query.limit ?? 50 };
-  if (query.thread === undefined) return ctx.db.listMessages(access.id, page);
+  if (query.thread === undefined) return ctx.db.pageJson(access.id, page);
   const root = await ctx.db.findMessage(query.thread);
   if (!root || root.chatId !== access.id || root.threadId !== null) {
     throw notFound("no such thread in this chat");
   }
-  return ctx.db.listReplies(root.id, page);
+  return ctx.db.pageJson(access.id, { ...page, thread: root.id });
 }
 
 /** Any message of a chat the caller can read, a deleted one as its tombstone. */
