@@ -105,7 +105,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Delete a message for good",
           description:
-            "The sender (while a member), the channel's owner (channels only), or the workspace's owner, in a chat they can see; 403 for anyone else. Erases the content, edit history, reactions, mentions, pin and files: a file no other message carries is removed from disk and its URL answers 404 (an upload of the same bytes by someone else, not sent yet and less than 24 hours old, keeps it for that uploader alone). The message stays as a tombstone (`deleted: true`) where it has replies; a deleted reply lowers its root's `replyCount`. Deleting a deleted message is 204 and changes nothing. Counts against the `messages` rate limit.",
+            "The sender (while a member), the channel's owner (channels only), or the workspace's owner, in a chat they can see; 403 for anyone else. Erases the content, edit history, reactions, mentions, pin and files: a file no other message carries is removed from disk and its URL answers 404 (an upload of the same bytes by someone else, not sent yet and less than 24 hours old, keeps it for that uploader alone). The message stays as a tombstone (`deleted: true`) where it has replies; a deleted reply lowers its root's `replyCount`. The chat's `lastMessageId` and activity stay as they were. Deleting a deleted message is 204 and changes nothing. Counts against the `messages` rate limit.",
         },
       },
     )
