@@ -16,6 +16,8 @@ export async function buildWeb(): Promise<string[]> {
     entrypoints: [join(root, "web/index.html")],
     outdir,
     minify: true,
+    // What is imported with import() (the emoji data) becomes a chunk of its own, loaded on use.
+    splitting: true,
     publicPath: "/assets/",
     naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" },
   });

@@ -1,5 +1,6 @@
-// GET /, /chat/:id and /assets/*: the web app, built by scripts/build-web.ts and embedded in the
-// binary. Served by our own routes so that the page gets our security headers.
+// GET /, /chat/:id, /chat/:id/thread/:rootId and /assets/*: the web app, built by
+// scripts/build-web.ts and embedded in the binary. Served by our own routes so that the page
+// gets our security headers.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Elysia } from "elysia";
@@ -88,11 +89,21 @@ export const webApp = () => {
   return (
     new Elysia({ name: "web" })
       .get("/", page, { detail: { hide: true } })
-      // Each chat has a URL the app opens it at (links, reloads, Back and Forward).
+      // Each chat has a URL the app opens it at (links, reloads, Back and Forward), and so has
+      // each of its threads.
       .get(
         "/chat/:id",
         ({ params }) => {
           if (!/^[1-9][0-9]{0,14}$/.test(params.id)) throw notFound("no such page");
+          return page();
+        },
+        { detail: { hide: true } },
+      )
+      .get(
+        "/chat/:id/thread/:rootId",
+        ({ params }) => {
+          const id = /^[1-9][0-9]{0,14}$/;
+          if (!id.test(params.id) || !id.test(params.rootId)) throw notFound("no such page");
           return page();
         },
         { detail: { hide: true } },

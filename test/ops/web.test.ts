@@ -14,8 +14,24 @@ test("a chat's URL answers with the web app's page, so a link or a reload opens 
   expect(chat.body).toBe(root.body);
 });
 
+test("a thread's URL answers with the page too, so a link or a reload opens the thread", async () => {
+  const root = await app.request("GET", "/");
+  const thread = await app.request("GET", "/chat/42/thread/7");
+  expect(thread.status).toBe(200);
+  expect(thread.headers.get("content-type")).toStartWith("text/html");
+  expect(thread.body).toBe(root.body);
+});
+
 test("a path that is not a chat's URL is 404, not the page", async () => {
-  for (const path of ["/chat/general", "/chat/42/files", "/chats/42", "/assets/nothing.js"]) {
+  for (const path of [
+    "/chat/general",
+    "/chat/42/files",
+    "/chats/42",
+    "/assets/nothing.js",
+    "/chat/42/thread/x",
+    "/chat/42/thread/0",
+    "/chat/42/thread/7/replies",
+  ]) {
     const reply = await app.request("GET", path);
     expect(`${path} ${reply.status}`).toBe(`${path} 404`);
   }

@@ -9,9 +9,10 @@ import type {
   Ticket,
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
+import type { Edit } from "../../src/features/messages/model.ts";
 import type { Chat, Message, User } from "./store.ts";
 
-export type { FileInfo, Invite, Session };
+export type { Edit, FileInfo, Invite, Session };
 
 export class ApiError extends Error {
   constructor(
@@ -42,11 +43,30 @@ export class Api {
   deleteChat = (id: number) => this.call<void>("DELETE", `/api/chat/${id}`);
   joinChat = (id: number) => this.call<Chat>("POST", `/api/chat/${id}/join`);
   leaveChat = (id: number) => this.call<void>("POST", `/api/chat/${id}/leave`);
-  history = (id: number, page: { before?: number; limit: number }) =>
+  /** A page of the chat's top-level messages, or with `thread` of that message's replies. */
+  history = (id: number, page: { before?: number; limit: number; thread?: number }) =>
     this.call<Message[]>(
       "GET",
-      `/api/chat/${id}/messages?limit=${page.limit}${page.before ? `&before=${page.before}` : ""}`,
+      `/api/chat/${id}/messages?limit=${page.limit}${page.before ? `&before=${page.before}` : ""}${
+        page.thread ? `&thread=${page.thread}` : ""
+      }`,
     );
+  message = (id: number, messageId: number) =>
+    this.call<Message>("GET", `/api/chat/${id}/messages/${messageId}`);
+  edit = (id: number, messageId: number, content: string) =>
+    this.call<Message>("PATCH", `/api/chat/${id}/messages/${messageId}`, { content });
+  edits = (id: number, messageId: number) =>
+    this.call<Edit[]>("GET", `/api/chat/${id}/messages/${messageId}/edits`);
+  deleteMessage = (id: number, messageId: number) =>
+    this.call<void>("DELETE", `/api/chat/${id}/messages/${messageId}`);
+  react = (id: number, messageId: number, emoji: string, on: boolean) =>
+    this.call<Message>(
+      on ? "PUT" : "DELETE",
+      `/api/chat/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`,
+    );
+  pin = (id: number, messageId: number, on: boolean) =>
+    this.call<Message>(on ? "PUT" : "DELETE", `/api/chat/${id}/pins/${messageId}`);
+  pins = (id: number) => this.call<Message[]>("GET", `/api/chat/${id}/pins`);
 
   /** Uploads with progress (fetch cannot report upload progress; XMLHttpRequest can). */
   upload(files: File[], onProgress: (fraction: number) => void): Promise<FileInfo[]> {

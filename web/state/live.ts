@@ -150,6 +150,7 @@ export class LiveConnection {
           content: pending.content,
           files: pending.files,
           clientId: pending.clientId,
+          ...(pending.threadId !== undefined && { threadId: pending.threadId }),
         }),
       );
     }

@@ -1,7 +1,8 @@
 // One signed-in session: the state, the API, the live connection, and the verbs the views call.
-import { Api } from "./api.ts";
+import { Api, ApiError, type Edit } from "./api.ts";
+import { type EmojiUsage, emojiUsed } from "./emoji.ts";
 import { LiveConnection } from "./live.ts";
-import type { Chat, Draft, FileInfo, PendingMessage, State } from "./store.ts";
+import type { Chat, Draft, FileInfo, Message, PendingMessage, State } from "./store.ts";
 import * as rules from "./store.ts";
 
 export const historyPage = 50;
@@ -15,6 +16,7 @@ export class Session {
   private readonly listeners = new Set<Listener>();
   private readonly outboxKey: string;
   private readonly draftsKey: string;
+  private readonly emojiKey: string;
 
   constructor(
     readonly token: string,
@@ -22,10 +24,12 @@ export class Session {
     workspace: rules.Workspace,
     private readonly signOut: () => void,
     openChatId?: number,
+    openThreadId?: number,
   ) {
-    this.current = rules.initialState(me, workspace, openChatId);
+    this.current = rules.initialState(me, workspace, openChatId, openThreadId);
     this.outboxKey = `chat.outbox.${me.id}`;
     this.draftsKey = `chat.drafts.${me.id}`;
+    this.emojiKey = `chat.emoji.${me.id}`;
     this.api = new Api(token, signOut);
     this.live = new LiveConnection(() => this.api.ticket(), {
       ready: () => this.reload(),
@@ -61,7 +65,7 @@ export class Session {
     for (const pending of saved) this.update((s) => rules.queued(s, pending));
     // Drafts, like the outbox, outlive the page.
     const drafts = JSON.parse(localStorage.getItem(this.draftsKey) ?? "{}") as Record<
-      number,
+      string,
       Draft
     >;
     this.update((s) => rules.draftsRestored(s, drafts));
@@ -87,10 +91,81 @@ export class Session {
     this.live.drop();
   }
 
-  async openChat(chatId: number | undefined): Promise<void> {
-    this.update((s) => rules.openChat(s, chatId));
+  /** Opens a chat, and with `threadId` that thread beside it (as the URL names them). */
+  async openChat(chatId: number | undefined, threadId?: number): Promise<void> {
+    this.update((s) => rules.openChat(s, chatId, threadId));
     const open = this.current.openChatId;
-    if (open !== undefined && !this.current.messages[open]) await this.loadHistory(open, false);
+    const thread = this.current.openThreadId;
+    await Promise.all([
+      open !== undefined && !this.current.messages[open] && this.loadHistory(open, false),
+      open !== undefined && thread !== undefined && this.loadThread(open, thread, false),
+    ]);
+  }
+
+  /** Opens a thread of the open chat beside it; undefined closes it. */
+  async openThread(rootId: number | undefined): Promise<void> {
+    await this.openChat(this.current.openChatId, rootId);
+  }
+
+  async loadOlderReplies(rootId: number): Promise<void> {
+    const thread = this.current.threads[rootId];
+    if (thread?.hasOlder) await this.loadThread(thread.chatId, rootId, true);
+  }
+
+  /** Starts (a message id) or stops (undefined) editing in place. */
+  startEditing(messageId: number | undefined): void {
+    this.update((s) => rules.editing(s, messageId));
+  }
+
+  // The changes below answer with the message as it now is, but the view waits for its
+  // `message.updated` instead: an answer can arrive after a newer event about the same message
+  // and would undo it, while events arrive in the server's order.
+
+  async saveEdit(message: Message, content: string): Promise<void> {
+    if (content.trim() !== message.content.trim()) {
+      await this.api.edit(message.chatId, message.id, content.trim());
+    }
+    this.update((s) => rules.editing(s, undefined));
+  }
+
+  async deleteMessage(message: Message): Promise<void> {
+    await this.api.deleteMessage(message.chatId, message.id);
+  }
+
+  /** Adds the reader's reaction, or takes it back if it is there. */
+  async toggleReaction(message: Message, emoji: string): Promise<void> {
+    const on = !rules.hasReacted(message, emoji, this.current.me.id);
+    if (on) this.emojiChosen(emoji);
+    await this.api.react(message.chatId, message.id, emoji, on);
+  }
+
+  async togglePin(message: Message): Promise<void> {
+    await this.api.pin(message.chatId, message.id, !message.pinned);
+  }
+
+  async loadPins(chatId: number): Promise<void> {
+    const pinned = await this.api.pins(chatId);
+    this.update((s) => rules.pinsLoaded(s, chatId, pinned));
+  }
+
+  edits(message: Message): Promise<Edit[]> {
+    return this.api.edits(message.chatId, message.id);
+  }
+
+  /** The reader's emoji, counted so that the picker shows the frequent ones first. */
+  emojiUsage(): EmojiUsage {
+    try {
+      return JSON.parse(localStorage.getItem(this.emojiKey) ?? "{}") as EmojiUsage;
+    } catch {
+      return {};
+    }
+  }
+
+  emojiChosen(name: string): void {
+    localStorage.setItem(
+      this.emojiKey,
+      JSON.stringify(emojiUsed(this.emojiUsage(), name, Date.now())),
+    );
   }
 
   async loadOlder(chatId: number): Promise<void> {
@@ -99,18 +174,18 @@ export class Session {
     await this.loadHistory(chatId, true);
   }
 
-  draft(chatId: number, text: string): void {
-    this.update((s) => rules.drafted(s, chatId, text));
+  draft(chatId: number, text: string, threadId?: number): void {
+    this.update((s) => rules.drafted(s, chatId, text, threadId));
   }
 
-  removeFile(chatId: number, url: string): void {
-    this.update((s) => rules.fileRemoved(s, chatId, url));
+  removeFile(chatId: number, url: string, threadId?: number): void {
+    this.update((s) => rules.fileRemoved(s, chatId, url, threadId));
   }
 
-  /** Uploads files into the chat's draft; they are sent with it, never with another message. */
-  async attach(chatId: number, files: File[]): Promise<void> {
+  /** Uploads files into the draft; they are sent with it, never with another message. */
+  async attach(chatId: number, files: File[], threadId?: number): Promise<void> {
     const id = crypto.randomUUID();
-    this.update((s) => rules.uploadStarted(s, { id, chatId, fraction: 0 }));
+    this.update((s) => rules.uploadStarted(s, { id, chatId, threadId, fraction: 0 }));
     let uploaded: FileInfo[] = [];
     try {
       uploaded = await this.api.upload(files, (fraction) =>
@@ -121,16 +196,17 @@ export class Session {
     }
   }
 
-  /** Sends the chat's draft, unless it is empty or a file of it is still uploading. */
-  send(chatId: number): boolean {
-    if (!rules.canSend(this.current, chatId)) return false;
-    const draft = this.current.drafts[chatId] ?? rules.emptyDraft;
+  /** Sends the draft (a thread's, with `threadId`), unless empty or a file is still uploading. */
+  send(chatId: number, threadId?: number): boolean {
+    if (!rules.canSend(this.current, chatId, threadId)) return false;
+    const draft = rules.draftOf(this.current, chatId, threadId);
     const pending: PendingMessage = {
       clientId: crypto.randomUUID(),
       chatId,
       content: draft.text.trim(),
       files: draft.files.map((file) => file.url),
       createdAt: new Date().toISOString(),
+      ...(threadId !== undefined && { threadId }),
     };
     this.update((s) => rules.sent(s, pending));
     this.live.send(pending);
@@ -205,7 +281,32 @@ export class Session {
     ]);
     this.update((s) => rules.loaded(s, users, chats, presence.online));
     const open = this.current.openChatId;
-    if (open !== undefined) await this.loadHistory(open, false);
+    const thread = this.current.openThreadId;
+    await Promise.all([
+      open !== undefined && this.loadHistory(open, false),
+      open !== undefined && thread !== undefined && this.loadThread(open, thread, false),
+    ]);
+  }
+
+  /** The thread's root and a page of replies; a root that is not there closes the pane. */
+  private async loadThread(chatId: number, rootId: number, older: boolean): Promise<void> {
+    await this.api.refreshDownloadToken();
+    const before = older ? this.current.threads[rootId]?.items[0]?.id : undefined;
+    try {
+      const [root, page] = await Promise.all([
+        this.api.message(chatId, rootId),
+        this.api.history(chatId, { before, limit: historyPage, thread: rootId }),
+      ]);
+      if (root.threadId !== null || !rules.isListed(root)) {
+        this.update((s) => rules.threadMissing(s, rootId));
+        return;
+      }
+      this.update((s) => rules.threadLoaded(s, root, page, { older, limit: historyPage }));
+    } catch (error) {
+      // A root that is not (or no longer) a message of this chat: the URL was stale.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      this.update((s) => rules.threadMissing(s, rootId));
+    }
   }
 
   private async loadHistory(chatId: number, older: boolean): Promise<void> {

@@ -15,16 +15,26 @@ export type PendingMessage = {
   content: string;
   files: string[];
   createdAt: string;
+  /** The thread's root, for a reply. */
+  threadId?: number;
   failed?: string;
 };
 
 export type MessageList = { items: Message[]; hasOlder: boolean };
 
-/** What is typed and attached in a chat and not yet sent. */
+/** A thread as loaded: its root, and its replies oldest first. */
+export type Thread = { chatId: number; root: Message; items: Message[]; hasOlder: boolean };
+
+/** What is typed and attached in a chat (or one of its threads) and not yet sent. */
 export type Draft = { text: string; files: FileInfo[] };
 
-/** Files on their way up; what they become belongs to the draft of the chat they were added in. */
-export type Upload = { id: string; chatId: number; fraction: number };
+/** Files on their way up; they belong to the draft they were added to (a chat's or a thread's). */
+export type Upload = { id: string; chatId: number; threadId?: number; fraction: number };
+
+/** Where a draft is kept: `12` for chat 12, `12/40` for the thread of message 40 in it. */
+export function draftKey(chatId: number, threadId?: number): string {
+  return threadId === undefined ? String(chatId) : `${chatId}/${threadId}`;
+}
 
 export type State = {
   me: User;
@@ -33,8 +43,13 @@ export type State = {
   chats: Record<number, Chat>;
   /** Loaded history per chat, oldest first. */
   messages: Record<number, MessageList>;
+  /** Loaded threads by their root's id. */
+  threads: Record<number, Thread>;
+  /** Each chat's pinned messages, most recently pinned first, once they have been asked for. */
+  pins: Record<number, Message[]>;
   pending: PendingMessage[];
-  drafts: Record<number, Draft>;
+  /** By draftKey. */
+  drafts: Record<string, Draft>;
   uploads: Upload[];
   unread: Record<number, number>;
   /** chatId → userId → when the indicator lapses (ms). */
@@ -44,6 +59,10 @@ export type State = {
   activity: Record<number, number>;
   activitySeq: number;
   openChatId: number | undefined;
+  /** The root of the thread open beside the chat. */
+  openThreadId: number | undefined;
+  /** The message being edited in place. */
+  editingId: number | undefined;
   /** The newest event applied: where a reconnect resumes. */
   lastEventId: number;
   connection: "connecting" | "live" | "offline";
@@ -57,13 +76,20 @@ export const typingShownMs = 5000;
 export const chatGone = "That chat is gone, or you are not in it.";
 
 /** `openChatId`: the chat the page's URL names, kept once the chats are loaded if it is one. */
-export function initialState(me: User, workspace: Workspace, openChatId?: number): State {
+export function initialState(
+  me: User,
+  workspace: Workspace,
+  openChatId?: number,
+  openThreadId?: number,
+): State {
   return {
     me,
     workspace,
     users: { [me.id]: me },
     chats: {},
     messages: {},
+    threads: {},
+    pins: {},
     pending: [],
     drafts: {},
     uploads: [],
@@ -73,6 +99,8 @@ export function initialState(me: User, workspace: Workspace, openChatId?: number
     activity: {},
     activitySeq: 0,
     openChatId,
+    openThreadId: openChatId === undefined ? undefined : openThreadId,
+    editingId: undefined,
     lastEventId: 0,
     connection: "connecting",
     notice: undefined,
@@ -93,16 +121,23 @@ export function loaded(state: State, users: User[], chats: Chat[], online: numbe
     chats: Object.fromEntries(chats.map((chat) => [chat.id, chat])),
     // History is reloaded when a chat is opened; what was loaded may have gaps after a reset.
     messages: {},
+    threads: {},
+    pins: {},
     unread: Object.fromEntries(Object.entries(state.unread).filter(([id]) => ids.has(Number(id)))),
-    drafts: Object.fromEntries(Object.entries(state.drafts).filter(([id]) => ids.has(Number(id)))),
+    drafts: Object.fromEntries(
+      Object.entries(state.drafts).filter(([key]) => ids.has(chatOfDraft(key))),
+    ),
     online: Object.fromEntries(online.map((id) => [id, true as const])),
     // The server lists chats latest activity first.
     activity: Object.fromEntries(chats.map((chat, i) => [chat.id, chats.length - i])),
     activitySeq: chats.length,
     openChatId,
+    openThreadId: openChatId === undefined ? undefined : state.openThreadId,
     notice,
   };
 }
+
+const chatOfDraft = (key: string) => Number(key.split("/")[0]);
 
 function bumped(state: State, chatId: number): State {
   const activitySeq = state.activitySeq + 1;
@@ -131,12 +166,59 @@ export function historyLoaded(
   };
 }
 
-/** Opens a chat; one not (or no longer) ours, as an old URL may name, opens nothing. */
-export function openChat(state: State, chatId: number | undefined): State {
-  if (chatId === undefined) return { ...state, openChatId: undefined };
-  if (!state.chats[chatId]) return { ...state, openChatId: undefined, notice: chatGone };
+/**
+ * Opens a chat, and with `threadId` a thread of it beside it; one not (or no longer) ours, as an
+ * old URL may name, opens nothing.
+ */
+export function openChat(state: State, chatId: number | undefined, threadId?: number): State {
+  const closed = { ...state, openThreadId: undefined, editingId: undefined };
+  if (chatId === undefined) return { ...closed, openChatId: undefined };
+  if (!state.chats[chatId]) return { ...closed, openChatId: undefined, notice: chatGone };
   const { [chatId]: _, ...unread } = state.unread;
-  return { ...state, openChatId: chatId, unread };
+  const editingId = state.openChatId === chatId ? state.editingId : undefined;
+  return { ...closed, openChatId: chatId, openThreadId: threadId, editingId, unread };
+}
+
+/** Said when a URL names a thread that is not there (deleted, or never a thread of this chat). */
+export const threadGone = "That thread is gone.";
+
+/** A thread's root and a page of its replies (newest first, as the server lists them). */
+export function threadLoaded(
+  state: State,
+  root: Message,
+  newestFirst: Message[],
+  page: { older: boolean; limit: number },
+): State {
+  const incoming = [...newestFirst].reverse();
+  const current = state.threads[root.id];
+  const items = mergeMessages(incoming, current?.items ?? []);
+  return {
+    ...state,
+    threads: {
+      ...state.threads,
+      [root.id]: {
+        chatId: root.chatId,
+        root,
+        items,
+        hasOlder: page.older || !current ? newestFirst.length === page.limit : current.hasOlder,
+      },
+    },
+  };
+}
+
+/** The thread named could not be opened: the chat stays, the pane closes, and the user is told. */
+export function threadMissing(state: State, rootId: number): State {
+  if (state.openThreadId !== rootId) return state;
+  return { ...state, openThreadId: undefined, notice: threadGone };
+}
+
+export function pinsLoaded(state: State, chatId: number, pinned: Message[]): State {
+  return { ...state, pins: { ...state.pins, [chatId]: pinned } };
+}
+
+/** Starts editing a message in place (only one's own); undefined stops. */
+export function editing(state: State, messageId: number | undefined): State {
+  return state.editingId === messageId ? state : { ...state, editingId: messageId };
 }
 
 /** Applies one stored event. Idempotent: an event applied twice changes nothing more. */
@@ -155,6 +237,8 @@ export function applyEvent(state: State, event: Event): State {
   switch (event.type) {
     case "message.created":
       return messageArrived(next, event.data as Message);
+    case "message.updated":
+      return messageChanged(next, event.data as Message);
     case "chat.created": {
       const isNew = next.chats[event.chatId] === undefined;
       const withChat = { ...next, chats: { ...next.chats, [event.chatId]: event.data as Chat } };
@@ -166,15 +250,24 @@ export function applyEvent(state: State, event: Event): State {
       const { [event.chatId]: _chat, ...chats } = next.chats;
       const { [event.chatId]: _messages, ...messages } = next.messages;
       const { [event.chatId]: _unread, ...unread } = next.unread;
-      const { [event.chatId]: _draft, ...drafts } = next.drafts;
+      const { [event.chatId]: _pins, ...pins } = next.pins;
+      const gone = next.openChatId === event.chatId;
       return {
         ...next,
         chats,
         messages,
+        threads: Object.fromEntries(
+          Object.entries(next.threads).filter(([, thread]) => thread.chatId !== event.chatId),
+        ),
+        pins,
         unread,
-        drafts,
+        drafts: Object.fromEntries(
+          Object.entries(next.drafts).filter(([key]) => chatOfDraft(key) !== event.chatId),
+        ),
         pending: next.pending.filter((p) => p.chatId !== event.chatId),
-        openChatId: next.openChatId === event.chatId ? undefined : next.openChatId,
+        openChatId: gone ? undefined : next.openChatId,
+        openThreadId: gone ? undefined : next.openThreadId,
+        editingId: gone ? undefined : next.editingId,
       };
     }
   }
@@ -182,6 +275,7 @@ export function applyEvent(state: State, event: Event): State {
 }
 
 function messageArrived(state: State, message: Message): State {
+  if (message.threadId !== null) return replyArrived(state, message);
   const chat = state.chats[message.chatId];
   const list = state.messages[message.chatId];
   const known = list?.items.some((item) => item.id === message.id) ?? false;
@@ -214,35 +308,119 @@ function messageArrived(state: State, message: Message): State {
   };
 }
 
+/**
+ * A reply joins its thread, if loaded. It is not the chat's latest message and counts as no unread
+ * message in the chat: the root's own `message.updated` (its new reply count) follows it.
+ */
+function replyArrived(state: State, reply: Message): State {
+  const rootId = reply.threadId as number;
+  const thread = state.threads[rootId];
+  const mine = reply.senderId === state.me.id;
+  return {
+    ...state,
+    threads: thread
+      ? { ...state.threads, [rootId]: { ...thread, items: mergeMessages(thread.items, [reply]) } }
+      : state.threads,
+    pending:
+      mine && reply.clientId
+        ? state.pending.filter((p) => p.clientId !== reply.clientId)
+        : state.pending,
+    typing: withoutTyping(state.typing, reply.chatId, reply.senderId),
+  };
+}
+
+/** Whether a message is listed: deleted ones are not, except roots that still have replies. */
+export function isListed(message: Message): boolean {
+  return !message.deleted || (message.threadId === null && message.replyCount > 0);
+}
+
+/**
+ * The message as it now is (an edit, a delete, a reaction, a pin, a root's reply count), wherever
+ * it is shown: the chat's list, a thread (as root or reply), the pins. Applying it twice, or
+ * after a newer copy of the same change, changes nothing more: it carries the whole message.
+ */
+export function messageChanged(state: State, message: Message): State {
+  const listed = isListed(message);
+  const replace = (items: Message[]) => {
+    if (!items.some((item) => item.id === message.id)) return items;
+    return listed
+      ? items.map((item) => (item.id === message.id ? message : item))
+      : items.filter((item) => item.id !== message.id);
+  };
+  const list = state.messages[message.chatId];
+  let messages = state.messages;
+  if (list && message.threadId === null) {
+    const items = replace(list.items);
+    if (items !== list.items) messages = { ...messages, [message.chatId]: { ...list, items } };
+  }
+  let threads = state.threads;
+  const thread = message.threadId === null ? threads[message.id] : threads[message.threadId];
+  if (thread) {
+    const changed =
+      message.threadId === null
+        ? { ...thread, root: message }
+        : { ...thread, items: replace(thread.items) };
+    threads = { ...threads, [thread.root.id]: changed };
+  }
+  const pins = state.pins[message.chatId];
+  const pinsNow = pins ? pinnedAfter(pins, message) : undefined;
+  // A thread whose root is gone for good (deleted without replies) closes.
+  const closes = state.openThreadId === message.id && !listed;
+  return {
+    ...state,
+    messages,
+    threads,
+    pins: pinsNow && pinsNow !== pins ? { ...state.pins, [message.chatId]: pinsNow } : state.pins,
+    openThreadId: closes ? undefined : state.openThreadId,
+    editingId: state.editingId === message.id && message.deleted ? undefined : state.editingId,
+  };
+}
+
+/** The pin list after a change: newly pinned first, unpinned out, the rest as they now are. */
+function pinnedAfter(pins: Message[], message: Message): Message[] {
+  const at = pins.findIndex((item) => item.id === message.id);
+  if (!message.pinned) return at === -1 ? pins : pins.filter((item) => item.id !== message.id);
+  if (at === -1) return [message, ...pins];
+  return pins.map((item) => (item.id === message.id ? message : item));
+}
+
 export function queued(state: State, pending: PendingMessage): State {
   return { ...state, pending: [...state.pending, pending] };
 }
 
-/** The draft became this message: it is queued, and the chat's draft starts empty. */
+/** The draft became this message: it is queued, and its draft (chat's or thread's) starts empty. */
 export function sent(state: State, pending: PendingMessage): State {
-  const { [pending.chatId]: _, ...drafts } = state.drafts;
+  const { [draftKey(pending.chatId, pending.threadId)]: _, ...drafts } = state.drafts;
   return { ...queued(state, pending), drafts };
 }
 
 export const emptyDraft: Draft = { text: "", files: [] };
 
-function withDraft(state: State, chatId: number, draft: Draft): State {
-  const { [chatId]: _, ...drafts } = state.drafts;
+export function draftOf(state: State, chatId: number, threadId?: number): Draft {
+  return state.drafts[draftKey(chatId, threadId)] ?? emptyDraft;
+}
+
+function withDraft(state: State, key: string, draft: Draft): State {
+  const { [key]: _, ...drafts } = state.drafts;
   const empty = draft.text === "" && draft.files.length === 0;
-  return { ...state, drafts: empty ? drafts : { ...drafts, [chatId]: draft } };
+  return { ...state, drafts: empty ? drafts : { ...drafts, [key]: draft } };
 }
 
-export function drafted(state: State, chatId: number, text: string): State {
-  return withDraft(state, chatId, { ...(state.drafts[chatId] ?? emptyDraft), text });
+export function drafted(state: State, chatId: number, text: string, threadId?: number): State {
+  const key = draftKey(chatId, threadId);
+  return withDraft(state, key, { ...draftOf(state, chatId, threadId), text });
 }
 
-export function fileRemoved(state: State, chatId: number, url: string): State {
-  const draft = state.drafts[chatId] ?? emptyDraft;
-  return withDraft(state, chatId, { ...draft, files: draft.files.filter((f) => f.url !== url) });
+export function fileRemoved(state: State, chatId: number, url: string, threadId?: number): State {
+  const draft = draftOf(state, chatId, threadId);
+  return withDraft(state, draftKey(chatId, threadId), {
+    ...draft,
+    files: draft.files.filter((f) => f.url !== url),
+  });
 }
 
 /** Drafts kept from an earlier page load. */
-export function draftsRestored(state: State, drafts: Record<number, Draft>): State {
+export function draftsRestored(state: State, drafts: Record<string, Draft>): State {
   return { ...state, drafts: { ...drafts, ...state.drafts } };
 }
 
@@ -266,8 +444,11 @@ export function uploadFinished(state: State, id: string, files: FileInfo[]): Sta
   if (!upload) return state;
   const rest = { ...state, uploads: state.uploads.filter((u) => u.id !== id) };
   if (files.length === 0 || !state.chats[upload.chatId]) return rest;
-  const draft = state.drafts[upload.chatId] ?? emptyDraft;
-  return withDraft(rest, upload.chatId, { ...draft, files: [...draft.files, ...files] });
+  const draft = draftOf(state, upload.chatId, upload.threadId);
+  return withDraft(rest, draftKey(upload.chatId, upload.threadId), {
+    ...draft,
+    files: [...draft.files, ...files],
+  });
 }
 
 /** The server stored it: the pending copy becomes the message (once, whatever arrives first). */
@@ -318,7 +499,7 @@ export function noticed(state: State, notice: string | undefined): State {
 /** Ids the event speaks of that this state does not know: a sign to reload the people. */
 export function unknownUsers(state: State, event: Event): number[] {
   const ids =
-    event.type === "message.created"
+    event.type === "message.created" || event.type === "message.updated"
       ? [(event.data as Message).senderId]
       : event.type === "chat.removed" || event.chatId === null
         ? []
@@ -350,19 +531,52 @@ export function typingIn(state: State, chatId: number, now: number): User[] {
     .filter((user): user is User => user !== undefined);
 }
 
-export function pendingIn(state: State, chatId: number): PendingMessage[] {
-  return state.pending.filter((p) => p.chatId === chatId);
+/** What waits to be sent in a chat, or in one of its threads. */
+export function pendingIn(state: State, chatId: number, threadId?: number): PendingMessage[] {
+  return state.pending.filter((p) => p.chatId === chatId && p.threadId === threadId);
 }
 
-export function uploadsIn(state: State, chatId: number): Upload[] {
-  return state.uploads.filter((u) => u.chatId === chatId);
+export function uploadsIn(state: State, chatId: number, threadId?: number): Upload[] {
+  return state.uploads.filter((u) => u.chatId === chatId && u.threadId === threadId);
 }
 
 /** A draft can be sent when it has text or files and none of its files is still uploading. */
-export function canSend(state: State, chatId: number): boolean {
-  const draft = state.drafts[chatId] ?? emptyDraft;
+export function canSend(state: State, chatId: number, threadId?: number): boolean {
+  const draft = draftOf(state, chatId, threadId);
   const hasContent = draft.text.trim() !== "" || draft.files.length > 0;
-  return hasContent && uploadsIn(state, chatId).length === 0;
+  return hasContent && uploadsIn(state, chatId, threadId).length === 0;
+}
+
+/** The newest message of one's own that can still be edited: what Up in an empty composer edits. */
+export function lastOwnMessage(items: Message[], me: number): Message | undefined {
+  return items.findLast((item) => item.senderId === me && !item.deleted);
+}
+
+export function canEdit(message: Message, me: number): boolean {
+  return message.senderId === me && !message.deleted;
+}
+
+/**
+ * Who may delete, as the server decides: the sender, the chat's owner in channels, and the
+ * workspace's owner anywhere.
+ */
+export function canDelete(message: Message, chat: Chat, state: Pick<State, "me" | "workspace">) {
+  if (message.deleted) return false;
+  const channel = chat.type === "public_channel" || chat.type === "private_channel";
+  return (
+    message.senderId === state.me.id ||
+    (channel && chat.ownerId === state.me.id) ||
+    state.workspace.ownerId === state.me.id
+  );
+}
+
+export function hasReacted(message: Message, emoji: string, me: number): boolean {
+  return message.reactions.some((r) => r.emoji === emoji && r.userIds.includes(me));
+}
+
+/** "1 reply", "3 replies". */
+export function replyLabel(count: number): string {
+  return `${count} ${count === 1 ? "reply" : "replies"}`;
 }
 
 const dayKey = (date: Date) => `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;

@@ -1,7 +1,7 @@
 // The app: signed out, the auth screen; signed in, the workspace. The token survives reloads.
 import { useEffect, useState } from "preact/hooks";
 import { Api } from "../state/api.ts";
-import { chatIdFromPath } from "../state/route.ts";
+import { routeFromPath } from "../state/route.ts";
 import { Session } from "../state/session.ts";
 import { AuthScreen } from "./auth.tsx";
 import { WorkspaceView } from "./workspace.tsx";
@@ -26,9 +26,9 @@ export function App() {
       .me()
       .then(({ user, workspace }) => {
         if (cancelled) return;
-        // A chat's URL opens that chat (a link, a reload).
-        const fromUrl = chatIdFromPath(location.pathname);
-        started = new Session(token, user, workspace, signOut, fromUrl);
+        // A chat's (or a thread's) URL opens it (a link, a reload).
+        const route = routeFromPath(location.pathname);
+        started = new Session(token, user, workspace, signOut, route.chatId, route.threadId);
         started.start();
         setSession(started);
         (window as unknown as { chat?: Session }).chat = started;

@@ -1,7 +1,7 @@
-// The open chat: its header, the message list (older pages load on scrolling up), who is typing,
-// and the composer.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "preact/hooks";
-import { directoryOf } from "../state/markdown.ts";
+// The open chat: its header (with its pinned messages), the message list (older pages load on
+// scrolling up), who is typing, and the composer. The same list draws a thread's replies.
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { type Directory, directoryOf } from "../state/markdown.ts";
 import { chatIdFromPath } from "../state/route.ts";
 import type { Session } from "../state/session.ts";
 import {
@@ -9,12 +9,17 @@ import {
   chatTitle,
   dayDividers,
   groupContinues,
+  lastOwnMessage,
+  type Message,
+  type PendingMessage,
   type State,
   typingIn,
 } from "../state/store.ts";
 import { Composer } from "./composer.tsx";
 import type { DialogKind } from "./dialogs.tsx";
-import { DayDivider, MessageItem, PendingItem } from "./message.tsx";
+import { useEmojiIndex } from "./emoji-picker.tsx";
+import { DayDivider, type MessageContext, MessageItem, PendingItem } from "./message.tsx";
+import { PinnedList } from "./pinned-list.tsx";
 import { useTicker } from "./use-session.ts";
 
 type Props = { session: Session; state: State; chat: Chat; onDialog: (kind: DialogKind) => void };
@@ -26,6 +31,94 @@ const kinds: Record<Chat["type"], string> = {
   public_channel: "Public channel",
 };
 
+/** The context every message of a list shares, kept the same object while nothing in it changes. */
+export function useMessageContext(
+  session: Session,
+  state: State,
+  chat: Chat,
+  inThread: boolean,
+  shown: Message[],
+): MessageContext {
+  const { users, chats, me, workspace, editingId } = state;
+  const directory = useMemo(() => directoryOf({ me, users, chats }), [me, users, chats]);
+  const fileUrl = useCallback((url: string) => session.api.fileUrl(url), [session]);
+  // The emoji data loads once a reaction is there to be drawn (or a picker opens).
+  const emoji = useEmojiIndex(shown.some((message) => message.reactions.length > 0));
+  return useMemo(
+    () => ({
+      session,
+      chat,
+      state: { me, workspace, users, editingId },
+      directory,
+      fileUrl,
+      emoji,
+      inThread,
+    }),
+    [session, chat, me, workspace, users, editingId, directory, fileUrl, emoji, inThread],
+  );
+}
+
+/**
+ * A message's link (`#message-N`, from "Copy link") scrolls it into view once it is drawn, and
+ * `:target` marks it. Returns whether it did, so that the list stops holding to its newest end.
+ */
+export function useLinkedMessage(drawn: unknown): boolean {
+  const done = useRef<string | undefined>(undefined);
+  const [found, setFound] = useState(false);
+  useEffect(() => {
+    const hash = location.hash;
+    if (!hash.startsWith("#message-") || done.current === hash) return;
+    const element = document.getElementById(hash.slice(1));
+    if (!element) return;
+    done.current = hash;
+    // Navigating to the same fragment again, now that its element exists, scrolls to it and
+    // makes it the :target (the first navigation, before the list was loaded, found nothing).
+    location.replace(location.href);
+    element.scrollIntoView({ block: "center" });
+    setFound(true);
+  }, [drawn]);
+  return found;
+}
+
+/** Messages and what waits to be sent, with day dividers, grouped by sender. */
+export function messageItems(
+  messages: Message[],
+  pending: PendingMessage[],
+  context: MessageContext,
+  today: string,
+) {
+  const { session, directory } = context;
+  const me = context.state.me;
+  const all = [...messages, ...pending];
+  const dividers = dayDividers(
+    all.map((item) => item.createdAt),
+    new Date(today),
+  );
+  const continues = groupContinues(
+    all.map((item) => ({ senderId: "id" in item ? item.senderId : me.id, ...item })),
+    dividers,
+  );
+  return all.map((item, i) => {
+    const divider = dividers[i];
+    const key = "id" in item ? `m${item.id}` : `p${item.clientId}`;
+    return [
+      divider && <DayDivider key={`day-${key}`} label={divider} />,
+      "id" in item ? (
+        <MessageItem key={key} message={item} continues={continues[i] ?? false} context={context} />
+      ) : (
+        <PendingItem
+          key={key}
+          pending={item}
+          me={me}
+          directory={directory as Directory}
+          continues={continues[i] ?? false}
+          onDiscard={() => session.discard(item.clientId)}
+        />
+      ),
+    ];
+  });
+}
+
 export function ChatPane({ session, state, chat, onDialog }: Props) {
   const now = useTicker(1000);
   const list = state.messages[chat.id];
@@ -33,55 +126,29 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const title = chatTitle(state, chat);
-  const fileUrl = useCallback((url: string) => session.api.fileUrl(url), [session]);
+  const [showingPins, setShowingPins] = useState(false);
   // The list is drawn again when it changes and when a day begins ("Today" becomes
   // "Yesterday"), not on each keystroke in the composer.
   const today = new Date(now).toDateString();
-  const { users, chats, me, pending: outbox } = state;
-  const pending = useMemo(() => outbox.filter((p) => p.chatId === chat.id), [outbox, chat.id]);
-  const directory = useMemo(() => directoryOf({ me, users, chats }), [me, users, chats]);
+  const { pending: outbox } = state;
+  const pending = useMemo(
+    () => outbox.filter((p) => p.chatId === chat.id && p.threadId === undefined),
+    [outbox, chat.id],
+  );
+  const shown = list?.items ?? noMessages;
+  const context = useMessageContext(session, state, chat, false, shown);
+  const items = useMemo(
+    () => messageItems(shown, pending, context, today),
+    [shown, pending, context, today],
+  );
 
-  const items = useMemo(() => {
-    const all = [...(list?.items ?? []), ...pending];
-    const dividers = dayDividers(
-      all.map((item) => item.createdAt),
-      new Date(today),
-    );
-    const continues = groupContinues(
-      all.map((item) => ({ senderId: "id" in item ? item.senderId : me.id, ...item })),
-      dividers,
-    );
-    return all.map((item, i) => {
-      const divider = dividers[i];
-      const key = "id" in item ? `m${item.id}` : `p${item.clientId}`;
-      return [
-        divider && <DayDivider key={`day-${key}`} label={divider} />,
-        "id" in item ? (
-          <MessageItem
-            key={key}
-            message={item}
-            users={users}
-            directory={directory}
-            continues={continues[i] ?? false}
-            fileUrl={fileUrl}
-          />
-        ) : (
-          <PendingItem
-            key={key}
-            pending={item}
-            me={me}
-            directory={directory}
-            continues={continues[i] ?? false}
-            onDiscard={() => session.discard(item.clientId)}
-          />
-        ),
-      ];
-    });
-  }, [list, pending, users, me, directory, today, fileUrl, session]);
-
-  // Stay at the newest message unless the reader has scrolled up; keep the place when older
-  // messages are added above.
+  // Stay at the newest message unless the reader has scrolled up (or a link named a message);
+  // keep the place when older messages are added above.
   const previousHeight = useRef(0);
+  const linked = useLinkedMessage(items);
+  useEffect(() => {
+    if (linked) stick.current = false;
+  }, [linked]);
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;
@@ -137,6 +204,13 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
             {kinds[chat.type]} · {chat.members.length} members
           </p>
         </div>
+        <button
+          type="button"
+          aria-expanded={showingPins}
+          onClick={() => setShowingPins(!showingPins)}
+        >
+          Pinned
+        </button>
         {chat.type !== "single" && (
           <button type="button" onClick={() => onDialog("settings")}>
             {chat.ownerId === state.me.id ? "Settings" : "Members"}
@@ -148,6 +222,15 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
           </button>
         )}
       </header>
+      {showingPins && (
+        <PinnedList
+          session={session}
+          state={state}
+          chat={chat}
+          context={context}
+          onClose={() => setShowingPins(false)}
+        />
+      )}
       <div class="messages" ref={scroller} onScroll={onScroll}>
         {list?.hasOlder && <p class="older">Scroll up for older messages</p>}
         <ol aria-live="polite" aria-label="Messages">
@@ -158,7 +241,19 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
         {typing.length > 0 &&
           `${typing.map((user) => user.fullname).join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`}
       </p>
-      <Composer session={session} state={state} chatId={chat.id} label={`Message ${title}`} />
+      <Composer
+        session={session}
+        state={state}
+        chatId={chat.id}
+        label={`Message ${title}`}
+        onEditLast={() => {
+          const last = lastOwnMessage(shown, state.me.id);
+          if (last) session.startEditing(last.id);
+          return last !== undefined;
+        }}
+      />
     </main>
   );
 }
+
+const noMessages: Message[] = [];

@@ -1,8 +1,17 @@
 // Typing and sending: Enter sends, Shift+Enter is a new line; files by picker, drop or paste,
 // with upload progress. What is typed and attached is the chat's draft (kept in the session, so
 // it survives switching chats and reloads); Send waits until the draft's files are uploaded.
-// Focus stays here. `@` opens a picker of the chat's members, which inserts a mention (`<@id>`).
+// Focus stays here. `@` opens a picker of the chat's members, which inserts a mention (`<@id>`);
+// `:name` one of emoji, which inserts the character. Up in an empty composer edits one's last
+// message. With `threadId` it replies in that thread.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import {
+  type Emoji,
+  type EmojiQuery,
+  emojiQuery,
+  insertEmoji,
+  searchEmoji,
+} from "../state/emoji.ts";
 import {
   type Candidate,
   insertMention,
@@ -11,7 +20,8 @@ import {
   mentionQuery,
 } from "../state/mention-picker.ts";
 import type { Session } from "../state/session.ts";
-import { emptyDraft, type State, type User, uploadsIn } from "../state/store.ts";
+import { draftOf, type State, type User, uploadsIn } from "../state/store.ts";
+import { useEmojiIndex } from "./emoji-picker.tsx";
 import { PaperclipIcon } from "./icons.tsx";
 import { Avatar } from "./message.tsx";
 
@@ -21,15 +31,20 @@ export function Composer({
   session,
   state,
   chatId,
+  threadId,
   label,
+  onEditLast,
 }: {
   session: Session;
   state: State;
   chatId: number;
+  threadId?: number;
   label: string;
+  /** Up in an empty composer: edit one's last message; false if there is none. */
+  onEditLast?: () => boolean;
 }) {
-  const draft = state.drafts[chatId] ?? emptyDraft;
-  const uploads = uploadsIn(state, chatId);
+  const draft = draftOf(state, chatId, threadId);
+  const uploads = uploadsIn(state, chatId, threadId);
   const [error, setError] = useState<string>();
   const input = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
@@ -48,11 +63,16 @@ export function Composer({
         everyone: chat?.type !== "single",
       })
     : [];
-  const pickerOpen = candidates.length > 0;
-  const pickerId = `mention-picker-${chatId}`;
+  const [emojiAt, setEmojiAt] = useState<EmojiQuery>();
+  const emojiIndex = useEmojiIndex(emojiAt !== undefined);
+  const emojiFound: Emoji[] =
+    emojiAt && emojiIndex ? searchEmoji(emojiIndex, emojiAt.query, session.emojiUsage(), 8) : [];
+  const mentionOpen = candidates.length > 0;
+  const pickerOpen = mentionOpen || emojiFound.length > 0;
+  const pickerId = `mention-picker-${chatId}${threadId ? `-${threadId}` : ""}`;
   const optionId = (i: number) => `${pickerId}-${i}`;
 
-  useEffect(() => input.current?.focus(), [chatId]);
+  useEffect(() => input.current?.focus(), [chatId, threadId]);
 
   useLayoutEffect(() => {
     const caret = caretAfterInsert.current;
@@ -71,6 +91,24 @@ export function Composer({
     const next = found && found.start !== dismissed.current ? found : undefined;
     if (next?.start !== query?.start || next?.query !== query?.query) setActive(0);
     setQuery(next);
+    const colon =
+      !next && element.selectionStart === element.selectionEnd
+        ? emojiQuery(element.value, element.selectionStart)
+        : undefined;
+    const shown = colon && colon.start !== dismissed.current ? colon : undefined;
+    if (shown?.start !== emojiAt?.start || shown?.query !== emojiAt?.query) setActive(0);
+    setEmojiAt(shown);
+  }
+
+  function chooseEmoji(emoji: Emoji) {
+    const element = input.current;
+    if (!element || !emojiAt) return;
+    const inserted = insertEmoji(element.value, emojiAt, element.selectionStart, emoji.native);
+    caretAfterInsert.current = inserted.caret;
+    setEmojiAt(undefined);
+    session.emojiChosen(emoji.name);
+    session.draft(chatId, inserted.text, threadId);
+    element.focus();
   }
 
   function choose(candidate: Candidate) {
@@ -79,22 +117,27 @@ export function Composer({
     const inserted = insertMention(element.value, query, element.selectionStart, candidate);
     caretAfterInsert.current = inserted.caret;
     setQuery(undefined);
-    session.draft(chatId, inserted.text);
+    session.draft(chatId, inserted.text, threadId);
     element.focus();
   }
 
   /** Arrow keys move through the picker, Enter or Tab choose, Escape closes it. */
   function pickerKey(event: KeyboardEvent): boolean {
-    if (!pickerOpen || !query) return false;
-    const count = candidates.length;
+    const at = mentionOpen ? query : emojiAt;
+    if (!pickerOpen || !at) return false;
+    const count = mentionOpen ? candidates.length : emojiFound.length;
     if (event.key === "ArrowDown") setActive((active + 1) % count);
     else if (event.key === "ArrowUp") setActive((active - 1 + count) % count);
     else if (event.key === "Enter" || event.key === "Tab") {
-      const candidate = candidates[Math.min(active, count - 1)];
-      if (candidate) choose(candidate);
+      const index = Math.min(active, count - 1);
+      const candidate = candidates[index];
+      const emoji = emojiFound[index];
+      if (mentionOpen && candidate) choose(candidate);
+      else if (emoji) chooseEmoji(emoji);
     } else if (event.key === "Escape") {
-      dismissed.current = query.start;
+      dismissed.current = at.start;
       setQuery(undefined);
+      setEmojiAt(undefined);
     } else return false;
     event.preventDefault();
     event.stopPropagation();
@@ -105,13 +148,13 @@ export function Composer({
     if (files.length === 0) return;
     setError(undefined);
     session
-      .attach(chatId, files)
+      .attach(chatId, files, threadId)
       .catch((failure: Error) => setError(failure.message))
       .finally(() => input.current?.focus());
   }
 
   function send() {
-    if (!session.send(chatId)) return;
+    if (!session.send(chatId, threadId)) return;
     // The next keystroke starts a new burst of typing, which others should see at once.
     lastTyping.current = 0;
     input.current?.focus();
@@ -138,7 +181,7 @@ export function Composer({
               <button
                 type="button"
                 aria-label={`Remove ${file.name}`}
-                onClick={() => session.removeFile(chatId, file.url)}
+                onClick={() => session.removeFile(chatId, file.url, threadId)}
               >
                 ×
               </button>
@@ -158,7 +201,31 @@ export function Composer({
           {error}
         </p>
       )}
-      {pickerOpen && (
+      {!mentionOpen && emojiFound.length > 0 && (
+        <div class="mention-picker" id={pickerId} role="listbox" aria-label="Emoji">
+          {emojiFound.map((emoji, i) => (
+            <div
+              key={emoji.name}
+              id={optionId(i)}
+              role="option"
+              tabIndex={-1}
+              aria-selected={i === active}
+              class={i === active ? "active" : undefined}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                chooseEmoji(emoji);
+              }}
+              onMouseEnter={() => setActive(i)}
+            >
+              <span class="emoji" aria-hidden="true">
+                {emoji.native}
+              </span>
+              <span class="name">:{emoji.name}:</span>
+            </div>
+          ))}
+        </div>
+      )}
+      {mentionOpen && (
         <div class="mention-picker" id={pickerId} role="listbox" aria-label="Mention someone">
           {candidates.map((candidate, i) => (
             <div
@@ -218,7 +285,7 @@ export function Composer({
           aria-controls={pickerOpen ? pickerId : undefined}
           aria-activedescendant={pickerOpen ? optionId(active) : undefined}
           onInput={(event) => {
-            session.draft(chatId, event.currentTarget.value);
+            session.draft(chatId, event.currentTarget.value, threadId);
             findQuery(event.currentTarget);
             if (Date.now() - lastTyping.current > typingEveryMs) {
               lastTyping.current = Date.now();
@@ -227,6 +294,10 @@ export function Composer({
           }}
           onKeyDown={(event) => {
             if (event.isComposing || pickerKey(event)) return;
+            if (event.key === "ArrowUp" && draft.text === "" && onEditLast?.()) {
+              event.preventDefault();
+              return;
+            }
             if (event.key === "Enter" && !event.shiftKey) {
               event.preventDefault();
               send();
@@ -236,7 +307,10 @@ export function Composer({
             if (/^(Arrow(Left|Right)|Home|End)$/.test(event.key)) findQuery(event.currentTarget);
           }}
           onClick={(event) => findQuery(event.currentTarget)}
-          onBlur={() => setQuery(undefined)}
+          onBlur={() => {
+            setQuery(undefined);
+            setEmojiAt(undefined);
+          }}
           onPaste={(event) => {
             const files = [...(event.clipboardData?.files ?? [])];
             if (files.length > 0) {

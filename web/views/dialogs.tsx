@@ -208,7 +208,7 @@ function InviteCode({ session }: Props) {
 }
 
 /** Asks before something that cannot be undone; Cancel and Escape change nothing. */
-function Confirm({
+export function Confirm({
   title,
   text,
   action,

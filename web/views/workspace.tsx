@@ -1,12 +1,14 @@
-// The signed-in layout: the sidebar, the open chat, and whichever dialog is open. The open chat
-// is in the URL, so that Back and Forward move between chats.
+// The signed-in layout: the sidebar, the open chat (and the thread open beside it), and whichever
+// dialog is open. The open chat and thread are in the URL, so that Back and Forward move between
+// chats and Back closes a thread.
 import { useEffect, useState } from "preact/hooks";
-import { chatIdFromPath, chatPath } from "../state/route.ts";
+import { chatPath, routeFromPath } from "../state/route.ts";
 import type { Session } from "../state/session.ts";
 import { chatTitle } from "../state/store.ts";
 import { ChatPane } from "./chat-pane.tsx";
 import { type DialogKind, Dialogs } from "./dialogs.tsx";
 import { Sidebar } from "./sidebar.tsx";
+import { ThreadPane } from "./thread-pane.tsx";
 import { useSessionState } from "./use-session.ts";
 
 export function WorkspaceView({ session }: { session: Session }) {
@@ -16,17 +18,26 @@ export function WorkspaceView({ session }: { session: Session }) {
   const title = open ? chatTitle(state, open) : undefined;
 
   useEffect(() => {
-    const path = chatPath(state.openChatId);
+    const path = chatPath(state.openChatId, state.openThreadId);
     if (location.pathname === path) return;
-    // A chat that is gone (deleted, left, or never ours) is replaced in the history, not kept.
-    const shown = chatIdFromPath(location.pathname);
-    if (shown !== undefined && !state.chats[shown]) history.replaceState(null, "", path);
+    // A chat or thread that is gone (deleted, left, or never ours) is replaced in the history,
+    // not kept.
+    const shown = routeFromPath(location.pathname);
+    const gone =
+      (shown.chatId !== undefined && !state.chats[shown.chatId]) ||
+      (shown.threadId !== undefined &&
+        shown.chatId === state.openChatId &&
+        state.openThreadId === undefined &&
+        state.notice !== undefined);
+    if (gone) history.replaceState(null, "", path);
     else history.pushState(null, "", path);
-  }, [state.openChatId]);
+  }, [state.openChatId, state.openThreadId]);
 
   useEffect(() => {
-    const onBackOrForward = () =>
-      session.attempt(() => session.openChat(chatIdFromPath(location.pathname)));
+    const onBackOrForward = () => {
+      const route = routeFromPath(location.pathname);
+      session.attempt(() => session.openChat(route.chatId, route.threadId));
+    };
     addEventListener("popstate", onBackOrForward);
     return () => removeEventListener("popstate", onBackOrForward);
   }, [session]);
@@ -36,10 +47,31 @@ export function WorkspaceView({ session }: { session: Session }) {
   }, [title, state.workspace.name]);
 
   return (
-    <div class={`workspace ${state.openChatId !== undefined ? "has-chat" : ""}`}>
+    <div
+      class={`workspace ${state.openChatId !== undefined ? "has-chat" : ""} ${
+        open && state.openThreadId !== undefined ? "has-thread" : ""
+      }`}
+    >
       <Sidebar session={session} state={state} onDialog={setDialog} />
       {open ? (
-        <ChatPane key={open.id} session={session} state={state} chat={open} onDialog={setDialog} />
+        <div class="conversation">
+          <ChatPane
+            key={open.id}
+            session={session}
+            state={state}
+            chat={open}
+            onDialog={setDialog}
+          />
+          {state.openThreadId !== undefined && (
+            <ThreadPane
+              key={state.openThreadId}
+              session={session}
+              state={state}
+              chat={open}
+              rootId={state.openThreadId}
+            />
+          )}
+        </div>
       ) : (
         <main class="empty-pane">
           {/* A chat named by the URL shows once the chats are loaded. */}
