@@ -68,8 +68,8 @@ export type WorkspaceRow = {
 };
 
 export const defaultSettings: WorkspaceSettings = {
-  invites: "everyone",
-  channelCreation: "everyone",
+  invites: "members",
+  channelCreation: "members",
   retentionDays: null,
 };
 

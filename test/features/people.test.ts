@@ -288,7 +288,7 @@ describe("the workspace", () => {
     expect(got.body).toMatchObject({
       id: alice.workspace.id,
       name: "Acme",
-      settings: { invites: "everyone", channelCreation: "everyone", retentionDays: null },
+      settings: { invites: "members", channelCreation: "members", retentionDays: null },
     });
     expect(
       (await app.request("PATCH", "/api/workspace", { token: bob.token, body: { name: "Bob's" } }))
@@ -303,8 +303,8 @@ describe("the workspace", () => {
       body: { settings: { retentionDays: 30 } },
     });
     expect(changed.body.settings).toEqual({
-      invites: "everyone",
-      channelCreation: "everyone",
+      invites: "members",
+      channelCreation: "members",
       retentionDays: 30,
     });
     const event = (await socket.takeUntil((frame) => frame.type === "workspace.updated")).at(-1);
@@ -413,7 +413,7 @@ describe("invites", () => {
     });
     expect(group.status).toBe(201);
     await channel(alice, "admins-only");
-    await settings({ invites: "everyone", channelCreation: "everyone" });
+    await settings({ invites: "members", channelCreation: "members" });
   });
 });
 

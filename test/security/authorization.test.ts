@@ -201,7 +201,7 @@ const rows: Record<string, Row> = {
   },
   "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
   "patch /api/workspace": {
-    call: () => ({ path: "/api/workspace", body: { settings: { invites: "everyone" } } }),
+    call: () => ({ path: "/api/workspace", body: { settings: { invites: "members" } } }),
     expect: adminOnly(200),
   },
   "get /api/invites": { call: () => ({ path: "/api/invites" }), expect: authenticated(200) },

@@ -35,6 +35,13 @@ const user = (id: number, fullname: string): User => ({
   email: `${fullname}@x.test`,
   workspaceId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
+  role: "member",
+  deactivated: false,
+  bot: false,
+  title: "",
+  avatarUrl: null,
+  status: null,
+  timezone: null,
 });
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
@@ -48,6 +55,7 @@ const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat =>
   members,
   createdAt: "2026-01-01T00:00:00.000Z",
   lastMessageId: null,
+  archived: false,
   ...extra,
 });
 const message = (id: number, senderId: number, extra: Partial<Message> = {}): Message => ({
@@ -89,6 +97,7 @@ function start(workspaceOwner = 1): State {
     id: 1,
     name: "Acme",
     ownerId: workspaceOwner,
+    settings: { invites: "members", channelCreation: "members", retentionDays: null },
     createdAt: "2026-01-01T00:00:00.000Z",
   });
   const withChats = loaded(state, [alice, bob, carol], [chat(10, [1, 2, 3])], []);
@@ -266,7 +275,7 @@ describe("who may do what", () => {
     expect(canEdit(message(1, 1, { deleted: true }), state.me.id)).toBe(false);
   });
 
-  test("the sender, the channel's owner and the workspace's owner may delete; a member may not delete another's", () => {
+  test("the sender, the channel's owner and the workspace's owner and admins may delete; a member may not delete another's", () => {
     const channel = chat(10, [1, 2, 3]);
     const asMember = start(3);
     expect(canDelete(message(1, 1), channel, asMember)).toBe(true);
@@ -275,8 +284,11 @@ describe("who may do what", () => {
     const owned = chat(10, [1, 2, 3], { ownerId: 1 });
     expect(canDelete(message(2, 3), owned, asMember)).toBe(true);
     expect(canDelete(message(2, 3), { ...owned, type: "group" }, asMember)).toBe(false);
-    // The workspace's owner may delete anywhere.
+    // The workspace's owner may delete anywhere, and so may its admins.
     expect(canDelete(message(2, 3), { ...channel, type: "group" }, start(1))).toBe(true);
+    const admin = start(3);
+    const asAdmin = { ...admin, me: { ...admin.me, role: "admin" as const } };
+    expect(canDelete(message(2, 2), { ...channel, type: "group" }, asAdmin)).toBe(true);
   });
 });
 

@@ -46,8 +46,8 @@ const acme = {
   ownerId: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
   settings: {
-    invites: "everyone" as const,
-    channelCreation: "everyone" as const,
+    invites: "members" as const,
+    channelCreation: "members" as const,
     retentionDays: null,
   },
 };

@@ -97,7 +97,7 @@ function start(): State {
     name: "Acme",
     ownerId: 1,
     createdAt: "2026-01-01T00:00:00.000Z",
-    settings: { invites: "everyone", channelCreation: "everyone", retentionDays: null },
+    settings: { invites: "members", channelCreation: "members", retentionDays: null },
   });
   return loaded(
     state,
@@ -301,8 +301,8 @@ describe("the web app's state", () => {
       ownerId: 1,
       createdAt: "2026-01-01T00:00:00.000Z",
       settings: {
-        invites: "everyone" as const,
-        channelCreation: "everyone" as const,
+        invites: "members" as const,
+        channelCreation: "members" as const,
         retentionDays: null,
       },
     };

@@ -558,7 +558,7 @@ export function canEdit(message: Message, me: number): boolean {
 
 /**
  * Who may delete, as the server decides: the sender, the chat's owner in channels, and the
- * workspace's owner anywhere.
+ * workspace's owner and admins anywhere.
  */
 export function canDelete(message: Message, chat: Chat, state: Pick<State, "me" | "workspace">) {
   if (message.deleted) return false;
@@ -566,7 +566,8 @@ export function canDelete(message: Message, chat: Chat, state: Pick<State, "me" 
   return (
     message.senderId === state.me.id ||
     (channel && chat.ownerId === state.me.id) ||
-    state.workspace.ownerId === state.me.id
+    state.workspace.ownerId === state.me.id ||
+    state.me.role === "admin"
   );
 }
 

@@ -54,11 +54,12 @@ export type User = typeof User.static;
 
 export const WorkspaceSettings = t.Object(
   {
-    invites: t.Union([t.Literal("everyone"), t.Literal("admins")], {
-      description: "Who may make invites (default everyone)",
+    invites: t.Union([t.Literal("members"), t.Literal("admins")], {
+      description: "Who may make invites: every member (the default) or the owner and admins",
     }),
-    channelCreation: t.Union([t.Literal("everyone"), t.Literal("admins")], {
-      description: "Who may create channels, public or private (default everyone)",
+    channelCreation: t.Union([t.Literal("members"), t.Literal("admins")], {
+      description:
+        "Who may create channels, public or private: every member (the default) or the owner and admins",
     }),
     retentionDays: t.Nullable(
       Type.Integer({

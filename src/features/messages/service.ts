@@ -5,7 +5,7 @@ import type { Ctx } from "../../context.ts";
 import { forbidden, invalid, notFound } from "../../errors.ts";
 import { errorLine } from "../../ops/logging.ts";
 import type { Verdict } from "../../rate-limit.ts";
-import { isWorkspaceAdmin } from "../accounts/roles.ts";
+import { isAdmin } from "../accounts/roles.ts";
 import { getVisibleChatAccess, requireMember, requireWritable } from "../chats/access.ts";
 import type { FileInfo } from "../files/model.ts";
 import { removeFileBytes, requireUploadedFiles } from "../files/service.ts";
@@ -195,7 +195,7 @@ export async function editMessage(
 
 /** Deletes for good; the bytes of files nothing carries any more go after the commit. */
 export async function deleteMessage(ctx: Ctx, chatId: number, messageId: number): Promise<void> {
-  const moderator = await isWorkspaceAdmin(ctx);
+  const moderator = isAdmin(ctx.user);
   await change(ctx, chatId, messageId, { kind: "delete", moderator });
   await removeFileBytes(ctx).catch((error) =>
     ctx.logger(

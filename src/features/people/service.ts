@@ -1,11 +1,13 @@
 // People and administration: profiles, roles and deactivation, the workspace and its settings,
 // invites, password resets, and the audit log. Who may do what is decided here, in one place:
 // the workspace's owner (its creator), its admins, and its members.
+
 import type { AuditEntry as AuditRecordEntry, UserChange } from "../../../db/plan.ts";
 import type { Ctx, Deps } from "../../context.ts";
 import { forbidden, invalid, notFound, unauthorized } from "../../errors.ts";
 import type { Signer } from "../accounts/auth.ts";
 import type { Invite, Session, User, Workspace } from "../accounts/model.ts";
+import { isAdmin } from "../accounts/roles.ts";
 import { issueToken } from "../accounts/service.ts";
 import { parseFileUrl } from "../files/model.ts";
 import type {
@@ -22,8 +24,6 @@ import type {
 const dayMs = 24 * 3_600_000;
 export const resetCodeTtlMs = 3_600_000;
 const avatarTypes = new Set(["image/png", "image/jpeg", "image/webp", "image/gif"]);
-
-export const isAdmin = (user: User) => user.role === "owner" || user.role === "admin";
 
 export function requireAdmin(ctx: Ctx, action: string): void {
   if (!isAdmin(ctx.user)) throw forbidden(`only the workspace's owner and admins can ${action}`);
