@@ -130,6 +130,26 @@ describe("deleting", () => {
     expect((await remove(alice, group.id, message.id)).status).toBe(204);
   });
 
+  test("an admin may delete others' messages in any chat they can see; made a member again, no more", async () => {
+    const group = await newChat(bob, { members: [alice.user.id, carol.user.id] });
+    const first = await send(bob, group.id, { content: "first" });
+    const second = await send(bob, group.id, { content: "second" });
+    expect((await remove(carol, group.id, first.id)).status).toBe(403);
+    const role = (value: string) =>
+      app.request("PATCH", `/api/users/${carol.user.id}`, {
+        token: alice.token,
+        body: { role: value },
+      });
+    expect((await role("admin")).status).toBe(200);
+    expect((await remove(carol, group.id, first.id)).status).toBe(204);
+    // An admin sees no more than anyone: a chat they are not in stays hidden.
+    expect(
+      (await remove(carol, direct.id, (await send(alice, direct.id, { content: "x" })).id)).status,
+    ).toBe(404);
+    expect((await role("member")).status).toBe(200);
+    expect((await remove(carol, group.id, second.id)).status).toBe(403);
+  });
+
   test("a tombstone keeps only what the contract keeps; its edits answer []; a repeated clientId answers it", async () => {
     const message = await send(bob, direct.id, {
       content: `secret <@${alice.user.id}>`,
