@@ -3,6 +3,10 @@ import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { FileInfo } from "../files/model.ts";
 
+/** The largest id anything takes (15 digits, as in paths): past it an id names nothing, and
+ * PostgreSQL's bigint would refuse it. */
+export const maxId = 999_999_999_999_999;
+
 export const maxContentLength = 8000;
 export const maxFilesPerMessage = 10;
 export { maxEmojiPerMessage, maxPinsPerChat } from "../../../db/store.ts";
@@ -75,6 +79,7 @@ export const SendMessageBody = t.Object({
     t.Nullable(
       Type.Integer({
         minimum: 1,
+        maximum: maxId,
         description:
           "Reply in the thread of this top-level message of the chat (not deleted), else 422",
         error: "threadId: must be a message id (a positive integer)",
@@ -88,6 +93,7 @@ export const HistoryQuery = t.Object({
   before: t.Optional(
     t.Integer({
       minimum: 1,
+      maximum: maxId,
       description: "A message id (exclusive): page backwards from it",
       error: "query field before: must be a message id (a positive integer)",
     }),
@@ -103,6 +109,7 @@ export const HistoryQuery = t.Object({
   thread: t.Optional(
     t.Integer({
       minimum: 1,
+      maximum: maxId,
       description: "A top-level message of this chat: list its replies instead",
       error: "query field thread: must be a message id (a positive integer)",
     }),
