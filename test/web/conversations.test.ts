@@ -1,7 +1,7 @@
 // The web app's rules for threads, edits, deletes, reactions and pins, without a browser: how
 // `message.updated` and replies change what the chat, its threads and its pins show.
 import { describe, expect, test } from "bun:test";
-import type { Chat, Event, Message, User } from "../../web/state/store.ts";
+import type { Chat, Event, Message } from "../../web/state/store.ts";
 import {
   applyEvent,
   canDelete,
@@ -28,36 +28,14 @@ import {
   threadLoaded,
   threadMissing,
 } from "../../web/state/store.ts";
+import { chat as baseChat, user } from "../support/web-state.ts";
 
-const user = (id: number, fullname: string): User => ({
-  id,
-  fullname,
-  email: `${fullname}@x.test`,
-  workspaceId: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  role: "member",
-  deactivated: false,
-  bot: false,
-  title: "",
-  avatarUrl: null,
-  status: null,
-  timezone: null,
-});
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
 const carol = user(3, "Carol");
-const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat => ({
-  id,
-  workspaceId: 1,
-  type: "public_channel",
-  name: `c${id}`,
-  ownerId: 2,
-  members,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  lastMessageId: null,
-  archived: false,
-  ...extra,
-});
+/** A channel owned by Bob unless said otherwise. */
+const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat =>
+  baseChat(id, members, { type: "public_channel", name: `c${id}`, ownerId: 2, ...extra });
 const message = (id: number, senderId: number, extra: Partial<Message> = {}): Message => ({
   id,
   chatId: 10,

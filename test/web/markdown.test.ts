@@ -8,23 +8,10 @@ import {
   mentions,
   renderContent,
 } from "../../web/state/markdown.ts";
-import type { Chat, User } from "../../web/state/store.ts";
+import type { Chat } from "../../web/state/store.ts";
 import { initialState, loaded } from "../../web/state/store.ts";
+import { user } from "../support/web-state.ts";
 
-const user = (id: number, fullname: string): User => ({
-  id,
-  fullname,
-  email: `${fullname.toLowerCase()}@x.test`,
-  workspaceId: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  role: "member",
-  deactivated: false,
-  bot: false,
-  title: "",
-  avatarUrl: null,
-  status: null,
-  timezone: null,
-});
 const alice = user(1, "Alice");
 const bob = user(2, "Bob <b>Builder</b>");
 const general: Chat = {

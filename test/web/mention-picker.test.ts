@@ -2,22 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { avatarColour, initials } from "../../web/state/avatar.ts";
 import { insertMention, mentionCandidates, mentionQuery } from "../../web/state/mention-picker.ts";
-import type { User } from "../../web/state/store.ts";
+import { user } from "../support/web-state.ts";
 
-const user = (id: number, fullname: string): User => ({
-  id,
-  fullname,
-  email: `${id}@x.test`,
-  workspaceId: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  role: "member",
-  deactivated: false,
-  bot: false,
-  title: "",
-  avatarUrl: null,
-  status: null,
-  timezone: null,
-});
 const alice = user(1, "Alice Smith");
 const bob = user(2, "Bob Jones");
 const bobby = user(3, "Roberta Bobbins");

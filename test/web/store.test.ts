@@ -1,6 +1,6 @@
 // The web app's state rules, without a browser: they are plain functions.
 import { describe, expect, test } from "bun:test";
-import type { Chat, Event, Message, User } from "../../web/state/store.ts";
+import type { Chat, Event, Message } from "../../web/state/store.ts";
 import {
   acknowledged,
   applyEvent,
@@ -30,36 +30,11 @@ import {
   uploadFinished,
   uploadStarted,
 } from "../../web/state/store.ts";
+import { chat, user } from "../support/web-state.ts";
 
-const user = (id: number, fullname: string): User => ({
-  id,
-  fullname,
-  email: `${fullname}@x.test`,
-  workspaceId: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  role: "member",
-  deactivated: false,
-  bot: false,
-  title: "",
-  avatarUrl: null,
-  status: null,
-  timezone: null,
-});
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
 const carol = user(3, "Carol");
-const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat => ({
-  id,
-  workspaceId: 1,
-  type: "single",
-  name: null,
-  ownerId: 1,
-  members,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  lastMessageId: null,
-  archived: false,
-  ...extra,
-});
 const message = (
   id: number,
   chatId: number,
