@@ -851,8 +851,12 @@ export function planUnsentUploads(before: number): Plan<void> {
   };
 }
 
-/** Retention's batch size: messages erased per transaction, so that sends wait little. */
-export const expiryBatch = 200;
+/**
+ * Retention's batch size: messages erased per transaction, which holds the event log's lock on
+ * PostgreSQL (so a reply cannot race its root's removal). Sweeping 20,000 messages under a send
+ * every 2 ms: SQLite 3 s, sends p99 7 ms; PostgreSQL 10 s, sends p99 40 ms (200: p50 31 ms).
+ */
+export const expiryBatch = 50;
 
 export const expiryReads = (
   workspaceId: number,

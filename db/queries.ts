@@ -1,7 +1,8 @@
 // The SQL both dialects run, written once in the dialect both understand: numbered parameters
 // (?1, ?2, …), double-quoted aliases for camelCase fields, integers rather than booleans, lists
 // passed as JSON text and read with json_each. SQLite prepares these as they are; PostgreSQL
-// after two translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text).
+// after three translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text,
+// instr → strpos).
 // Each store prepares every statement once. What only one dialect can say stays in its store:
 // taking ids (sqlite_sequence, nextval and the event counter), the group commit of sends.
 import type { RowWrite } from "./plan.ts";
@@ -264,12 +265,12 @@ export const queries = {
   // its id. Scans the chat's events: deletes are rare.
   scrubMessageEvents: `update events set data = ?3
      where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
-  // Retention removes the events of messages it removes: the ids in ?2, each event's JSON
-  // starting with its message's id. One scan of the chat's events per batch.
+  // Retention removes the events of messages it removes: the ids in ?2, read from each event's
+  // JSON, which starts with its message's id. One scan of the chat's events per batch.
   dropMessageEvents: `delete from events
      where chat_id = ?1 and type in ('message.created', 'message.updated')
-       and exists (select 1 from json_each(?2) p
-                    where events.data like '{"id":' || p.value || ',%')`,
+       and cast(substr(data, 7, instr(data, ',') - 7) as integer)
+           in (select cast(value as integer) from json_each(?2))`,
   removeMessage: "delete from messages where id = ?1",
   forgetLastMessage:
     "update chats set last_message_id = null where id = ?1 and last_message_id = ?2",

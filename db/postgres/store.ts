@@ -33,13 +33,14 @@ import {
 } from "../store.ts";
 import { migratePostgres } from "./migrate.ts";
 
-/** The shared SQL in PostgreSQL's words: $N parameters, and JSON lists read as text. */
+/** The shared SQL in PostgreSQL's words: $N parameters, JSON lists read as text, strpos. */
 const postgresQueries = Object.fromEntries(
   Object.entries(queries).map(([name, text]) => [
     name,
     text
       // A parameter read as JSON must arrive as text: postgres.js would serialize it once more.
       .replace(/json_each\((\?\d+)\)/g, "json_array_elements_text(cast($1 as text)::json)")
+      .replace(/\binstr\(/g, "strpos(")
       .replace(/\?(\d+)/g, "$$$1"),
   ]),
 ) as Record<Query, string>;
