@@ -1,9 +1,19 @@
 // Sign in, or sign up: creating a workspace, or joining one with an invite code.
 import { useState } from "preact/hooks";
 import { authenticate } from "../state/api.ts";
+import { invitedTo } from "../state/people.ts";
 
-export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void }) {
-  const [mode, setMode] = useState<"signin" | "signup">("signin");
+export function AuthScreen({
+  onSignedIn,
+  notice,
+}: {
+  onSignedIn: (token: string) => void;
+  /** Why the last session ended, shown above the form. */
+  notice?: string;
+}) {
+  // An invite link (/?invite=CODE&workspace=NAME) opens the sign-up with both filled in.
+  const [invited] = useState(() => invitedTo(location.search));
+  const [mode, setMode] = useState<"signin" | "signup">(invited ? "signup" : "signin");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -30,6 +40,11 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
   return (
     <main class="auth">
       <h1>Chat</h1>
+      {notice && (
+        <p class="notice-line" role="alert">
+          {notice}
+        </p>
+      )}
       <div class="tabs" role="tablist">
         <button
           type="button"
@@ -73,11 +88,17 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
           <>
             <label>
               Workspace
-              <input name="workspace" required maxLength={64} placeholder="A new name creates it" />
+              <input
+                name="workspace"
+                required
+                maxLength={64}
+                placeholder="A new name creates it"
+                defaultValue={invited?.workspace}
+              />
             </label>
             <label>
               Invite code <span class="hint">(to join an existing workspace)</span>
-              <input name="invite" autocomplete="off" />
+              <input name="invite" autocomplete="off" defaultValue={invited?.invite} />
             </label>
           </>
         )}
