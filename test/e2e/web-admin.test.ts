@@ -239,6 +239,11 @@ describe("people and administration in the web app", () => {
     await note(alicePage).waitFor();
     await note(bobPage).waitFor();
     expect(await bobPage.getByLabel("Message design", { exact: true }).count()).toBe(0);
+    // Its messages offer nothing that would change them, only their links.
+    const line = bobPage.locator(".message", { hasText: "hello from Alice" });
+    await line.hover();
+    const actions = line.getByRole("toolbar", { name: "Message actions" });
+    expect(await actions.getByRole("button").allTextContents()).toEqual(["Copy link"]);
     expect((await api(alice, "GET", `/api/chat/${channelId}`)).body.archived).toBe(true);
     await alicePage.getByRole("button", { name: "Settings", exact: true }).click();
     await dialog(alicePage).getByRole("button", { name: "Unarchive channel" }).click();

@@ -259,27 +259,35 @@ export function MessageItem({
       </div>
       {!message.deleted && !editing && (
         <div class="actions" role="toolbar" aria-label="Message actions">
-          {isRoot && !inThread && (
-            <button type="button" onClick={openThread}>
-              Reply in thread
-            </button>
+          {/* An archived channel is read-only: only its links can be copied. */}
+          {!chat.archived && (
+            <>
+              {isRoot && !inThread && (
+                <button type="button" onClick={openThread}>
+                  Reply in thread
+                </button>
+              )}
+              <button type="button" onClick={() => setPicking(true)}>
+                React
+              </button>
+              {canEdit(message, me) && (
+                <button type="button" onClick={() => session.startEditing(message.id)}>
+                  Edit
+                </button>
+              )}
+              {canDelete(message, chat, state) && (
+                <button type="button" onClick={() => setConfirming(true)}>
+                  Delete
+                </button>
+              )}
+              <button
+                type="button"
+                onClick={() => session.attempt(() => session.togglePin(message))}
+              >
+                {message.pinned ? "Unpin" : "Pin"}
+              </button>
+            </>
           )}
-          <button type="button" onClick={() => setPicking(true)}>
-            React
-          </button>
-          {canEdit(message, me) && (
-            <button type="button" onClick={() => session.startEditing(message.id)}>
-              Edit
-            </button>
-          )}
-          {canDelete(message, chat, state) && (
-            <button type="button" onClick={() => setConfirming(true)}>
-              Delete
-            </button>
-          )}
-          <button type="button" onClick={() => session.attempt(() => session.togglePin(message))}>
-            {message.pinned ? "Unpin" : "Pin"}
-          </button>
           <button
             type="button"
             onClick={() =>
