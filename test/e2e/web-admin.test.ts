@@ -135,6 +135,7 @@ describe("people and administration in the web app", () => {
     const aliceLine = people.locator("li", { hasText: "Alice" });
     expect(await aliceLine.textContent()).toContain("Head of design");
     expect(await aliceLine.textContent()).toContain("On holiday");
+    expect(await aliceLine.textContent()).toContain("local time");
     expect(await aliceLine.locator("img").count()).toBe(1);
     await dialog(bobPage).getByRole("button", { name: "Close" }).click();
   });

@@ -8,6 +8,7 @@ import {
   invitedTo,
   inviteLink,
   isAdmin,
+  localTime,
   mayArchive,
   statusUntil,
 } from "../../web/state/people.ts";
@@ -91,6 +92,15 @@ describe("statuses", () => {
     expect(statusUntil("4h", at)).toBe("2026-06-01T14:00:00.000Z");
     const today = new Date(statusUntil("today", at) as string);
     expect([today.getHours(), today.getMinutes(), today.getDate()]).toEqual([23, 59, at.getDate()]);
+  });
+});
+
+describe("time zones", () => {
+  test("someone's local time shows in their zone; none without a zone or with one that does not exist", () => {
+    const at = new Date("2026-06-01T10:00:00.000Z");
+    expect(localTime(user(4, "D", { timezone: "Asia/Tokyo" }), at)).toMatch(/^(19.00|0?7.00\s?PM)$/);
+    expect(localTime(user(4, "D"), at)).toBeUndefined();
+    expect(localTime(user(4, "D", { timezone: "Mars/Olympus" }), at)).toBeUndefined();
   });
 });
 

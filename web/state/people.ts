@@ -93,3 +93,17 @@ export function directory(state: State, search: string): User[] {
         Number(a.deactivated) - Number(b.deactivated) || a.fullname.localeCompare(b.fullname),
     );
 }
+
+/** The time where someone is, "14:05", if their time zone is known (and valid). */
+export function localTime(user: User, now: Date): string | undefined {
+  if (!user.timezone) return undefined;
+  try {
+    return now.toLocaleTimeString([], {
+      timeZone: user.timezone,
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+  } catch {
+    return undefined;
+  }
+}

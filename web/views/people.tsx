@@ -8,6 +8,7 @@ import {
   directory,
   inviteLink,
   isAdmin,
+  localTime,
   statusUntil,
 } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
@@ -264,6 +265,7 @@ function Profile({ session, state }: Props) {
 
 function PersonLine({ session, user }: { session: Session; user: User }) {
   const status = currentStatus(user, Date.now());
+  const time = localTime(user, new Date());
   return (
     <>
       <Avatar userId={user.id} name={user.fullname} src={avatarSrc(session, user.id)} />
@@ -278,6 +280,7 @@ function PersonLine({ session, user }: { session: Session; user: User }) {
             {status && `:${status.emoji}: ${status.text}`}
           </small>
         )}
+        {time && <small>{time} local time</small>}
       </span>
     </>
   );
