@@ -98,7 +98,9 @@ describe("statuses", () => {
 describe("time zones", () => {
   test("someone's local time shows in their zone; none without a zone or with one that does not exist", () => {
     const at = new Date("2026-06-01T10:00:00.000Z");
-    expect(localTime(user(4, "D", { timezone: "Asia/Tokyo" }), at)).toMatch(/^(19.00|0?7.00\s?PM)$/);
+    expect(localTime(user(4, "D", { timezone: "Asia/Tokyo" }), at)).toMatch(
+      /^(19.00|0?7.00\s?PM)$/,
+    );
     expect(localTime(user(4, "D"), at)).toBeUndefined();
     expect(localTime(user(4, "D", { timezone: "Mars/Olympus" }), at)).toBeUndefined();
   });
