@@ -289,6 +289,35 @@ describe("people and administration in the web app", () => {
     await page.context().close();
   });
 
+  test("an admin's reset code lets someone who forgot their password set a new one on the sign-in screen", async () => {
+    await alicePage.getByRole("button", { name: "Administration" }).click();
+    const admin = dialog(alicePage);
+    await admin.getByRole("button", { name: "Reset code for Carol" }).click();
+    const code = (await admin.locator(".reset-code code").textContent()) as string;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    await admin.getByRole("button", { name: "Close" }).click();
+
+    const page = await (await browser.newContext()).newPage();
+    watchForErrors(page, errors);
+    await page.goto(app.url);
+    await page.getByRole("tab", { name: "Reset password" }).click();
+    const form = page.getByRole("form", { name: "Reset password" });
+    await form.getByLabel(/Reset code/).fill(code);
+    await form.getByLabel("New password").fill("Carol-reset-password");
+    await form.getByRole("button", { name: "Set password and sign in" }).click();
+    await page.getByRole("navigation", { name: "Chats" }).waitFor();
+    const signin = await app.request("POST", "/api/signin", {
+      body: { email: carol.email, password: "Carol-reset-password" },
+    });
+    expect(signin.status).toBe(200);
+    // Used once, the code opens nothing again.
+    const again = await app.request("POST", "/api/password/reset", {
+      body: { code, password: "Carol-other-password" },
+    });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    await page.context().close();
+  });
+
   test("an admin deactivates a member: the member's open tab is signed out at once, with the reason", async () => {
     await alicePage.getByRole("button", { name: "Administration" }).click();
     await dialog(alicePage).getByRole("button", { name: "Deactivate Bob" }).click();

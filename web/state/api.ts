@@ -13,7 +13,7 @@ import type {
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
-import type { AuditEntry, InviteInfo } from "../../src/features/people/model.ts";
+import type { AuditEntry, InviteInfo, ResetCode } from "../../src/features/people/model.ts";
 import type { Chat, Message, User, Workspace } from "./store.ts";
 
 export type { AuditEntry, Edit, FileInfo, Invite, InviteInfo, Session, Status, WorkspaceSettings };
@@ -98,6 +98,7 @@ export class Api {
     this.call<void>("DELETE", `/api/invites/${encodeURIComponent(code)}`);
   audit = (before?: number) =>
     this.call<AuditEntry[]>("GET", `/api/audit?limit=50${before ? `&before=${before}` : ""}`);
+  resetCode = (userId: number) => this.call<ResetCode>("POST", `/api/users/${userId}/reset`, {});
   changePassword = (currentPassword: string, newPassword: string) =>
     this.call<NewToken>("POST", "/api/me/password", { currentPassword, newPassword });
   signOut = () => this.call<void>("POST", "/api/signout", {});
@@ -164,9 +165,9 @@ export class Api {
   }
 }
 
-/** Sign-up and sign-in, before there is a token. */
+/** Sign-up, sign-in and a password reset with an admin's code, before there is a token. */
 export async function authenticate(
-  kind: "signup" | "signin",
+  kind: "signup" | "signin" | "password/reset",
   body: Record<string, string>,
 ): Promise<Session> {
   const response = await fetch(`/api/${kind}`, {

@@ -3,6 +3,9 @@ import { useState } from "preact/hooks";
 import { authenticate } from "../state/api.ts";
 import { invitedTo } from "../state/people.ts";
 
+const labels = { signin: "Sign in", signup: "Sign up", reset: "Reset password" };
+const buttons = { signin: "Sign in", signup: "Create account", reset: "Set password and sign in" };
+
 export function AuthScreen({
   onSignedIn,
   notice,
@@ -13,7 +16,7 @@ export function AuthScreen({
 }) {
   // An invite link (/?invite=CODE&workspace=NAME) opens the sign-up with both filled in.
   const [invited] = useState(() => invitedTo(location.search));
-  const [mode, setMode] = useState<"signin" | "signup">(invited ? "signup" : "signin");
+  const [mode, setMode] = useState<"signin" | "signup" | "reset">(invited ? "signup" : "signin");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -28,7 +31,7 @@ export function AuthScreen({
     setBusy(true);
     setError(undefined);
     try {
-      const session = await authenticate(mode, fields);
+      const session = await authenticate(mode === "reset" ? "password/reset" : mode, fields);
       onSignedIn(session.token);
     } catch (failure) {
       setError((failure as Error).message);
@@ -62,26 +65,42 @@ export function AuthScreen({
         >
           Sign up
         </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === "reset"}
+          onClick={() => setMode("reset")}
+        >
+          Reset password
+        </button>
       </div>
-      <form onSubmit={submit} aria-label={mode === "signin" ? "Sign in" : "Sign up"}>
+      <form onSubmit={submit} aria-label={labels[mode]}>
+        {mode === "reset" && (
+          <label>
+            Reset code <span class="hint">(from an admin of your workspace)</span>
+            <input name="code" autocomplete="off" required />
+          </label>
+        )}
         {mode === "signup" && (
           <label>
             Full name
             <input name="fullname" autocomplete="name" required maxLength={64} />
           </label>
         )}
+        {mode !== "reset" && (
+          <label>
+            Email
+            <input name="email" type="email" autocomplete="email" required />
+          </label>
+        )}
         <label>
-          Email
-          <input name="email" type="email" autocomplete="email" required />
-        </label>
-        <label>
-          Password
+          {mode === "reset" ? "New password" : "Password"}
           <input
             name="password"
             type="password"
             autocomplete={mode === "signin" ? "current-password" : "new-password"}
             required
-            minLength={mode === "signup" ? 8 : undefined}
+            minLength={mode === "signin" ? undefined : 8}
           />
         </label>
         {mode === "signup" && (
@@ -108,7 +127,7 @@ export function AuthScreen({
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {mode === "signin" ? "Sign in" : "Create account"}
+          {buttons[mode]}
         </button>
       </form>
     </main>

@@ -322,6 +322,7 @@ function Admin({ session, state }: Props) {
   const [invites, setInvites] = useState<InviteInfo[]>([]);
   const [audit, setAudit] = useState<AuditEntry[]>([]);
   const [copied, setCopied] = useState<string>();
+  const [reset, setReset] = useState<{ name: string; code: string; expiresAt: string }>();
   const load = () =>
     Promise.all([session.api.invites(), session.api.audit()]).then(([list, entries]) => {
       setInvites(list);
@@ -385,10 +386,30 @@ function Admin({ session, state }: Props) {
                     {user.deactivated ? "Reactivate" : "Deactivate"} {user.fullname}
                   </button>
                 )}
+                {manageable && (
+                  <button
+                    type="button"
+                    onClick={() =>
+                      outcome.run(async () => {
+                        const made = await session.api.resetCode(user.id);
+                        setReset({ name: user.fullname, ...made });
+                      })
+                    }
+                  >
+                    Reset code for {user.fullname}
+                  </button>
+                )}
               </li>
             );
           })}
         </ul>
+        {reset && (
+          <p role="status" class="reset-code">
+            Give {reset.name} this code, valid once until{" "}
+            {new Date(reset.expiresAt).toLocaleTimeString()}: <code>{reset.code}</code>. They enter
+            it under "Reset password" on the sign-in screen.
+          </p>
+        )}
       </section>
       <section aria-labelledby="admin-invites">
         <h3 id="admin-invites">Invites</h3>
