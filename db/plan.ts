@@ -57,6 +57,8 @@ export type Reads = {
   clientId?: { chatId: number; senderId: number; clientId: string };
   /** Count the pinned messages of this chat. */
   pins?: number;
+  /** A batch of the workspace's messages older than `before`, after id `afterId` (retention). */
+  expired?: { workspaceId: number; before: number; afterId: number; limit: number };
 };
 
 /** What a planner is given: the answers to its Reads, the time, and the log's next event id. */
@@ -73,7 +75,12 @@ export type State = {
   existing?: MessageRow;
   pinCount?: number;
   user?: UserRow;
+  /** The expired batch, and for each root in it its replies kept (newer than the limit). */
+  expired?: { rows: MessageRow[]; kept: KeptReplies[] };
 };
+
+/** A root's replies newer than the retention limit: all of them, those not deleted, the newest. */
+export type KeptReplies = { rootId: number; total: number; live: number; lastAt: number | null };
 
 /** One row written by a plan. Each kind has one statement per dialect (db/queries.ts). */
 export type RowWrite =
@@ -123,6 +130,11 @@ export type RowWrite =
     }
   | { kind: "files.collect"; before: number }
   | { kind: "events.scrub"; chatId: number; messageId: number; data: string }
+  /** Removes the message events of the chat whose message id is in `messageIds` (JSON). */
+  | { kind: "events.drop"; chatId: number; messageIds: string }
+  | { kind: "message.remove"; messageId: number }
+  /** A chat whose last message is removed has none. */
+  | { kind: "chat.lastMessage.forget"; chatId: number; messageId: number }
   | {
       kind: "user.insert";
       row: { id: number; workspaceId: number; fullname: string; email: string; createdAt: number };
@@ -637,6 +649,48 @@ export const messageChangeReads = (
 export const unsentUploadTtl = 24 * 3_600_000;
 
 /**
+ * What erasing a message removes besides its row's content, for a delete and for retention
+ * alike: its files (the sender's own uploads of those nothing else carries, then every file
+ * nothing carries any more), its edit history and its mentions. Whatever else holds a message's
+ * text or id (a search index) joins here, so that both erase it.
+ */
+export function messageErasure(message: MessageRow, now: number): RowWrite[] {
+  const id = message.id;
+  const release = { messageId: id, senderId: message.sender_id, since: now - unsentUploadTtl };
+  const rows: RowWrite[] = [];
+  if (message.files !== "[]") {
+    rows.push(
+      { kind: "files.release", step: "forgetSenderUploads", ...release },
+      { kind: "files.release", step: "markMessageFileRemovals", ...release },
+      { kind: "message.erase", what: "clearMessageFiles", messageId: id },
+      { kind: "files.release", step: "dropRemovedUploads", ...release },
+      { kind: "files.release", step: "dropRemovedFiles", ...release },
+    );
+  }
+  rows.push(
+    { kind: "message.erase", what: "clearEdits", messageId: id },
+    { kind: "message.erase", what: "clearMentions", messageId: id },
+  );
+  return rows;
+}
+
+/** A message's row as its tombstone: the ids and times stay, everything it said goes. */
+function tombstoneOf(message: MessageRow): MessageRow {
+  return {
+    ...message,
+    content: "",
+    files: "[]",
+    attachments: "[]",
+    edited_at: null,
+    deleted: 1,
+    reactions: "[]",
+    pin_event_id: null,
+    mentions: "[]",
+    mentions_all: 0,
+  };
+}
+
+/**
  * An edit, a delete, a reaction or a pin, decided against the message and the chat as they are
  * at commit. Each that changes something writes the message row whole and appends its
  * message.updated (a deleted reply then its root's); one that changes nothing writes nothing.
@@ -709,36 +763,21 @@ export function planMessageChange(
           "only the sender, the channel's owner or the workspace's owner can delete a message",
         );
       }
-      after = {
-        ...before,
-        content: "",
-        files: "[]",
-        attachments: "[]",
-        edited_at: null,
-        deleted: 1,
-        reactions: "[]",
-        pin_event_id: null,
-        mentions: "[]",
-        mentions_all: 0,
-      };
-      const release = {
-        messageId: id,
-        senderId: before.sender_id,
-        since: state.now - unsentUploadTtl,
-      };
-      if (before.files !== "[]") {
+      after = tombstoneOf(before);
+      rows.push(...messageErasure(before, state.now));
+      // Moderation is on the record: someone else's message deleted by its chat's or the
+      // workspace's owner or an admin.
+      if (chat && before.sender_id !== actorId) {
         rows.push(
-          { kind: "files.release", step: "forgetSenderUploads", ...release },
-          { kind: "files.release", step: "markMessageFileRemovals", ...release },
-          { kind: "message.erase", what: "clearMessageFiles", messageId: id },
-          { kind: "files.release", step: "dropRemovedUploads", ...release },
-          { kind: "files.release", step: "dropRemovedFiles", ...release },
+          auditRow(state, chat.workspaceId, {
+            actorId,
+            action: "message.deleted",
+            targetType: "message",
+            targetId: id,
+            details: { chatId, senderId: before.sender_id },
+          }),
         );
       }
-      rows.push(
-        { kind: "message.erase", what: "clearEdits", messageId: id },
-        { kind: "message.erase", what: "clearMentions", messageId: id },
-      );
       break;
     }
     case "react": {
@@ -808,6 +847,72 @@ export function planUnsentUploads(before: number): Plan<void> {
       { kind: "files.release", step: "dropRemovedUploads", ...release },
       { kind: "files.release", step: "dropRemovedFiles", ...release },
     ],
+    events: [],
+  };
+}
+
+/**
+ * Retention's batch size: messages erased per transaction, which holds the event log's lock on
+ * PostgreSQL (so a reply cannot race its root's removal). Sweeping 20,000 messages under a send
+ * every 2 ms: SQLite 3 s, sends p99 7 ms; PostgreSQL 10 s, sends p99 40 ms (200: p50 31 ms).
+ */
+export const expiryBatch = 50;
+
+export const expiryReads = (
+  workspaceId: number,
+  before: number,
+  afterId: number,
+  limit = expiryBatch,
+): Reads => ({ expired: { workspaceId, before, afterId, limit } });
+
+/**
+ * Retention: a batch of messages older than the workspace's limit removed for good, through the
+ * erasure a delete uses, with no event. A root with replies still kept stays as a tombstone (its
+ * past events scrubbed, as a delete's are); everything else goes with its events. Answers the
+ * batch's last id (where the next batch starts) and how many rows it read.
+ */
+export function planExpiry(state: State): Plan<{ lastId: number; read: number }> {
+  const expired = state.expired ?? { rows: [], kept: [] };
+  const kept = new Map(expired.kept.map((replies) => [replies.rootId, replies]));
+  const rows: RowWrite[] = [];
+  const dropped = new Map<number, number[]>();
+  for (const message of expired.rows) {
+    const replies = message.thread_id === null ? kept.get(message.id) : undefined;
+    if (replies && Number(replies.total) > 0) {
+      const after: MessageRow = {
+        ...tombstoneOf(message),
+        reply_count: Number(replies.live),
+        last_reply_at: replies.lastAt === null ? null : Number(replies.lastAt),
+      };
+      if ((Object.keys(after) as (keyof MessageRow)[]).every((key) => after[key] === message[key]))
+        continue;
+      const data = JSON.stringify(rowToMessage(after));
+      rows.push(
+        ...messageErasure(message, state.now),
+        { kind: "events.scrub", chatId: message.chat_id, messageId: message.id, data },
+        { kind: "message.update", row: after },
+      );
+      continue;
+    }
+    rows.push(...messageErasure(message, state.now), {
+      kind: "message.remove",
+      messageId: message.id,
+    });
+    if (message.thread_id === null) {
+      rows.push({
+        kind: "chat.lastMessage.forget",
+        chatId: message.chat_id,
+        messageId: message.id,
+      });
+    }
+    dropped.set(message.chat_id, [...(dropped.get(message.chat_id) ?? []), message.id]);
+  }
+  for (const [chatId, ids] of dropped) {
+    rows.push({ kind: "events.drop", chatId, messageIds: JSON.stringify(ids) });
+  }
+  return {
+    value: { lastId: expired.rows.at(-1)?.id ?? 0, read: expired.rows.length },
+    rows,
     events: [],
   };
 }

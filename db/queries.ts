@@ -1,7 +1,8 @@
 // The SQL both dialects run, written once in the dialect both understand: numbered parameters
 // (?1, ?2, …), double-quoted aliases for camelCase fields, integers rather than booleans, lists
 // passed as JSON text and read with json_each. SQLite prepares these as they are; PostgreSQL
-// after two translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text).
+// after three translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text,
+// instr → strpos).
 // Each store prepares every statement once. What only one dialect can say stays in its store:
 // taking ids (sqlite_sequence, nextval and the event counter), the group commit of sends.
 import type { RowWrite } from "./plan.ts";
@@ -158,6 +159,20 @@ export const queries = {
      where message_id = ?1 order by id`,
   existingUserIds: `select id from users
      where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))`,
+  workspaceSettings: `select id, settings from workspaces where settings like '%"retentionDays":%'`,
+  // Retention: the workspace's messages older than ?2 after id ?3, in id order (ids grow with
+  // time, so a batch is where the previous one stopped).
+  expiredMessages: `select m.* from messages m
+     where m.id > ?3 and m.created_at < ?2
+       and m.chat_id in (select c.id from chats c where c.workspace_id = ?1)
+     order by m.id limit ?4`,
+  // The replies of the roots in ?1 (JSON) that are newer than ?2, so kept.
+  keptReplies: `select thread_id as "rootId", count(*) as total,
+       sum(case when deleted = 0 then 1 else 0 end) as live,
+       max(case when deleted = 0 then created_at end) as "lastAt"
+     from messages
+     where thread_id in (select cast(value as integer) from json_each(?1)) and created_at >= ?2
+     group by thread_id`,
   fileRemovals: `select workspace_id as "workspaceId", hash from file_removals limit ?1`,
 
   // Writes outside plans: one statement each, no events.
@@ -250,6 +265,15 @@ export const queries = {
   // its id. Scans the chat's events: deletes are rare.
   scrubMessageEvents: `update events set data = ?3
      where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
+  // Retention removes the events of messages it removes: the ids in ?2, read from each event's
+  // JSON, which starts with its message's id. One scan of the chat's events per batch.
+  dropMessageEvents: `delete from events
+     where chat_id = ?1 and type in ('message.created', 'message.updated')
+       and cast(substr(data, 7, instr(data, ',') - 7) as integer)
+           in (select cast(value as integer) from json_each(?2))`,
+  removeMessage: "delete from messages where id = ?1",
+  forgetLastMessage:
+    "update chats set last_message_id = null where id = ?1 and last_message_id = ?2",
   // A deleted message's files: the sender's own uploads of those nothing else carries go,
   // then every file nothing carries any more is marked for removal, and its rows go.
   forgetSenderUploads: `delete from uploads where uploaded_by = ?2 and file_id in (
@@ -387,6 +411,12 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       ];
     case "events.scrub":
       return ["scrubMessageEvents", [row.chatId, `{"id":${row.messageId},%`, row.data]];
+    case "events.drop":
+      return ["dropMessageEvents", [row.chatId, row.messageIds]];
+    case "message.remove":
+      return ["removeMessage", [row.messageId]];
+    case "chat.lastMessage.forget":
+      return ["forgetLastMessage", [row.chatId, row.messageId]];
     case "files.collect":
       return ["markUnsentFileRemovals", [row.before]];
     case "user.insert": {

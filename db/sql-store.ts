@@ -8,6 +8,7 @@ import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { StoredEvent } from "./events.ts";
 import {
   type AuditEntry,
+  expiryReads,
   messageChangeReads,
   newUserReads,
   type Plan,
@@ -15,6 +16,7 @@ import {
   planChatArchive,
   planChatChange,
   planChatDeletion,
+  planExpiry,
   planMessageChange,
   planNewChat,
   planNewUser,
@@ -365,6 +367,19 @@ export abstract class SqlStore implements Store {
     return this.write(messageChangeReads(chatId, messageId, change), (state) =>
       planMessageChange(state, chatId, actorId, change),
     );
+  }
+
+  async expireMessages(workspaceId: number, before: number, afterId: number, limit?: number) {
+    const reads = expiryReads(workspaceId, before, afterId, limit);
+    return (await this.write(reads, planExpiry)).value;
+  }
+
+  async workspacesWithRetention(): Promise<{ id: number; retentionDays: number }[]> {
+    const rows = await this.rows<{ id: number; settings: string }>("workspaceSettings", []);
+    return rows.flatMap((row) => {
+      const days = (JSON.parse(row.settings) as { retentionDays?: number | null }).retentionDays;
+      return typeof days === "number" ? [{ id: row.id, retentionDays: days }] : [];
+    });
   }
 
   async fileRemovals(limit: number): Promise<FileRef[]> {

@@ -282,6 +282,19 @@ export interface Store {
   fileRemovals(limit: number): Promise<FileRef[]>;
   /** The bytes are gone (or the file came back): forget the removal. */
   forgetFileRemoval(file: FileRef): Promise<void>;
+  /**
+   * Retention: removes for good one batch of the workspace's messages older than `before`, after
+   * id `afterId` (db/plan.ts, planExpiry). Answers where the next batch starts and how many
+   * messages this one read (fewer than the batch size: the sweep is done).
+   */
+  expireMessages(
+    workspaceId: number,
+    before: number,
+    afterId: number,
+    limit?: number,
+  ): Promise<{ lastId: number; read: number }>;
+  /** The workspaces with `settings.retentionDays` set, and how many days each keeps. */
+  workspacesWithRetention(): Promise<{ id: number; retentionDays: number }[]>;
   /** Uploads never sent and older than `before`: their rows go, their bytes are recorded. */
   collectUnsentUploads(before: number): Promise<number>;
 

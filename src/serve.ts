@@ -8,6 +8,7 @@ import { createApp } from "./app.ts";
 import { type Config, durationMs } from "./config.ts";
 import { removeFileBytes } from "./features/files/service.ts";
 import { FileStorage } from "./features/files/storage.ts";
+import { removeExpiredMessages } from "./features/messages/retention.ts";
 import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger, errorLine, type Logger } from "./ops/logging.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -72,9 +73,9 @@ async function signingSecret(config: Config, db: Store): Promise<string> {
 
 /**
  * Drops events older than the retention window now and every hour after (clients that far behind
- * get `reset`), tickets past their minute, used or not, and uploads never sent within a day; and
- * removes the bytes of files nothing carries any more (a crash after a delete's commit leaves
- * them recorded). Answers the first prune, and how to stop the rest.
+ * get `reset`), tickets past their minute, used or not, uploads never sent within a day, and the
+ * messages older than their workspace's `retentionDays`; and removes the bytes of files nothing
+ * carries any more (a crash after a delete's commit leaves them recorded). Answers the first prune, and how to stop the rest.
  */
 function pruneHourly(
   db: Store,
@@ -89,11 +90,15 @@ function pruneHourly(
       db
         .collectUnsentUploads(Date.now() - unsentUploadTtl)
         .then(() => removeFileBytes({ db, files })),
+      removeExpiredMessages({ db, files }),
     ])
       .then(() => {})
       .catch((error) =>
         logger(
-          errorLine("pruning old events, tickets or files failed; the next hour retries", error),
+          errorLine(
+            "pruning old events, tickets, files or messages failed; the next hour retries",
+            error,
+          ),
         ),
       );
   const pruner = setInterval(prune, hourMs);

@@ -6,7 +6,14 @@
 // gives its ids back, so there are no gaps. Taking that lock first, always, also means two event
 // writers never hold each other's rows (no deadlock). See docs/scaling.md.
 import postgres from "postgres";
-import { messageCreated, newMessage, type Plan, type Reads, type State } from "../plan.ts";
+import {
+  type KeptReplies,
+  messageCreated,
+  newMessage,
+  type Plan,
+  type Reads,
+  type State,
+} from "../plan.ts";
 import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
 import {
   type ChatRow,
@@ -26,13 +33,14 @@ import {
 } from "../store.ts";
 import { migratePostgres } from "./migrate.ts";
 
-/** The shared SQL in PostgreSQL's words: $N parameters, and JSON lists read as text. */
+/** The shared SQL in PostgreSQL's words: $N parameters, JSON lists read as text, strpos. */
 const postgresQueries = Object.fromEntries(
   Object.entries(queries).map(([name, text]) => [
     name,
     text
       // A parameter read as JSON must arrive as text: postgres.js would serialize it once more.
       .replace(/json_each\((\?\d+)\)/g, "json_array_elements_text(cast($1 as text)::json)")
+      .replace(/\binstr\(/g, "strpos(")
       .replace(/\?(\d+)/g, "$$$1"),
   ]),
 ) as Record<Query, string>;
@@ -180,6 +188,18 @@ export class PostgresStore extends SqlStore {
             run<{ at: number | null }>("lastReplyAt", [threadId, message[0].id]),
           ]);
           if (root) state.root = { row: root, lastReplyAt: last?.at ?? null };
+        }
+        if (reads.expired) {
+          const { workspaceId, before, afterId, limit } = reads.expired;
+          const rows = await run<MessageRow>("expiredMessages", [
+            workspaceId,
+            before,
+            afterId,
+            limit,
+          ]);
+          const roots = rows.filter((row) => row.thread_id === null).map((row) => row.id);
+          const kept = await run<KeptReplies>("keptReplies", [JSON.stringify(roots), before]);
+          state.expired = { rows, kept };
         }
         const planned = plan(state);
         const last = planned.events.at(-1)?.id;

@@ -4,7 +4,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { messageCreated, type Plan, type Reads, type State } from "../plan.ts";
+import { type KeptReplies, messageCreated, type Plan, type Reads, type State } from "../plan.ts";
 import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
 import {
   type ChatRow,
@@ -217,6 +217,18 @@ export class SqliteStore extends SqlStore {
     }
     if (reads.pins !== undefined) {
       state.pinCount = (this.prepared.pinCount.get(reads.pins) as { count: number }).count;
+    }
+    if (reads.expired) {
+      const { workspaceId, before, afterId, limit } = reads.expired;
+      const rows = this.prepared.expiredMessages.all(
+        workspaceId,
+        before,
+        afterId,
+        limit,
+      ) as MessageRow[];
+      const roots = rows.filter((row) => row.thread_id === null).map((row) => row.id);
+      const kept = this.prepared.keptReplies.all(JSON.stringify(roots), before) as KeptReplies[];
+      state.expired = { rows, kept };
     }
     const planned = plan(state);
     for (const row of planned.rows) {

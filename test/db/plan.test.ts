@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import {
   planChatChange,
   planChatDeletion,
+  planExpiry,
   planNewChat,
   planNewUser,
   type RowWrite,
@@ -189,4 +190,74 @@ test("a message's wire JSON built from its row is JSON.stringify of the message,
   for (const other of [plain, root]) {
     expect(messageJson(other)).toBe(JSON.stringify(rowToMessage(other)));
   }
+});
+
+test("retention erases like a delete and sends nothing: a root with kept replies becomes a tombstone once, the rest goes with its events", () => {
+  const message = (id: number, extra: Partial<MessageRow> = {}): MessageRow => ({
+    id,
+    chat_id: 3,
+    sender_id: 2,
+    content: `text ${id}`,
+    files: "[]",
+    client_id: null,
+    created_at: 1,
+    thread_id: null,
+    reply_count: 0,
+    last_reply_at: null,
+    edited_at: null,
+    deleted: 0,
+    reactions: "[]",
+    pin_event_id: null,
+    mentions: "[]",
+    mentions_all: 0,
+    attachments: "[]",
+    ...extra,
+  });
+  const root = message(10, { reply_count: 2, last_reply_at: 5 });
+  const reply = message(11, { thread_id: 10 });
+  const alone = message(12, { files: '["/api/files/1/ab/cd/x.png"]' });
+  const kept = [{ rootId: 10, total: 1, live: 1, lastAt: 9 }];
+  const plan = planExpiry({
+    now,
+    nextEventId: 100,
+    ids: {},
+    expired: { rows: [root, reply, alone], kept },
+  });
+  expect(plan.events).toEqual([]);
+  expect(plan.value).toEqual({ lastId: 12, read: 3 });
+  const kinds = plan.rows.map((row) =>
+    "what" in row ? row.what : "step" in row ? row.step : row.kind,
+  );
+  expect(kinds).toEqual([
+    "clearEdits",
+    "clearMentions",
+    "events.scrub",
+    "message.update",
+    "clearEdits",
+    "clearMentions",
+    "message.remove",
+    "forgetSenderUploads",
+    "markMessageFileRemovals",
+    "clearMessageFiles",
+    "dropRemovedUploads",
+    "dropRemovedFiles",
+    "clearEdits",
+    "clearMentions",
+    "message.remove",
+    "chat.lastMessage.forget",
+    "events.drop",
+  ]);
+  const tombstone = plan.rows.find((row) => row.kind === "message.update");
+  expect(tombstone).toMatchObject({
+    row: { id: 10, content: "", deleted: 1, reply_count: 1, last_reply_at: 9 },
+  });
+  expect(plan.rows.at(-1)).toEqual({ kind: "events.drop", chatId: 3, messageIds: "[11,12]" });
+  // The tombstone as it now is: a second sweep writes nothing for it.
+  const again = planExpiry({
+    now,
+    nextEventId: 100,
+    ids: {},
+    expired: { rows: [(tombstone as { row: MessageRow }).row], kept },
+  });
+  expect(again.rows).toEqual([]);
 });

@@ -272,6 +272,47 @@ describe("operations", () => {
   });
 });
 
+describe("retention", () => {
+  test("the server's hourly job removes messages older than the workspace's retention as it starts", async () => {
+    const server = await startBinary();
+    const { alice } = await signupPair(server.url);
+    const patched = await fetch(`${server.url}/api/workspace`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+      body: JSON.stringify({ settings: { retentionDays: 30 } }),
+    });
+    expect(patched.status).toBe(200);
+    const general = (await call(server.url, "GET", "/api/channels", { token: alice.token }))
+      .body[0];
+    const path = `/api/chat/${general.id}`;
+    const old = await call(server.url, "POST", path, {
+      token: alice.token,
+      body: { content: "old" },
+    });
+    const recent = await call(server.url, "POST", path, {
+      token: alice.token,
+      body: { content: "recent" },
+    });
+    server.child.kill("SIGTERM");
+    await server.child.exited;
+    const db = new Database(join(server.dir, "store/chat.db"));
+    db.query("update messages set created_at = ? where id = ?").run(
+      Date.now() - 31 * 86_400_000,
+      old.body.id,
+    );
+    db.close();
+
+    await server.restart();
+    const ids = async () =>
+      (await call(server.url, "GET", `${path}/messages`, { token: alice.token })).body.map(
+        (message: { id: number }) => message.id,
+      );
+    const deadline = Date.now() + 10_000;
+    while ((await ids()).includes(old.body.id) && Date.now() < deadline) await Bun.sleep(50);
+    expect(await ids()).toEqual([recent.body.id]);
+  });
+});
+
 describe("HTTP/2", () => {
   const h2get = (origin: string, path: string) =>
     new Promise<{ status: number; body: string; alpn?: string }>((resolve, reject) => {

@@ -555,6 +555,37 @@ describe("archived channels", () => {
     await socket.close();
   });
 
+  test("in an archived channel edit, delete, react and pin are 403 and change nothing", async () => {
+    const room = await channel(bob, "archived-changes");
+    const sent = await app.request("POST", `/api/chat/${room.id}`, {
+      token: bob.token,
+      body: { content: "kept as it is" },
+    });
+    const path = `/api/chat/${room.id}`;
+    const id = sent.body.id as number;
+    await app.request("POST", `${path}/archive`, { token: bob.token });
+    const attempts = [
+      ["PATCH", `${path}/messages/${id}`, { content: "changed" }],
+      ["DELETE", `${path}/messages/${id}`, undefined],
+      ["PUT", `${path}/messages/${id}/reactions/eyes`, undefined],
+      ["PUT", `${path}/pins/${id}`, undefined],
+    ] as const;
+    for (const [method, url, body] of attempts) {
+      const reply = await app.request(method, url, { token: bob.token, body });
+      expect([method, url, reply.status, reply.body.error?.code]).toEqual([
+        method,
+        url,
+        403,
+        "forbidden",
+      ]);
+      expect(reply.body.error.message).toContain("archived");
+    }
+    const history = await app.request("GET", `${path}/messages`, { token: bob.token });
+    expect(history.body).toEqual([
+      expect.objectContaining({ id, content: "kept as it is", reactions: [], deleted: false }),
+    ]);
+  });
+
   test("only channels are archived; by their owner, the owner and admins, 404 for what they cannot see", async () => {
     const xan = await join("Xan");
     const group = await app.request("POST", "/api/chat", {
@@ -624,6 +655,28 @@ describe("the audit log", () => {
     }
     expect((await audit(alice)).length).toBe(all.length);
     expect((await app.request("GET", "/api/audit", { token: mallory.token })).body).toEqual([]);
+  });
+});
+
+describe("the audit log of moderation", () => {
+  test("deleting someone else's message is recorded with who, whose and where; deleting one's own is not", async () => {
+    const room = await channel(bob, "moderated");
+    const path = `/api/chat/${room.id}`;
+    const theirs = await app.request("POST", path, { token: bob.token, body: { content: "x" } });
+    await app.request("POST", `${path}/join`, { token: alice.token });
+    const own = await app.request("POST", path, { token: alice.token, body: { content: "y" } });
+    const remove = (id: number) =>
+      app.request("DELETE", `${path}/messages/${id}`, { token: alice.token });
+    expect((await remove(own.body.id)).status).toBe(204);
+    expect((await audit(alice))[0]?.action).not.toBe("message.deleted");
+    expect((await remove(theirs.body.id)).status).toBe(204);
+    expect((await audit(alice))[0]).toMatchObject({
+      action: "message.deleted",
+      actorId: alice.user.id,
+      targetType: "message",
+      targetId: String(theirs.body.id),
+      details: { chatId: room.id, senderId: bob.user.id },
+    });
   });
 });
 

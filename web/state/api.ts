@@ -5,14 +5,27 @@ import type {
   DownloadToken,
   Invite,
   Me,
+  NewToken,
   Session,
+  Status,
   Ticket,
+  WorkspaceSettings,
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
-import type { Chat, Message, User } from "./store.ts";
+import type { AuditEntry, InviteInfo, ResetCode } from "../../src/features/people/model.ts";
+import type { Chat, Message, User, Workspace } from "./store.ts";
 
-export type { Edit, FileInfo, Invite, Session };
+export type { AuditEntry, Edit, FileInfo, Invite, InviteInfo, Session, Status, WorkspaceSettings };
+
+/** What a profile change may set (PATCH /api/me). */
+export type ProfileChange = {
+  fullname?: string;
+  title?: string;
+  timezone?: string | null;
+  avatar?: string | null;
+  status?: Status | null;
+};
 
 export class ApiError extends Error {
   constructor(
@@ -27,7 +40,8 @@ export class ApiError extends Error {
 export class Api {
   constructor(
     private readonly token: string,
-    private readonly onUnauthorized: () => void = () => {},
+    /** Told the server's sentence when a request answers 401 (signed out, deactivated). */
+    private readonly onUnauthorized: (reason: string) => void = () => {},
   ) {}
 
   me = () => this.call<Me>("GET", "/api/me");
@@ -67,6 +81,28 @@ export class Api {
   pin = (id: number, messageId: number, on: boolean) =>
     this.call<Message>(on ? "PUT" : "DELETE", `/api/chat/${id}/pins/${messageId}`);
   pins = (id: number) => this.call<Message[]>("GET", `/api/chat/${id}/pins`);
+  archive = (id: number, archived: boolean) =>
+    this.call<Chat>("POST", `/api/chat/${id}/${archived ? "archive" : "unarchive"}`);
+
+  // People and administration.
+  updateMe = (change: ProfileChange) => this.call<User>("PATCH", "/api/me", change);
+  updateUser = (id: number, change: { role?: "admin" | "member"; deactivated?: boolean }) =>
+    this.call<User>("PATCH", `/api/users/${id}`, change);
+  workspace = () => this.call<Workspace>("GET", "/api/workspace");
+  updateWorkspace = (change: { name?: string; settings?: Partial<WorkspaceSettings> }) =>
+    this.call<Workspace>("PATCH", "/api/workspace", change);
+  invites = () => this.call<InviteInfo[]>("GET", "/api/invites");
+  createInvite = (options: { maxUses?: number; expiresInDays?: number }) =>
+    this.call<Invite>("POST", "/api/invites", options);
+  revokeInvite = (code: string) =>
+    this.call<void>("DELETE", `/api/invites/${encodeURIComponent(code)}`);
+  audit = (before?: number) =>
+    this.call<AuditEntry[]>("GET", `/api/audit?limit=50${before ? `&before=${before}` : ""}`);
+  resetCode = (userId: number) => this.call<ResetCode>("POST", `/api/users/${userId}/reset`, {});
+  changePassword = (currentPassword: string, newPassword: string) =>
+    this.call<NewToken>("POST", "/api/me/password", { currentPassword, newPassword });
+  signOut = () => this.call<void>("POST", "/api/signout", {});
+  signOutEverywhere = () => this.call<void>("POST", "/api/signout/everywhere", {});
 
   /** Uploads with progress (fetch cannot report upload progress; XMLHttpRequest can). */
   upload(files: File[], onProgress: (fraction: number) => void): Promise<FileInfo[]> {
@@ -121,17 +157,17 @@ export class Api {
     }).catch(() => {
       throw new ApiError(0, "network", "the server cannot be reached; check your connection");
     });
-    if (response.status === 401) this.onUnauthorized();
     if (response.status === 204) return undefined as T;
     const parsed = parse(await response.text());
+    if (response.status === 401) this.onUnauthorized(toError(401, parsed).message);
     if (!response.ok) throw toError(response.status, parsed);
     return parsed as T;
   }
 }
 
-/** Sign-up and sign-in, before there is a token. */
+/** Sign-up, sign-in and a password reset with an admin's code, before there is a token. */
 export async function authenticate(
-  kind: "signup" | "signin",
+  kind: "signup" | "signin" | "password/reset",
   body: Record<string, string>,
 ): Promise<Session> {
   const response = await fetch(`/api/${kind}`, {

@@ -22,7 +22,7 @@ export class Session {
     readonly token: string,
     me: rules.User,
     workspace: rules.Workspace,
-    private readonly signOut: () => void,
+    private readonly signOut: (reason?: string) => void,
     openChatId?: number,
     openThreadId?: number,
   ) {

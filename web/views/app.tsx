@@ -12,12 +12,15 @@ export function App() {
   const [token, setToken] = useState(() => localStorage.getItem(tokenKey));
   const [session, setSession] = useState<Session>();
   const [problem, setProblem] = useState<string>();
+  // Why the last session ended, when the server ended it (deactivated, signed out elsewhere).
+  const [ended, setEnded] = useState<string>();
 
   useEffect(() => {
     if (!token) return;
     let cancelled = false;
     let started: Session | undefined;
-    const signOut = () => {
+    const signOut = (reason?: string) => {
+      if (reason) setEnded(`You were signed out: ${reason}.`);
       localStorage.removeItem(tokenKey);
       setSession(undefined);
       setToken(null);
@@ -43,7 +46,9 @@ export function App() {
   if (!token) {
     return (
       <AuthScreen
+        notice={ended}
         onSignedIn={(newToken) => {
+          setEnded(undefined);
           localStorage.setItem(tokenKey, newToken);
           setProblem(undefined);
           setToken(newToken);

@@ -1,9 +1,22 @@
 // Sign in, or sign up: creating a workspace, or joining one with an invite code.
 import { useState } from "preact/hooks";
 import { authenticate } from "../state/api.ts";
+import { invitedTo } from "../state/people.ts";
 
-export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void }) {
-  const [mode, setMode] = useState<"signin" | "signup">("signin");
+const labels = { signin: "Sign in", signup: "Sign up", reset: "Reset password" };
+const buttons = { signin: "Sign in", signup: "Create account", reset: "Set password and sign in" };
+
+export function AuthScreen({
+  onSignedIn,
+  notice,
+}: {
+  onSignedIn: (token: string) => void;
+  /** Why the last session ended, shown above the form. */
+  notice?: string;
+}) {
+  // An invite link (/?invite=CODE&workspace=NAME) opens the sign-up with both filled in.
+  const [invited] = useState(() => invitedTo(location.search));
+  const [mode, setMode] = useState<"signin" | "signup" | "reset">(invited ? "signup" : "signin");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -18,7 +31,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
     setBusy(true);
     setError(undefined);
     try {
-      const session = await authenticate(mode, fields);
+      const session = await authenticate(mode === "reset" ? "password/reset" : mode, fields);
       onSignedIn(session.token);
     } catch (failure) {
       setError((failure as Error).message);
@@ -30,6 +43,11 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
   return (
     <main class="auth">
       <h1>Chat</h1>
+      {notice && (
+        <p class="notice-line" role="alert">
+          {notice}
+        </p>
+      )}
       <div class="tabs" role="tablist">
         <button
           type="button"
@@ -47,37 +65,59 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
         >
           Sign up
         </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === "reset"}
+          onClick={() => setMode("reset")}
+        >
+          Reset password
+        </button>
       </div>
-      <form onSubmit={submit} aria-label={mode === "signin" ? "Sign in" : "Sign up"}>
+      <form onSubmit={submit} aria-label={labels[mode]}>
+        {mode === "reset" && (
+          <label>
+            Reset code <span class="hint">(from an admin of your workspace)</span>
+            <input name="code" autocomplete="off" required />
+          </label>
+        )}
         {mode === "signup" && (
           <label>
             Full name
             <input name="fullname" autocomplete="name" required maxLength={64} />
           </label>
         )}
+        {mode !== "reset" && (
+          <label>
+            Email
+            <input name="email" type="email" autocomplete="email" required />
+          </label>
+        )}
         <label>
-          Email
-          <input name="email" type="email" autocomplete="email" required />
-        </label>
-        <label>
-          Password
+          {mode === "reset" ? "New password" : "Password"}
           <input
             name="password"
             type="password"
             autocomplete={mode === "signin" ? "current-password" : "new-password"}
             required
-            minLength={mode === "signup" ? 8 : undefined}
+            minLength={mode === "signin" ? undefined : 8}
           />
         </label>
         {mode === "signup" && (
           <>
             <label>
               Workspace
-              <input name="workspace" required maxLength={64} placeholder="A new name creates it" />
+              <input
+                name="workspace"
+                required
+                maxLength={64}
+                placeholder="A new name creates it"
+                defaultValue={invited?.workspace}
+              />
             </label>
             <label>
               Invite code <span class="hint">(to join an existing workspace)</span>
-              <input name="invite" autocomplete="off" />
+              <input name="invite" autocomplete="off" defaultValue={invited?.invite} />
             </label>
           </>
         )}
@@ -87,7 +127,7 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (token: string) => void
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {mode === "signin" ? "Sign in" : "Create account"}
+          {buttons[mode]}
         </button>
       </form>
     </main>

@@ -241,17 +241,23 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
         {typing.length > 0 &&
           `${typing.map((user) => user.fullname).join(", ")} ${typing.length > 1 ? "are" : "is"} typing…`}
       </p>
-      <Composer
-        session={session}
-        state={state}
-        chatId={chat.id}
-        label={`Message ${title}`}
-        onEditLast={() => {
-          const last = lastOwnMessage(shown, state.me.id);
-          if (last) session.startEditing(last.id);
-          return last !== undefined;
-        }}
-      />
+      {chat.archived ? (
+        <p class="archived-note" role="status">
+          This channel is archived: it can be read but takes no messages.
+        </p>
+      ) : (
+        <Composer
+          session={session}
+          state={state}
+          chatId={chat.id}
+          label={`Message ${title}`}
+          onEditLast={() => {
+            const last = lastOwnMessage(shown, state.me.id);
+            if (last) session.startEditing(last.id);
+            return last !== undefined;
+          }}
+        />
+      )}
     </main>
   );
 }

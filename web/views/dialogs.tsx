@@ -1,7 +1,9 @@
 // Dialogs: new channel, new group, channel directory, invite code, chat settings.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { mayArchive } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
 import { type Chat, chatTitle, type State } from "../state/store.ts";
+import { Avatar, avatarSrc } from "./avatar.tsx";
 
 export type DialogKind = "new-channel" | "new-group" | "browse" | "invite" | "settings";
 
@@ -256,13 +258,33 @@ function Settings({ session, state, onClose }: Props) {
   const [confirming, setConfirming] = useState(false);
   const { error, run } = useAction(onClose);
   if (!chat) return null;
-  if (chat.ownerId !== state.me.id) {
+  const archive = mayArchive(state, chat) && (
+    <button type="button" onClick={() => run(() => session.api.archive(chat.id, !chat.archived))}>
+      {chat.archived ? "Unarchive" : "Archive"} channel
+    </button>
+  );
+  if (chat.ownerId !== state.me.id || chat.archived) {
     return (
-      <ul>
-        {chat.members.map((id) => (
-          <li key={id}>{state.users[id]?.fullname ?? `user ${id}`}</li>
-        ))}
-      </ul>
+      <div>
+        <ul class="people-list" aria-label="Members">
+          {chat.members.map((id) => (
+            <li key={id}>
+              <Avatar
+                userId={id}
+                name={state.users[id]?.fullname ?? "?"}
+                src={avatarSrc(session, id)}
+              />
+              {state.users[id]?.fullname ?? `user ${id}`}
+            </li>
+          ))}
+        </ul>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        {archive}
+      </div>
     );
   }
   return (
@@ -289,6 +311,7 @@ function Settings({ session, state, onClose }: Props) {
         </p>
       )}
       <button type="submit">Save</button>
+      {archive}
       <button type="button" class="danger" onClick={() => setConfirming(true)}>
         Delete chat
       </button>

@@ -3,7 +3,6 @@
 // on a phone) offers. A message that continues its sender's group shows neither name nor avatar
 // again. A deleted root that still has replies shows as a tombstone.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { avatarColour, initials } from "../state/avatar.ts";
 import { type EmojiIndex, emojiCharacter } from "../state/emoji.ts";
 import { type Directory, mentions } from "../state/markdown.ts";
 import { chatPath } from "../state/route.ts";
@@ -19,18 +18,13 @@ import {
   type State,
   type User,
 } from "../state/store.ts";
+import { Avatar, avatarSrc } from "./avatar.tsx";
 import { Confirm } from "./dialogs.tsx";
 import { EditHistory } from "./edit-history.tsx";
 import { EmojiPicker } from "./emoji-picker.tsx";
 import { RichText } from "./rich-text.tsx";
 
-export function Avatar({ userId, name }: { userId: number; name: string }) {
-  return (
-    <span class="avatar" style={{ background: avatarColour(userId) }} aria-hidden="true">
-      {initials(name)}
-    </span>
-  );
-}
+export { Avatar };
 
 /** "2.4 MB", "812 bytes". */
 export function fileSize(bytes: number): string {
@@ -181,7 +175,15 @@ export function MessageItem({
       onMouseLeave={() => setActionsOpen(false)}
     >
       <div class="gutter">
-        {continues ? stamp : <Avatar userId={message.senderId} name={sender} />}
+        {continues ? (
+          stamp
+        ) : (
+          <Avatar
+            userId={message.senderId}
+            name={sender}
+            src={avatarSrc(session, message.senderId)}
+          />
+        )}
       </div>
       <div class="body">
         {!continues && (
@@ -257,27 +259,35 @@ export function MessageItem({
       </div>
       {!message.deleted && !editing && (
         <div class="actions" role="toolbar" aria-label="Message actions">
-          {isRoot && !inThread && (
-            <button type="button" onClick={openThread}>
-              Reply in thread
-            </button>
+          {/* An archived channel is read-only: only its links can be copied. */}
+          {!chat.archived && (
+            <>
+              {isRoot && !inThread && (
+                <button type="button" onClick={openThread}>
+                  Reply in thread
+                </button>
+              )}
+              <button type="button" onClick={() => setPicking(true)}>
+                React
+              </button>
+              {canEdit(message, me) && (
+                <button type="button" onClick={() => session.startEditing(message.id)}>
+                  Edit
+                </button>
+              )}
+              {canDelete(message, chat, state) && (
+                <button type="button" onClick={() => setConfirming(true)}>
+                  Delete
+                </button>
+              )}
+              <button
+                type="button"
+                onClick={() => session.attempt(() => session.togglePin(message))}
+              >
+                {message.pinned ? "Unpin" : "Pin"}
+              </button>
+            </>
           )}
-          <button type="button" onClick={() => setPicking(true)}>
-            React
-          </button>
-          {canEdit(message, me) && (
-            <button type="button" onClick={() => session.startEditing(message.id)}>
-              Edit
-            </button>
-          )}
-          {canDelete(message, chat, state) && (
-            <button type="button" onClick={() => setConfirming(true)}>
-              Delete
-            </button>
-          )}
-          <button type="button" onClick={() => session.attempt(() => session.togglePin(message))}>
-            {message.pinned ? "Unpin" : "Pin"}
-          </button>
           <button
             type="button"
             onClick={() =>

@@ -1,12 +1,21 @@
 // Workspace, channels, direct messages and groups (with unread badges), and people (with presence).
+
+import { isAdmin } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
 import { type Chat, chatsByActivity, chatTitle, type State } from "../state/store.ts";
+import { Avatar, avatarSrc } from "./avatar.tsx";
 import type { DialogKind } from "./dialogs.tsx";
 import { LockIcon } from "./icons.tsx";
+import type { PeopleView } from "./people.tsx";
 
-type Props = { session: Session; state: State; onDialog: (kind: DialogKind) => void };
+type Props = {
+  session: Session;
+  state: State;
+  onDialog: (kind: DialogKind) => void;
+  onPeople: (view: PeopleView) => void;
+};
 
-export function Sidebar({ session, state, onDialog }: Props) {
+export function Sidebar({ session, state, onDialog, onPeople }: Props) {
   const chats = chatsByActivity(state);
   const channels = chats.filter((c) => c.type === "public_channel" || c.type === "private_channel");
   const conversations = chats.filter((c) => c.type === "single" || c.type === "group");
@@ -93,6 +102,7 @@ export function Sidebar({ session, state, onDialog }: Props) {
                 aria-label={`Message ${user.fullname}${state.online[user.id] ? " (online)" : ""}`}
               >
                 <span class={`dot ${state.online[user.id] ? "online" : ""}`} aria-hidden="true" />
+                <Avatar userId={user.id} name={user.fullname} src={avatarSrc(session, user.id)} />
                 {user.fullname}
               </button>
             </li>
@@ -100,6 +110,17 @@ export function Sidebar({ session, state, onDialog }: Props) {
         </ul>
       </section>
       <footer>
+        <button type="button" class="link" onClick={() => onPeople("profile")}>
+          Profile
+        </button>
+        <button type="button" class="link" onClick={() => onPeople("people")}>
+          People directory
+        </button>
+        {isAdmin(state.me) && (
+          <button type="button" class="link" onClick={() => onPeople("admin")}>
+            Administration
+          </button>
+        )}
         <button type="button" class="link" onClick={() => onDialog("invite")}>
           Invite people
         </button>

@@ -91,18 +91,22 @@ export function ThreadPane({
           <p class="hint">Loading…</p>
         )}
       </div>
-      <Composer
-        session={session}
-        state={state}
-        chatId={chat.id}
-        threadId={rootId}
-        label="Reply in thread"
-        onEditLast={() => {
-          const last = lastOwnMessage(replies, state.me.id);
-          if (last) session.startEditing(last.id);
-          return last !== undefined;
-        }}
-      />
+      {chat.archived ? (
+        <p class="archived-note">This channel is archived: it takes no replies.</p>
+      ) : (
+        <Composer
+          session={session}
+          state={state}
+          chatId={chat.id}
+          threadId={rootId}
+          label="Reply in thread"
+          onEditLast={() => {
+            const last = lastOwnMessage(replies, state.me.id);
+            if (last) session.startEditing(last.id);
+            return last !== undefined;
+          }}
+        />
+      )}
     </aside>
   );
 }

@@ -7,6 +7,7 @@ import type { Session } from "../state/session.ts";
 import { chatTitle } from "../state/store.ts";
 import { ChatPane } from "./chat-pane.tsx";
 import { type DialogKind, Dialogs } from "./dialogs.tsx";
+import { PeopleDialog, type PeopleView } from "./people.tsx";
 import { Sidebar } from "./sidebar.tsx";
 import { ThreadPane } from "./thread-pane.tsx";
 import { useSessionState } from "./use-session.ts";
@@ -14,6 +15,7 @@ import { useSessionState } from "./use-session.ts";
 export function WorkspaceView({ session }: { session: Session }) {
   const state = useSessionState(session);
   const [dialog, setDialog] = useState<DialogKind>();
+  const [people, setPeople] = useState<PeopleView>();
   const open = state.openChatId === undefined ? undefined : state.chats[state.openChatId];
   const title = open ? chatTitle(state, open) : undefined;
 
@@ -52,7 +54,7 @@ export function WorkspaceView({ session }: { session: Session }) {
         open && state.openThreadId !== undefined ? "has-thread" : ""
       }`}
     >
-      <Sidebar session={session} state={state} onDialog={setDialog} />
+      <Sidebar session={session} state={state} onDialog={setDialog} onPeople={setPeople} />
       {open ? (
         <div class="conversation">
           <ChatPane
@@ -89,6 +91,14 @@ export function WorkspaceView({ session }: { session: Session }) {
             Dismiss
           </button>
         </div>
+      )}
+      {people && (
+        <PeopleDialog
+          kind={people}
+          session={session}
+          state={state}
+          onClose={() => setPeople(undefined)}
+        />
       )}
       {dialog && (
         <Dialogs

@@ -89,7 +89,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Edit a message",
           description:
-            "The sender only, while a member (403 for anyone else); 404 when the chat is not visible, the message is not in it, or it is deleted. Content rules are those of sending. The replaced text joins the edit history; `mentions` are recomputed; members get `message.updated`. The same content answers 200 and records nothing. Counts against the `messages` rate limit.",
+            "The sender only, while a member (403 for anyone else, and in an archived channel); 404 when the chat is not visible, the message is not in it, or it is deleted. Content rules are those of sending. The replaced text joins the edit history; `mentions` are recomputed; members get `message.updated`. The same content answers 200 and records nothing. Counts against the `messages` rate limit.",
         },
       },
     )
@@ -105,7 +105,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Delete a message for good",
           description:
-            "The sender (while a member), the channel's owner (channels only), or the workspace's owner, in a chat they can see; 403 for anyone else. Erases the content, edit history, reactions, mentions, pin and files: a file no other message carries is removed from disk and its URL answers 404 (an upload of the same bytes by someone else, not sent yet and less than 24 hours old, keeps it for that uploader alone). The message stays as a tombstone (`deleted: true`) where it has replies; a deleted reply lowers its root's `replyCount`. The chat's `lastMessageId` and activity stay as they were. Deleting a deleted message is 204 and changes nothing. Counts against the `messages` rate limit.",
+            "The sender (while a member), the channel's owner (channels only), or the workspace's owner and admins, in a chat they can see; 403 for anyone else, and in an archived channel. Deleting someone else's message is recorded in the audit log. Erases the content, edit history, reactions, mentions, pin and files: a file no other message carries is removed from disk and its URL answers 404 (an upload of the same bytes by someone else, not sent yet and less than 24 hours old, keeps it for that uploader alone). The message stays as a tombstone (`deleted: true`) where it has replies; a deleted reply lowers its root's `replyCount`. The chat's `lastMessageId` and activity stay as they were. Deleting a deleted message is 204 and changes nothing. Counts against the `messages` rate limit.",
         },
       },
     )
@@ -132,7 +132,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "React to a message",
           description:
-            "Members only (403 in a public channel not joined, 404 when not visible or the message is deleted). `emoji`: 1–100 characters of `a-z 0-9 _ + - '`, optionally `::skin-tone-2`…`::skin-tone-6` (422 otherwise); names are stored as given. A reaction already there answers 200 and records nothing; at most 50 different emoji per message (422). Counts against the `messages` rate limit.",
+            "Members only (403 in a public channel not joined and in an archived channel, 404 when not visible or the message is deleted). `emoji`: 1–100 characters of `a-z 0-9 _ + - '`, optionally `::skin-tone-2`…`::skin-tone-6` (422 otherwise); names are stored as given. A reaction already there answers 200 and records nothing; at most 50 different emoji per message (422). Counts against the `messages` rate limit.",
         },
       },
     )
@@ -159,7 +159,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Pin a message",
           description:
-            "Members only (403 in a public channel not joined; 404 when not visible, or the message is deleted or of another chat). Replies may be pinned. Pinning a pinned message answers 200 and records nothing; at most 100 pinned messages per chat (422). Counts against the `messages` rate limit.",
+            "Members only (403 in a public channel not joined and in an archived channel; 404 when not visible, or the message is deleted or of another chat). Replies may be pinned. Pinning a pinned message answers 200 and records nothing; at most 100 pinned messages per chat (422). Counts against the `messages` rate limit.",
         },
       },
     )

@@ -163,13 +163,22 @@ export async function listPins(ctx: Ctx, chatId: number): Promise<Message[]> {
 }
 
 /** Applies a change in its transaction, publishes its events, and answers the message. */
+const changeVerbs = {
+  edit: "edit messages",
+  delete: "delete messages",
+  react: "react to messages",
+  pin: "pin messages",
+} as const;
+
 async function change(
   ctx: Ctx,
   chatId: number,
   messageId: number,
   what: MessageChange,
 ): Promise<Message> {
-  await getVisibleChatAccess(ctx, chatId);
+  const access = await getVisibleChatAccess(ctx, chatId);
+  // An archived channel is read-only; a single chat with someone deactivated only takes no sends.
+  requireWritable({ ...access, withDeactivated: false }, changeVerbs[what.kind]);
   takeMessageLimit(ctx);
   const { value, events } = await ctx.db.changeMessage(chatId, messageId, ctx.user.id, what);
   ctx.hub.publish(events);

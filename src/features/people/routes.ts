@@ -78,7 +78,7 @@ export const peopleRoutes = (deps: AuthDeps) =>
       detail: {
         summary: "Rename the workspace or change its settings (owner and admins)",
         description:
-          "`settings` is merged key by key. `invites: admins` lets only the owner and admins invite; `channelCreation: admins` lets only them create channels; `retentionDays` is stored (the removal of older messages is not built yet). A name another workspace has (compared case-insensitively) is 409. Sends `workspace.updated`; recorded in the audit log.",
+          "`settings` is merged key by key. `invites: admins` lets only the owner and admins invite; `channelCreation: admins` lets only them create channels; with `retentionDays` set, messages older than that many days are removed for good by the hourly job (with their edits, reactions, mentions and the files nothing else carries; no event; a root with replies still kept stays as a tombstone). A name another workspace has (compared case-insensitively) is 409. Sends `workspace.updated`; recorded in the audit log.",
       },
     })
     .post(
