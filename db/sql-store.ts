@@ -45,6 +45,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
+import { ftsQuery, tsQuery } from "./search.ts";
 import type {
   Account,
   AuditRecord,
@@ -55,6 +56,7 @@ import type {
   FileRef,
   InviteRecord,
   MessageChange,
+  MessageSearch,
   NewChat,
   NewMessage,
   NewUpload,
@@ -327,6 +329,22 @@ export abstract class SqlStore implements Store {
         ? await this.rows<MessageRow>("history", [chatId, before, page.limit])
         : await this.rows<MessageRow>("replies", [page.thread, before, page.limit]);
     return `[${rows.map(messageJson).join(",")}]`;
+  }
+
+  async searchMessages(search: MessageSearch): Promise<Message[]> {
+    const match = this.dialect === "sqlite" ? ftsQuery(search.terms) : tsQuery(search.terms);
+    const rows = await this.rows<MessageRow>("searchMessages", [
+      search.userId,
+      search.workspaceId,
+      search.chatId ?? null,
+      search.senderId ?? null,
+      search.after ?? null,
+      search.before ?? null,
+      match,
+      search.beforeId ?? Number.MAX_SAFE_INTEGER,
+      search.limit,
+    ]);
+    return rows.map(rowToMessage);
   }
 
   async findMessage(id: number): Promise<Message | undefined> {

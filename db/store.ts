@@ -11,6 +11,7 @@ import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
 import type { AuditEntry, UserChange } from "./plan.ts";
+import type { SearchTerms } from "./search.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -57,6 +58,21 @@ export type NewUser = {
   passwordHash: string;
   /** `{ name }` creates the workspace with this user as owner; `{ id }` joins an existing one. */
   workspace: { name: string } | { id: number };
+};
+
+/** A search: its parsed q, whose scope, what narrows it, and the page. */
+export type MessageSearch = {
+  terms: SearchTerms;
+  userId: number;
+  workspaceId: number;
+  chatId?: number;
+  senderId?: number;
+  /** createdAt bounds, exclusive, in milliseconds. */
+  after?: number;
+  before?: number;
+  /** Only ids below this one (the page's cursor). */
+  beforeId?: number;
+  limit: number;
 };
 
 export type NewChat = {
@@ -260,6 +276,8 @@ export interface Store {
     page: { before?: number; limit: number; thread?: number },
   ): Promise<string>;
   findMessage(id: number): Promise<Message | undefined>;
+  /** Messages matching a search, newest first, within what the user may see (db/search.ts). */
+  searchMessages(search: MessageSearch): Promise<Message[]>;
   /** The texts edits replaced, oldest first. */
   listEdits(messageId: number): Promise<Edit[]>;
   /** The chat's pinned messages, most recently pinned first. */

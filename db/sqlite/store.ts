@@ -13,6 +13,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "../rows.ts";
+import { searchText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type Log,
@@ -55,7 +56,7 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   sqlite.run("pragma foreign_keys = on");
   sqlite.run("pragma busy_timeout = 5000");
   sqlite.run("pragma cache_size = -32000");
-  const applied = migrateSqlite(sqlite);
+  const applied = migrateSqlite(sqlite, options.log ?? logToStderr);
   const store = new SqliteStore(sqlite);
   store.appliedMigrations = applied;
   // WAL checkpoints (a copy and an fsync) run on a thread of their own, not inside a commit.
@@ -352,6 +353,8 @@ export class SqliteStore extends SqlStore {
       return existing ? { value: rowToMessage(existing), events: [], created: false } : undefined;
     }
     const message = rowToMessage(row);
+    const text = searchText(input.content);
+    if (text) this.prepared.indexMessage.run(message.id, text);
     for (const [position, file] of (input.fileRefs ?? []).entries()) {
       this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
     }
