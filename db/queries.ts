@@ -94,6 +94,10 @@ export const queries = {
   history: `select * from messages where chat_id = ?1 and id < ?2 and thread_id is null
        and (deleted = 0 or reply_count > 0)
      order by id desc limit ?3`,
+  // The newer side of a page around a message (oldest first; the older side is history).
+  historyAfter: `select * from messages where chat_id = ?1 and id > ?2 and thread_id is null
+       and (deleted = 0 or reply_count > 0)
+     order by id limit ?3`,
   // Search, SQLite's words (PostgreSQL's in db/postgres/store.ts): the index walked newest first,
   // each hit kept if it is in scope (searchScope).
   searchMessages: `select m.* from message_search s join messages m on m.id = s.rowid

@@ -314,6 +314,18 @@ export abstract class SqlStore implements Store {
     return (await this.rows<MessageRow>("history", [chatId, before, page.limit])).map(rowToMessage);
   }
 
+  async listMessagesAround(
+    chatId: number,
+    id: number,
+    page: { older: number; newer: number },
+  ): Promise<Message[]> {
+    const [newer, older] = await Promise.all([
+      this.rows<MessageRow>("historyAfter", [chatId, id, page.newer]),
+      this.rows<MessageRow>("history", [chatId, id + 1, page.older + 1]),
+    ]);
+    return [...newer.reverse(), ...older].map(rowToMessage);
+  }
+
   async listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]> {
     const before = page.before ?? Number.MAX_SAFE_INTEGER;
     return (await this.rows<MessageRow>("replies", [rootId, before, page.limit])).map(rowToMessage);

@@ -268,6 +268,15 @@ export interface Store {
   insertMessage(input: NewMessage): Promise<Sent | undefined>;
   /** Top-level messages, newest first: deleted ones left out, except roots with replies. */
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+  /**
+   * Top-level messages around one, newest first, as listMessages shows them: the message and up
+   * to `newer` after it, then up to `older` before it.
+   */
+  listMessagesAround(
+    chatId: number,
+    id: number,
+    page: { older: number; newer: number },
+  ): Promise<Message[]>;
   /** A root's replies not deleted, newest first. */
   listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]>;
   /** listMessages, or with `thread` listReplies, as the JSON text of the array (the hot read). */

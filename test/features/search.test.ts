@@ -256,3 +256,67 @@ describe("snippets", () => {
     expect(snippet).toBe("今天我们去吃\ue000火锅\ue001");
   });
 });
+
+describe("opening a result in its chat", () => {
+  test("history around a message answers it with the messages before and after it, newest first", async () => {
+    const room = await newChat(alice, {
+      type: "private_channel",
+      name: "around",
+      members: [bob.user.id],
+    });
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await send(alice, room.id, `around ${i}`)).id);
+    const page = await app.request(
+      "GET",
+      `/api/chat/${room.id}/messages?around=${ids[5]}&limit=5`,
+      {
+        token: bob.token,
+      },
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.map((m: { id: number }) => m.id)).toEqual([
+      ids[7],
+      ids[6],
+      ids[5],
+      ids[4],
+      ids[3],
+    ]);
+    const newest = await app.request(
+      "GET",
+      `/api/chat/${room.id}/messages?around=${ids[11]}&limit=5`,
+      {
+        token: bob.token,
+      },
+    );
+    expect(newest.body.map((m: { id: number }) => m.id)).toEqual([ids[11], ids[10], ids[9]]);
+  });
+
+  test("around a reply answers the page around its root", async () => {
+    const room = await newChat(alice, {
+      type: "private_channel",
+      name: "around-reply",
+      members: [bob.user.id],
+    });
+    const root = await send(alice, room.id, "root");
+    const later = await send(alice, room.id, "later");
+    const reply = await send(bob, room.id, "a reply", { threadId: root.id });
+    const page = await app.request(
+      "GET",
+      `/api/chat/${room.id}/messages?around=${reply.id}&limit=3`,
+      {
+        token: bob.token,
+      },
+    );
+    expect(page.body.map((m: { id: number }) => m.id)).toEqual([later.id, root.id]);
+  });
+
+  test("around a message of another chat is 404, for one not visible too; with before it is 422", async () => {
+    const elsewhere = await send(alice, lounge.id, "elsewhere");
+    const path = (chatId: number) => `/api/chat/${chatId}/messages?around=${elsewhere.id}`;
+    expect((await app.request("GET", path(direct.id), { token: bob.token })).status).toBe(404);
+    expect((await app.request("GET", path(lounge.id), { token: mallory.token })).status).toBe(404);
+    const both = await app.request("GET", `${path(lounge.id)}&before=5`, { token: bob.token });
+    expect(both.status).toBe(422);
+    expect(both.body.error.message).toContain("around");
+  });
+});

@@ -122,6 +122,7 @@ describe("fuzzing the v2 routes' path and query parameters", () => {
     segment.map((id) => ["PUT", `/pins/${id}`]),
     segment.map((id) => ["DELETE", `/pins/${id}`]),
     segment.map((id) => ["GET", `/messages?thread=${id}`]),
+    segment.map((id) => ["GET", `/messages?around=${id}`]),
   );
   test("never a 5xx, always the envelope", async () => {
     await fc.assert(
