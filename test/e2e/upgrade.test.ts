@@ -324,7 +324,9 @@ for (const fixture of fixtures) {
       let searched = 0;
       for (const name of names) {
         for (const messages of Object.values(served[name]?.messages ?? {})) {
-          for (const message of (messages as { id: number; chatId: number; content: string }[]).slice(0, 5)) {
+          for (const message of (
+            messages as { id: number; chatId: number; content: string }[]
+          ).slice(0, 5)) {
             const words = tokenize(message.content);
             if (words.length === 0) continue;
             const q = words
