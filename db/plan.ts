@@ -22,7 +22,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
-import { searchText } from "./search.ts";
+import { indexText } from "./search.ts";
 import {
   type ChangeOutcome,
   type ChatChange,
@@ -564,7 +564,7 @@ export function newMessageRow(input: NewMessage, id: number, now: number): Messa
 /** The rows that index a new message: its words, its files and its mentions. */
 function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
   return [
-    ...searchRows(id, input.content),
+    ...searchRows(id, input.chatId, input.content),
     ...(input.fileRefs ?? []).map(
       (file, position): RowWrite => ({ kind: "message.file", messageId: id, position, ...file }),
     ),
@@ -580,8 +580,8 @@ function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
 }
 
 /** The message's words in the search index, or the message out of it when it has none. */
-function searchRows(messageId: number, content: string): RowWrite[] {
-  const text = searchText(content);
+function searchRows(messageId: number, chatId: number, content: string): RowWrite[] {
+  const text = indexText(chatId, content);
   return [
     text
       ? { kind: "search.index", messageId, text }
@@ -702,7 +702,7 @@ export function planMessageChange(
       rows.push(
         { kind: "edit.insert", messageId: id, content: before.content, replacedAt: state.now },
         { kind: "message.erase", what: "clearMentions", messageId: id },
-        ...searchRows(id, change.content),
+        ...searchRows(id, chatId, change.content),
         ...change.mentions.map(
           (userId): RowWrite => ({ kind: "mention.insert", messageId: id, userId, chatId }),
         ),

@@ -20,10 +20,13 @@ export function foldText(text: string): string {
 const cut = (text: string): string =>
   text.length <= maxTokenLength ? text : Array.from(text).slice(0, maxTokenLength).join("");
 
+/** Private-use characters from U+E000 on are ours (snippet markers, chat tokens), never a word's. */
+const ours = /[\ue000-\ue0ff]/g;
+
 /** The tokens of a text, in order: words, and the two-character pieces of spaceless runs. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const word of text.matchAll(wordPattern)) {
+  for (const word of text.replace(ours, " ").matchAll(wordPattern)) {
     const start = word.index;
     let last = 0;
     const plain = (from: number, to: number) => {
@@ -48,11 +51,33 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** What the index holds for a message: its tokens separated by spaces (empty: not indexed). */
-export const searchText = (content: string): string =>
-  tokenize(content)
-    .map((token) => token.text)
-    .join(" ");
+const nonAscii = /[\u0080-\uffff]/;
+const asciiWord = /[a-z0-9]+/g;
+
+/** A text's tokens separated by spaces; plain ASCII, the usual case, skips Unicode's work. */
+export function searchText(content: string): string {
+  if (nonAscii.test(content))
+    return tokenize(content)
+      .map((token) => token.text)
+      .join(" ");
+  const words = content.toLowerCase().match(asciiWord);
+  if (!words) return "";
+  return words.some((word) => word.length > maxTokenLength)
+    ? words.map(cut).join(" ")
+    : words.join(" ");
+}
+
+/**
+ * A chat's own token, indexed with each of its messages: a search narrowed to one chat
+ * intersects it with the words rather than walking every match of a common word.
+ */
+export const chatToken = (chatId: number): string => `\ue002${chatId}`;
+
+/** What the index holds for a message: its chat's token and its words ("" when it has none). */
+export function indexText(chatId: number, content: string): string {
+  const text = searchText(content);
+  return text && `${chatToken(chatId)} ${text}`;
+}
 
 const isSpaceless = (token: string): boolean =>
   /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+$/u.test(token);
@@ -92,20 +117,25 @@ export function parseQuery(q: string): SearchTerms | undefined {
   return { terms, excluded };
 }
 
-/** The FTS5 MATCH expression: tokens hold only letters, numbers and marks, never a quote. */
-export function ftsQuery({ terms, excluded }: SearchTerms): string {
+/**
+ * The FTS5 MATCH expression, narrowed to a chat when one is given: tokens hold only letters,
+ * numbers and marks, never a quote.
+ */
+export function ftsQuery({ terms, excluded }: SearchTerms, chatId?: number): string {
   const phrase = (term: Term) => `"${term.tokens.join(" ")}"${term.prefix ? "*" : ""}`;
-  const wanted = `(${terms.map(phrase).join(" AND ")})`;
+  const chat = chatId === undefined ? [] : [`"${chatToken(chatId)}"`];
+  const wanted = `(${[...chat, ...terms.map(phrase)].join(" AND ")})`;
   return [wanted, ...excluded.map(phrase)].join(" NOT ");
 }
 
 /** The PostgreSQL tsquery text, taken as written (`::tsquery`), lexemes quoted. */
-export function tsQuery({ terms, excluded }: SearchTerms): string {
+export function tsQuery({ terms, excluded }: SearchTerms, chatId?: number): string {
   const phrase = (term: Term) =>
     `(${term.tokens
       .map((token, i) => `'${token}'${term.prefix && i === term.tokens.length - 1 ? ":*" : ""}`)
       .join(" <-> ")})`;
-  return [...terms.map(phrase), ...excluded.map((term) => `!${phrase(term)}`)].join(" & ");
+  const chat = chatId === undefined ? [] : [`'${chatToken(chatId)}'`];
+  return [...chat, ...terms.map(phrase), ...excluded.map((term) => `!${phrase(term)}`)].join(" & ");
 }
 
 /** Private-use markers around each match in a snippet, as Slack's search uses them. */

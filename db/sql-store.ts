@@ -344,7 +344,10 @@ export abstract class SqlStore implements Store {
   }
 
   async searchMessages(search: MessageSearch): Promise<Message[]> {
-    const match = this.dialect === "sqlite" ? ftsQuery(search.terms) : tsQuery(search.terms);
+    const match =
+      this.dialect === "sqlite"
+        ? ftsQuery(search.terms, search.chatId)
+        : tsQuery(search.terms, search.chatId);
     const rows = await this.rows<MessageRow>("searchMessages", [
       search.userId,
       search.workspaceId,

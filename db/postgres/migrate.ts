@@ -1,7 +1,7 @@
 // Applies the embedded PostgreSQL migrations in order, each once, all in one transaction under an
 // advisory lock: instances starting together wait for the first, then find nothing left to do.
 import type { Sql, TransactionSql } from "postgres";
-import { searchText } from "../search.ts";
+import { indexText } from "../search.ts";
 import type { Log } from "../store.ts";
 import init from "./migrations/0000_init.sql" with { type: "text" };
 import seedEventCounter from "./migrations/0001_seed_event_counter.sql" with { type: "text" };
@@ -40,12 +40,12 @@ export async function indexStoredMessages(tx: Tx, log: Log): Promise<void> {
   let after = 0;
   let done = 0;
   for (;;) {
-    const rows = await tx<{ id: number; content: string }[]>`
-        select id, content from messages where id > ${after} and deleted = 0
+    const rows = await tx<{ id: number; chat_id: number; content: string }[]>`
+        select id, chat_id, content from messages where id > ${after} and deleted = 0
          order by id limit 5000`;
     if (rows.length === 0) break;
     const indexed = rows
-      .map((row) => ({ id: row.id, text: searchText(row.content) }))
+      .map((row) => ({ id: row.id, text: indexText(row.chat_id, row.content) }))
       .filter((row) => row.text !== "");
     await tx`
         insert into message_search (message_id, tsv)

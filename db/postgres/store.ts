@@ -22,7 +22,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "../rows.ts";
-import { searchText } from "../search.ts";
+import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type NewMessage,
@@ -284,7 +284,7 @@ export class PostgresStore extends SqlStore {
               ${column((p) => JSON.stringify(p.input.mentions ?? []))}::text[],
               ${column((p) => (p.input.mentionsAll ? 1 : 0))}::int4[],
               ${column((p) => JSON.stringify(p.input.attachments ?? []))}::text[],
-              ${column((p) => searchText(p.input.content))}::text[]
+              ${column((p) => indexText(p.input.chatId, p.input.content))}::text[]
             ) with ordinality as i(id, chat_id, sender_id, content, files, client_id, data,
                                    mentions, mentions_all, attachments, search, ord)
           ),

@@ -1,7 +1,7 @@
 // Applies the embedded migrations in order, each once, each in its own transaction.
 // The SQL is imported as text, so the compiled binary carries it and needs no migrations folder.
 import type { Database } from "bun:sqlite";
-import { searchText } from "../search.ts";
+import { indexText } from "../search.ts";
 import type { Log } from "../store.ts";
 import init from "./migrations/0000_init.sql" with { type: "text" };
 import files from "./migrations/0001_files.sql" with { type: "text" };
@@ -36,15 +36,15 @@ const backfills: Record<string, (sqlite: Database, log: Log) => void> = {
     const total = sqlite
       .query<{ n: number }, []>("select count(*) as n from messages where deleted = 0")
       .get()?.n;
-    const page = sqlite.query<{ id: number; content: string }, [number]>(
-      "select id, content from messages where id > ? and deleted = 0 order by id limit 5000",
+    const page = sqlite.query<{ id: number; chat_id: number; content: string }, [number]>(
+      "select id, chat_id, content from messages where id > ? and deleted = 0 order by id limit 5000",
     );
     const insert = sqlite.query("insert into message_search (rowid, text) values (?, ?)");
     let after = 0;
     let done = 0;
     for (let rows = page.all(after); rows.length > 0; rows = page.all(after)) {
       for (const row of rows) {
-        const text = searchText(row.content);
+        const text = indexText(row.chat_id, row.content);
         if (text) insert.run(row.id, text);
       }
       after = (rows[rows.length - 1] as { id: number }).id;
