@@ -4,9 +4,14 @@ import { type Chat, chatsByActivity, chatTitle, type State } from "../state/stor
 import type { DialogKind } from "./dialogs.tsx";
 import { LockIcon } from "./icons.tsx";
 
-type Props = { session: Session; state: State; onDialog: (kind: DialogKind) => void };
+type Props = {
+  session: Session;
+  state: State;
+  onDialog: (kind: DialogKind) => void;
+  onSearch: () => void;
+};
 
-export function Sidebar({ session, state, onDialog }: Props) {
+export function Sidebar({ session, state, onDialog, onSearch }: Props) {
   const chats = chatsByActivity(state);
   const channels = chats.filter((c) => c.type === "public_channel" || c.type === "private_channel");
   const conversations = chats.filter((c) => c.type === "single" || c.type === "group");
@@ -49,6 +54,9 @@ export function Sidebar({ session, state, onDialog }: Props) {
             {state.connection === "live" ? "" : ` · ${state.connection}`}
           </span>
         </p>
+        <button type="button" class="search-open" onClick={onSearch} title="Search (Ctrl+K)">
+          Search
+        </button>
       </header>
       <section aria-labelledby="channels-heading">
         <h2 id="channels-heading">

@@ -7,6 +7,7 @@ import type { Session } from "../state/session.ts";
 import { chatTitle } from "../state/store.ts";
 import { ChatPane } from "./chat-pane.tsx";
 import { type DialogKind, Dialogs } from "./dialogs.tsx";
+import { SearchPanel } from "./search.tsx";
 import { Sidebar } from "./sidebar.tsx";
 import { ThreadPane } from "./thread-pane.tsx";
 import { useSessionState } from "./use-session.ts";
@@ -14,6 +15,7 @@ import { useSessionState } from "./use-session.ts";
 export function WorkspaceView({ session }: { session: Session }) {
   const state = useSessionState(session);
   const [dialog, setDialog] = useState<DialogKind>();
+  const [searching, setSearching] = useState(false);
   const open = state.openChatId === undefined ? undefined : state.chats[state.openChatId];
   const title = open ? chatTitle(state, open) : undefined;
 
@@ -42,6 +44,18 @@ export function WorkspaceView({ session }: { session: Session }) {
     return () => removeEventListener("popstate", onBackOrForward);
   }, [session]);
 
+  // Ctrl+K (⌘K on a Mac) opens search from anywhere, as in Slack.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        setSearching(true);
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+
   useEffect(() => {
     document.title = title ? `${title} · ${state.workspace.name}` : state.workspace.name;
   }, [title, state.workspace.name]);
@@ -52,7 +66,12 @@ export function WorkspaceView({ session }: { session: Session }) {
         open && state.openThreadId !== undefined ? "has-thread" : ""
       }`}
     >
-      <Sidebar session={session} state={state} onDialog={setDialog} />
+      <Sidebar
+        session={session}
+        state={state}
+        onDialog={setDialog}
+        onSearch={() => setSearching(true)}
+      />
       {open ? (
         <div class="conversation">
           <ChatPane
@@ -89,6 +108,9 @@ export function WorkspaceView({ session }: { session: Session }) {
             Dismiss
           </button>
         </div>
+      )}
+      {searching && (
+        <SearchPanel session={session} state={state} onClose={() => setSearching(false)} />
       )}
       {dialog && (
         <Dialogs
