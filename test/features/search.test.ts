@@ -215,6 +215,7 @@ describe("filters and pages", () => {
       { limit: 101 },
       { chatId: "x" },
       { senderId: -1 },
+      { senderId: "1.7976931348623157e+308" },
       { after: "yesterday" },
       { cursor: "not-a-cursor" },
     ];
@@ -315,6 +316,10 @@ describe("opening a result in its chat", () => {
     const path = (chatId: number) => `/api/chat/${chatId}/messages?around=${elsewhere.id}`;
     expect((await app.request("GET", path(direct.id), { token: bob.token })).status).toBe(404);
     expect((await app.request("GET", path(lounge.id), { token: mallory.token })).status).toBe(404);
+    const huge = await app.request("GET", `/api/chat/${lounge.id}/messages?around=1e300`, {
+      token: bob.token,
+    });
+    expect(huge.status).toBe(422);
     const both = await app.request("GET", `${path(lounge.id)}&before=5`, { token: bob.token });
     expect(both.status).toBe(422);
     expect(both.body.error.message).toContain("around");

@@ -88,6 +88,7 @@ export const HistoryQuery = t.Object({
   before: t.Optional(
     t.Integer({
       minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
       description: "A message id (exclusive): page backwards from it",
       error: "query field before: must be a message id (a positive integer)",
     }),
@@ -103,6 +104,7 @@ export const HistoryQuery = t.Object({
   thread: t.Optional(
     t.Integer({
       minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
       description: "A top-level message of this chat: list its replies instead",
       error: "query field thread: must be a message id (a positive integer)",
     }),
@@ -110,6 +112,7 @@ export const HistoryQuery = t.Object({
   around: t.Optional(
     t.Integer({
       minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
       description:
         "A message of this chat (a reply stands for its root): the page around it, half newer and half older",
       error: "query field around: must be a message id (a positive integer)",

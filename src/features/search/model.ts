@@ -5,6 +5,8 @@ const id = (field: string, description: string) =>
   t.Optional(
     t.Integer({
       minimum: 1,
+      // PostgreSQL refuses ids past int8; no id is past this one.
+      maximum: Number.MAX_SAFE_INTEGER,
       description,
       error: `query field ${field}: must be an id (a positive integer)`,
     }),
