@@ -5,8 +5,8 @@ const id = (field: string, description: string) =>
   t.Optional(
     t.Integer({
       minimum: 1,
-      // PostgreSQL refuses ids past int8; no id is past this one.
-      maximum: Number.MAX_SAFE_INTEGER,
+      // Chats and users are numbered in 32 bits on PostgreSQL: no id is past this one.
+      maximum: 2_147_483_647,
       description,
       error: `query field ${field}: must be an id (a positive integer)`,
     }),
