@@ -1,6 +1,7 @@
 // `chat migrate-to-postgres`: copies an embedded SQLite database, whole, into an empty PostgreSQL
 // database, in one transaction: every row with its id, the event counter and the id sequences
 // moved past the copied rows, so clients resume with the event ids they already hold.
+import { indexStoredMessages } from "./postgres/migrate.ts";
 import type { PostgresStore } from "./postgres/store.ts";
 import type { SqliteStore } from "./sqlite/store.ts";
 
@@ -71,6 +72,8 @@ export async function copySqliteToPostgres(
           `select setval(pg_get_serial_sequence('${table}', 'id'), coalesce((select max(id) from ${table}), 0) + 1, false)`,
         );
       }
+      // The search index is made anew from the copied messages: its tokens are the same.
+      await indexStoredMessages(tx, (line) => progress("message_search", line.done as number));
       counts.lastEventId = await source.latestEventId();
       await tx`update event_counter set last = ${counts.lastEventId} where id = 1`;
     });

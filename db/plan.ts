@@ -22,6 +22,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
+import { indexText } from "./search.ts";
 import {
   type ChangeOutcome,
   type ChatChange,
@@ -109,12 +110,15 @@ export type RowWrite =
   | { kind: "workspace.owner"; id: number; ownerId: number }
   | { kind: "message.insert"; row: MessageRow }
   | { kind: "message.update"; row: MessageRow }
+  /** The message's tokens (db/search.ts) in the search index, replacing what was there. */
+  | { kind: "search.index"; messageId: number; text: string }
   | ({ kind: "message.file"; messageId: number; position: number } & FileRef)
   | { kind: "mention.insert"; messageId: number; userId: number; chatId: number }
   | { kind: "edit.insert"; messageId: number; content: string; replacedAt: number }
   | {
       kind: "message.erase";
-      what: "clearEdits" | "clearMentions" | "clearMessageFiles";
+      /** clearSearch takes the message out of the search index: every erasure path writes it. */
+      what: "clearEdits" | "clearMentions" | "clearMessageFiles" | "clearSearch";
       messageId: number;
     }
   | {
@@ -569,9 +573,10 @@ export function newMessageRow(input: NewMessage, id: number, now: number): Messa
   };
 }
 
-/** The rows that index a new message: its files and its mentions. */
+/** The rows that index a new message: its words, its files and its mentions. */
 function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
   return [
+    ...searchRows(id, input.chatId, input.content),
     ...(input.fileRefs ?? []).map(
       (file, position): RowWrite => ({ kind: "message.file", messageId: id, position, ...file }),
     ),
@@ -583,6 +588,16 @@ function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
         chatId: input.chatId,
       }),
     ),
+  ];
+}
+
+/** The message's words in the search index, or the message out of it when it has none. */
+function searchRows(messageId: number, chatId: number, content: string): RowWrite[] {
+  const text = indexText(chatId, content);
+  return [
+    text
+      ? { kind: "search.index", messageId, text }
+      : { kind: "message.erase", what: "clearSearch", messageId },
   ];
 }
 
@@ -670,6 +685,7 @@ export function messageErasure(message: MessageRow, now: number): RowWrite[] {
   rows.push(
     { kind: "message.erase", what: "clearEdits", messageId: id },
     { kind: "message.erase", what: "clearMentions", messageId: id },
+    { kind: "message.erase", what: "clearSearch", messageId: id },
   );
   return rows;
 }
@@ -741,6 +757,7 @@ export function planMessageChange(
       rows.push(
         { kind: "edit.insert", messageId: id, content: before.content, replacedAt: state.now },
         { kind: "message.erase", what: "clearMentions", messageId: id },
+        ...searchRows(id, chatId, change.content),
         ...change.mentions.map(
           (userId): RowWrite => ({ kind: "mention.insert", messageId: id, userId, chatId }),
         ),

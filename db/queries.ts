@@ -24,6 +24,24 @@ export const chatTakesMessages = (chat: string) => `not exists (
                    where wm.chat_id = w.id and wm.until_event_id is null
                      and wu.deactivated = 1))))`;
 
+/**
+ * The messages user ?1 of workspace ?2 may find: not deleted, in a chat of the workspace that is
+ * a public channel or one they are a member of now; narrowed by chat ?3, sender ?4, and
+ * createdAt after ?5 and before ?6 (each null for "any").
+ */
+export const searchScope = (m: string) => `${m}.deleted = 0
+       and (cast(?3 as int8) is null or ${m}.chat_id = cast(?3 as int8))
+       and (cast(?4 as int8) is null or ${m}.sender_id = cast(?4 as int8))
+       and (cast(?5 as int8) is null or ${m}.created_at > cast(?5 as int8))
+       and (cast(?6 as int8) is null or ${m}.created_at < cast(?6 as int8))
+       and ${m}.chat_id in (
+         select c.id from chats c
+          where c.workspace_id = ?2
+            and (c.type = 'public_channel'
+                 or exists (select 1 from chat_members cm
+                             where cm.chat_id = c.id and cm.user_id = ?1
+                               and cm.until_event_id is null)))`;
+
 const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
   role, deactivated, bot, title, avatar_url as "avatarUrl", status, timezone`;
 const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
@@ -77,6 +95,15 @@ export const queries = {
   history: `select * from messages where chat_id = ?1 and id < ?2 and thread_id is null
        and (deleted = 0 or reply_count > 0)
      order by id desc limit ?3`,
+  // The newer side of a page around a message (oldest first; the older side is history).
+  historyAfter: `select * from messages where chat_id = ?1 and id > ?2 and thread_id is null
+       and (deleted = 0 or reply_count > 0)
+     order by id limit ?3`,
+  // Search, SQLite's words (PostgreSQL's in db/postgres/store.ts): the index walked newest first,
+  // each hit kept if it is in scope (searchScope).
+  searchMessages: `select m.* from message_search s join messages m on m.id = s.rowid
+     where message_search match ?7 and s.rowid < ?8 and ${searchScope("m")}
+     order by s.rowid desc limit ?9`,
   // A user's own events, the chat events of every period the user was a member, and the events
   // of the user's workspace (each branch on its own index: events_user, events_chat,
   // events_workspace).
@@ -259,6 +286,9 @@ export const queries = {
   clearEdits: "delete from message_edits where message_id = ?1",
   insertMention: "insert into message_mentions (message_id, user_id, chat_id) values (?1, ?2, ?3)",
   clearMentions: "delete from message_mentions where message_id = ?1",
+  // The search index differs by dialect: PostgreSQL's words are in db/postgres/store.ts.
+  indexMessage: "insert or replace into message_search (rowid, text) values (?1, ?2)",
+  clearSearch: "delete from message_search where rowid = ?1",
   clearMessageFiles: "delete from message_files where message_id = ?1",
   // A deleted message's past events carry its tombstone instead of its text: a resume still
   // replays each once, in order, and ends on the same state. Every message's JSON starts with
@@ -400,6 +430,8 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       return ["insertEdit", [row.messageId, row.content, row.replacedAt]];
     case "message.erase":
       return [row.what, [row.messageId]];
+    case "search.index":
+      return ["indexMessage", [row.messageId, row.text]];
     case "files.release":
       return [
         row.step,

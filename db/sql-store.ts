@@ -47,6 +47,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "./rows.ts";
+import { ftsQuery, tsQuery } from "./search.ts";
 import type {
   Account,
   AuditRecord,
@@ -57,6 +58,7 @@ import type {
   FileRef,
   InviteRecord,
   MessageChange,
+  MessageSearch,
   NewChat,
   NewMessage,
   NewUpload,
@@ -314,6 +316,18 @@ export abstract class SqlStore implements Store {
     return (await this.rows<MessageRow>("history", [chatId, before, page.limit])).map(rowToMessage);
   }
 
+  async listMessagesAround(
+    chatId: number,
+    id: number,
+    page: { older: number; newer: number },
+  ): Promise<Message[]> {
+    const [newer, older] = await Promise.all([
+      this.rows<MessageRow>("historyAfter", [chatId, id, page.newer]),
+      this.rows<MessageRow>("history", [chatId, id + 1, page.older + 1]),
+    ]);
+    return [...newer.reverse(), ...older].map(rowToMessage);
+  }
+
   async listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]> {
     const before = page.before ?? Number.MAX_SAFE_INTEGER;
     return (await this.rows<MessageRow>("replies", [rootId, before, page.limit])).map(rowToMessage);
@@ -329,6 +343,25 @@ export abstract class SqlStore implements Store {
         ? await this.rows<MessageRow>("history", [chatId, before, page.limit])
         : await this.rows<MessageRow>("replies", [page.thread, before, page.limit]);
     return `[${rows.map(messageJson).join(",")}]`;
+  }
+
+  async searchMessages(search: MessageSearch): Promise<Message[]> {
+    const match =
+      this.dialect === "sqlite"
+        ? ftsQuery(search.terms, search.chatId)
+        : tsQuery(search.terms, search.chatId);
+    const rows = await this.rows<MessageRow>("searchMessages", [
+      search.userId,
+      search.workspaceId,
+      search.chatId ?? null,
+      search.senderId ?? null,
+      search.after ?? null,
+      search.before ?? null,
+      match,
+      search.beforeId ?? Number.MAX_SAFE_INTEGER,
+      search.limit,
+    ]);
+    return rows.map(rowToMessage);
   }
 
   async findMessage(id: number): Promise<Message | undefined> {

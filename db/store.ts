@@ -11,6 +11,7 @@ import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
 import type { AuditEntry, UserChange } from "./plan.ts";
+import type { SearchTerms } from "./search.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -57,6 +58,21 @@ export type NewUser = {
   passwordHash: string;
   /** `{ name }` creates the workspace with this user as owner; `{ id }` joins an existing one. */
   workspace: { name: string } | { id: number };
+};
+
+/** A search: its parsed q, whose scope, what narrows it, and the page. */
+export type MessageSearch = {
+  terms: SearchTerms;
+  userId: number;
+  workspaceId: number;
+  chatId?: number;
+  senderId?: number;
+  /** createdAt bounds, exclusive, in milliseconds. */
+  after?: number;
+  before?: number;
+  /** Only ids below this one (the page's cursor). */
+  beforeId?: number;
+  limit: number;
 };
 
 export type NewChat = {
@@ -252,6 +268,15 @@ export interface Store {
   insertMessage(input: NewMessage): Promise<Sent | undefined>;
   /** Top-level messages, newest first: deleted ones left out, except roots with replies. */
   listMessages(chatId: number, page: { before?: number; limit: number }): Promise<Message[]>;
+  /**
+   * Top-level messages around one, newest first, as listMessages shows them: the message and up
+   * to `newer` after it, then up to `older` before it.
+   */
+  listMessagesAround(
+    chatId: number,
+    id: number,
+    page: { older: number; newer: number },
+  ): Promise<Message[]>;
   /** A root's replies not deleted, newest first. */
   listReplies(rootId: number, page: { before?: number; limit: number }): Promise<Message[]>;
   /** listMessages, or with `thread` listReplies, as the JSON text of the array (the hot read). */
@@ -260,6 +285,8 @@ export interface Store {
     page: { before?: number; limit: number; thread?: number },
   ): Promise<string>;
   findMessage(id: number): Promise<Message | undefined>;
+  /** Messages matching a search, newest first, within what the user may see (db/search.ts). */
+  searchMessages(search: MessageSearch): Promise<Message[]>;
   /** The texts edits replaced, oldest first. */
   listEdits(messageId: number): Promise<Edit[]>;
   /** The chat's pinned messages, most recently pinned first. */

@@ -14,6 +14,7 @@ import type { LocalHub } from "./features/realtime/hub.ts";
 import { presenceRoutes } from "./features/realtime/routes.ts";
 import { eventStreamRoutes } from "./features/realtime/sse.ts";
 import { websocketRoutes } from "./features/realtime/ws.ts";
+import { searchRoutes } from "./features/search/routes.ts";
 import { health } from "./ops/health.ts";
 import { errorLine, requestLog } from "./ops/logging.ts";
 import { Metrics, metricsRoute } from "./ops/metrics.ts";
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps) {
     .use(chatRoutes(deps))
     .use(messageRoutes(deps))
     .use(fileRoutes(deps))
+    .use(searchRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

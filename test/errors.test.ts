@@ -183,7 +183,8 @@ describe("every path and query parameter", () => {
         const at = (value: string | number) =>
           app.request(
             method,
-            `${path.replace("{id}", String(chat.id))}?${parameter.name}=${value}`,
+            // Search needs its q beside the parameter tried.
+            `${path.replace("{id}", String(chat.id))}?${path === "/api/search" ? "q=x&" : ""}${parameter.name}=${value}`,
             {
               token: alice.token,
             },
@@ -202,8 +203,10 @@ describe("every path and query parameter", () => {
         }
         for (const value of [integer.minimum, integer.maximum ?? integer.minimum + 1]) {
           const status = (await at(value)).status;
-          // In range is read: a thread id that names no root of this chat is 404, never 422.
-          const accepted = parameter.name === "thread" && status === 404 ? 404 : 200;
+          // In range is read: a thread, a message to page around or a chat to search that names
+          // nothing of this chat (or nothing visible) is 404, never 422.
+          const named = ["thread", "around", "chatId"].includes(parameter.name);
+          const accepted = named && status === 404 ? 404 : 200;
           expect({ parameter: parameter.name, value, status }).toEqual({
             parameter: parameter.name,
             value,
@@ -212,7 +215,15 @@ describe("every path and query parameter", () => {
         }
       }
     }
-    expect(checked.sort()).toEqual(["before", "limit", "thread"]);
+    expect(checked.sort()).toEqual([
+      "around",
+      "before",
+      "chatId",
+      "limit",
+      "limit",
+      "senderId",
+      "thread",
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { durable } from "./durable.ts";
 import { fanout } from "./fanout.ts";
 import { history } from "./history.ts";
 import { manyChats } from "./many-chats.ts";
+import { search } from "./search.ts";
 import { slowConsumers } from "./slow-consumers.ts";
 
 export const scenarios: Record<string, Scenario> = {
@@ -19,4 +20,5 @@ export const scenarios: Record<string, Scenario> = {
   "slow-consumers": slowConsumers,
   cluster,
   conversation,
+  search,
 };

@@ -14,7 +14,14 @@ import {
   type Reads,
   type State,
 } from "../plan.ts";
-import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
+import {
+  chatTakesMessages,
+  type Param,
+  type Query,
+  queries,
+  searchScope,
+  statementOf,
+} from "../queries.ts";
 import {
   type ChatRow,
   type MessageRow,
@@ -22,6 +29,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "../rows.ts";
+import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type NewMessage,
@@ -44,6 +52,13 @@ const postgresQueries = Object.fromEntries(
       .replace(/\?(\d+)/g, "$$$1"),
   ]),
 ) as Record<Query, string>;
+// The search index is a table of tsvectors here (db/postgres/migrations/0006_search.sql).
+postgresQueries.indexMessage = `insert into message_search (message_id, tsv)
+  values ($1, search_vector($2)) on conflict (message_id) do update set tsv = excluded.tsv`;
+postgresQueries.clearSearch = "delete from message_search where message_id = $1";
+postgresQueries.searchMessages = `select m.* from message_search s join messages m on m.id = s.message_id
+   where s.tsv @@ cast($7 as tsquery) and s.message_id < $8 and ${searchScope("m").replace(/\?(\d+)/g, "$$$1")}
+   order by s.message_id desc limit $9`;
 
 export type PostgresOptions = {
   /** Connections in the pool. */
@@ -288,9 +303,10 @@ export class PostgresStore extends SqlStore {
               ${column((p) => p.input.clientId)}::text[], ${column((p) => p.data)}::text[],
               ${column((p) => JSON.stringify(p.input.mentions ?? []))}::text[],
               ${column((p) => (p.input.mentionsAll ? 1 : 0))}::int4[],
-              ${column((p) => JSON.stringify(p.input.attachments ?? []))}::text[]
+              ${column((p) => JSON.stringify(p.input.attachments ?? []))}::text[],
+              ${column((p) => indexText(p.input.chatId, p.input.content))}::text[]
             ) with ordinality as i(id, chat_id, sender_id, content, files, client_id, data,
-                                   mentions, mentions_all, attachments, ord)
+                                   mentions, mentions_all, attachments, search, ord)
           ),
           inserted as (
             insert into messages (id, chat_id, sender_id, content, files, client_id, created_at,
@@ -305,6 +321,11 @@ export class PostgresStore extends SqlStore {
              order by ord
             on conflict (chat_id, sender_id, client_id) do nothing
             returning id
+          ),
+          searchable as (
+            insert into message_search (message_id, tsv)
+            select id, search_vector(search) from input
+             where search <> '' and id in (select id from inserted)
           ),
           numbered as (
             select i.id, i.chat_id, i.data, row_number() over (order by i.ord) as n

@@ -13,6 +13,7 @@ import {
   type UserRow,
   type WorkspaceRow,
 } from "../rows.ts";
+import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type Log,
@@ -55,7 +56,7 @@ export function openSqliteStore(url: string, options: SqliteOptions): SqliteStor
   sqlite.run("pragma foreign_keys = on");
   sqlite.run("pragma busy_timeout = 5000");
   sqlite.run("pragma cache_size = -32000");
-  const applied = migrateSqlite(sqlite);
+  const applied = migrateSqlite(sqlite, options.log ?? logToStderr);
   const store = new SqliteStore(sqlite);
   store.appliedMigrations = applied;
   // WAL checkpoints (a copy and an fsync) run on a thread of their own, not inside a commit.
@@ -111,6 +112,11 @@ function prepareOwnStatements(sqlite: Database) {
                        where chat_id = ?1 and user_id = ?2 and until_event_id is null)
           and ${chatTakesMessages("?1")}
        on conflict (chat_id, sender_id, client_id) do nothing returning *`,
+    ),
+    // A new message is new to the index too: a plain insert, where a replace would first look
+    // for the row to delete.
+    indexMessage: sqlite.query<never, [number, string]>(
+      "insert into message_search (rowid, text) values (?, ?)",
     ),
     insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
       "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
@@ -364,6 +370,8 @@ export class SqliteStore extends SqlStore {
       return existing ? { value: rowToMessage(existing), events: [], created: false } : undefined;
     }
     const message = rowToMessage(row);
+    const text = indexText(input.chatId, input.content);
+    if (text) statements.indexMessage.run(message.id, text);
     for (const [position, file] of (input.fileRefs ?? []).entries()) {
       this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
     }

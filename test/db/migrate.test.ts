@@ -59,3 +59,37 @@ test("the private-files migration indexes the files of messages stored before it
     { message_id: 7, position: 1, workspace_id: 12, hash: hash("b") },
   ]);
 });
+
+test("the search migration indexes the messages stored before it, logging its progress", () => {
+  const sqlite = new Database(":memory:");
+  sqlite.run("create table schema_migrations (tag text primary key, applied_at integer not null)");
+  for (const tag of sqliteJournalTags.slice(0, sqliteJournalTags.indexOf("0008_search"))) {
+    for (const statement of (sqliteMigrations[tag] as string).split("--> statement-breakpoint")) {
+      sqlite.run(statement);
+    }
+    sqlite.run("insert into schema_migrations values (?, 0)", [tag]);
+  }
+  sqlite.run("insert into workspaces (id, name, name_key) values (1, 'Acme', 'acme')");
+  sqlite.run(
+    "insert into users (id, workspace_id, fullname, email, email_key, password_hash) values (1, 1, 'A', 'a@x', 'a@x', 'h')",
+  );
+  sqlite.run("insert into chats (id, workspace_id, type, owner_id) values (1, 1, 'group', 1)");
+  const insert = sqlite.query(
+    "insert into messages (chat_id, sender_id, content, deleted) values (1, 1, ?, ?)",
+  );
+  sqlite.transaction(() => {
+    for (let i = 0; i < 120_000; i++) insert.run(i % 2 ? `Crème number${i}` : `聊天 ${i}`, 0);
+    insert.run("gone for good", 1);
+  })();
+  const lines: Record<string, unknown>[] = [];
+  expect(migrateSqlite(sqlite, (line) => lines.push(line))).toEqual(["0008_search"]);
+  const match = (q: string) =>
+    sqlite.query("select count(*) as n from message_search where message_search match ?").get(q);
+  expect(match('"creme"')).toEqual({ n: 60_000 });
+  expect(match('"聊天"')).toEqual({ n: 60_000 });
+  expect(match('"number77"')).toEqual({ n: 1 });
+  expect(match('"gone"')).toEqual({ n: 0 });
+  expect(lines).toEqual([
+    expect.objectContaining({ msg: "search index", done: 100_000, total: 120_000 }),
+  ]);
+});

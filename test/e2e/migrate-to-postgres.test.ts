@@ -51,6 +51,12 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
   const { lastEventId } = await bobSocket.take();
   await bobSocket.close();
   const historyBefore = await get(sqlite.url, `/api/chat/${chat.id}/messages?limit=100`, bob.token);
+  const searches = ["message", "edited", '"message 7"', "mess -3"].map(
+    (q) => `/api/search?limit=100&q=${encodeURIComponent(q)}`,
+  );
+  const searchesBefore = await Promise.all(
+    searches.map((path) => get(sqlite.url, path, bob.token)),
+  );
   const chatsBefore = await get(sqlite.url, "/api/chat", alice.token);
   sqlite.child.kill("SIGTERM");
   await sqlite.child.exited;
@@ -85,6 +91,10 @@ test("a SQLite installation copied to PostgreSQL serves the same data, tokens an
       historyBefore,
     );
     expect(await get(postgres.url, thread, bob.token)).toEqual(threadBefore);
+    // The search index is made anew on PostgreSQL and finds the same messages.
+    expect(await Promise.all(searches.map((path) => get(postgres.url, path, bob.token)))).toEqual(
+      searchesBefore,
+    );
     expect(await get(postgres.url, edits, bob.token)).toEqual(editsBefore);
     const signin = await postJson(postgres.url, "/api/signin", undefined, {
       email: "bob@acme.test",

@@ -10,6 +10,7 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { tokenize } from "../../db/search.ts";
 import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
 import { createDatabase } from "../support/postgres.ts";
 import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
@@ -317,6 +318,35 @@ for (const fixture of fixtures) {
           (await download(server.url, file.url, tokens[outsider as string] as string)).status,
         ).toBe(404);
       }
+    });
+
+    test("the old messages are found by search, by the words of their text", async () => {
+      let searched = 0;
+      for (const name of names) {
+        for (const messages of Object.values(served[name]?.messages ?? {})) {
+          for (const message of (
+            messages as { id: number; chatId: number; content: string }[]
+          ).slice(0, 5)) {
+            const words = tokenize(message.content);
+            if (words.length === 0) continue;
+            const q = words
+              .slice(0, 3)
+              .map((word) => `"${message.content.slice(word.start, word.end)}"`)
+              .join(" ");
+            const found = await get(
+              server.url,
+              `/api/search?limit=100&chatId=${message.chatId}&q=${encodeURIComponent(q)}`,
+              tokens[name] as string,
+            );
+            expect(found.status).toBe(200);
+            expect(
+              found.body.results.map((r: { message: { id: number } }) => r.message.id),
+            ).toContain(message.id);
+            searched++;
+          }
+        }
+      }
+      expect(searched).toBeGreaterThan(0);
     });
 
     test("every row the old release wrote is still there", async () => {

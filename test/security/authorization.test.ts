@@ -315,6 +315,11 @@ const rows: Record<string, Row> = {
     call: () => ({ path: `/api/chat/${sharedChat}/pins` }),
     expect: onChat(200, 200, 404),
   },
+  // Searching is for everyone signed in; a chatId must be a chat the caller can see.
+  "get /api/search": {
+    call: () => ({ path: `/api/search?q=matrix&chatId=${sharedChat}` }),
+    expect: onChat(200, 200, 404),
+  },
   "post /api/upload": {
     call: () => ({ path: "/api/upload", body: multipart() }),
     expect: authenticated(201),
@@ -411,6 +416,57 @@ const spec = (await app.request("GET", "/swagger/json")).body;
 const documented = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(
   ([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`),
 );
+
+describe("what search finds for each caller", () => {
+  const found = async (person: Person, q: string) =>
+    (
+      (await app.request("GET", `/api/search?q=${q}`, { token: person.token })).body.results as {
+        message: { id: number };
+      }[]
+    ).map((result) => result.message.id);
+
+  test("a private chat's messages reach its members only: not a non-member, an admin or an outsider", async () => {
+    const id = await sendToShared("matrixsecret words");
+    expect(await found(alice, "matrixsecret")).toEqual([id]);
+    expect(await found(bob, "matrixsecret")).toEqual([id]);
+    for (const person of [carol, dave, mallory])
+      expect(await found(person, "matrixsecret")).toEqual([]);
+  });
+
+  test("a public channel's messages reach its workspace, joined or not, never another workspace", async () => {
+    const channel = (
+      await app.request("POST", "/api/chat", {
+        token: alice.token,
+        body: { type: "public_channel", name: "matrix-public", members: [] },
+      })
+    ).body.id as number;
+    const id = (
+      await app.request("POST", `/api/chat/${channel}`, {
+        token: alice.token,
+        body: { content: "matrixpublic words" },
+      })
+    ).body.id as number;
+    for (const person of [alice, bob, carol, dave])
+      expect(await found(person, "matrixpublic")).toEqual([id]);
+    expect(await found(mallory, "matrixpublic")).toEqual([]);
+  });
+
+  test("a chat one has left is searched no more", async () => {
+    const chat = (
+      await app.request("POST", "/api/chat", {
+        token: alice.token,
+        body: { type: "private_channel", name: "matrix-left", members: [carol.user.id] },
+      })
+    ).body.id as number;
+    await app.request("POST", `/api/chat/${chat}`, {
+      token: alice.token,
+      body: { content: "matrixleft words" },
+    });
+    expect(await found(carol, "matrixleft")).toHaveLength(1);
+    await app.request("POST", `/api/chat/${chat}/leave`, { token: carol.token });
+    expect(await found(carol, "matrixleft")).toEqual([]);
+  });
+});
 
 describe("the authorization matrix", () => {
   test("every documented route has a row, and every row a documented route", () => {

@@ -122,6 +122,7 @@ describe("fuzzing the v2 routes' path and query parameters", () => {
     segment.map((id) => ["PUT", `/pins/${id}`]),
     segment.map((id) => ["DELETE", `/pins/${id}`]),
     segment.map((id) => ["GET", `/messages?thread=${id}`]),
+    segment.map((id) => ["GET", `/messages?around=${id}`]),
   );
   test("never a 5xx, always the envelope", async () => {
     await fc.assert(
@@ -135,6 +136,64 @@ describe("fuzzing the v2 routes' path and query parameters", () => {
         if (reply.status >= 400) expect(Object.keys(JSON.parse(text))).toEqual(["error"]);
       }),
       { numRuns: runsPerRoute * 2 },
+    );
+  });
+});
+
+describe("fuzzing search's query", () => {
+  const text = fc.oneof(
+    nasty.map((value) => String(value).toWellFormed().slice(0, 300)),
+    fc.string({ unit: "grapheme", maxLength: 250 }),
+    fc
+      .array(
+        fc.constantFrom(
+          '"',
+          "-",
+          "*",
+          "(",
+          ")",
+          ":",
+          "^",
+          "'",
+          "\\",
+          "聊天",
+          "a",
+          " ",
+          "NOT",
+          "OR",
+        ),
+        {
+          maxLength: 30,
+        },
+      )
+      .map((parts) => parts.join("")),
+  );
+  const params = fc.record(
+    {
+      q: text,
+      chatId: fc.oneof(text, fc.constant(String(chat.id))),
+      senderId: text,
+      after: fc.oneof(
+        text,
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      ),
+      before: text,
+      limit: fc.oneof(text, fc.integer({ min: -5, max: 200 }).map(String)),
+      cursor: text,
+    },
+    { requiredKeys: ["q"] },
+  );
+  test("never a 5xx, always the envelope", async () => {
+    await fc.assert(
+      fc.asyncProperty(params, async (query) => {
+        const reply = await fetch(`${app.url}/api/search?${new URLSearchParams(query)}`, {
+          headers: { authorization: `Bearer ${alice.token}` },
+        });
+        const body = await reply.text();
+        expect(reply.status).toBeLessThan(500);
+        if (reply.status >= 400) expect(Object.keys(JSON.parse(body))).toEqual(["error"]);
+      }),
+      { numRuns: runsPerRoute * 3 },
     );
   });
 });

@@ -1,6 +1,8 @@
 // Every place the database keeps a message's text or id, in one list: the tests that prove a
 // message erased for good (retention) check each. A table that starts holding message text or
 // ids (a search index, read markers) joins here, and every such test checks it at once.
+import { onPostgres } from "./postgres.ts";
+
 export type Trace = { table: string; where: string; params: (id: number) => unknown[] };
 
 export const messageTraces: Trace[] = [
@@ -14,4 +16,10 @@ export const messageTraces: Trace[] = [
     params: (id) => [`{"id":${id},%`],
   },
   { table: "chats", where: "last_message_id = ?", params: (id) => [id] },
+  // The search index: SQLite's FTS5 table keys a message by rowid, PostgreSQL's by message_id.
+  {
+    table: "message_search",
+    where: onPostgres ? "message_id = ?" : "rowid = ?",
+    params: (id) => [id],
+  },
 ];

@@ -14,9 +14,21 @@ import type {
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
 import type { AuditEntry, InviteInfo, ResetCode } from "../../src/features/people/model.ts";
+import type { SearchAnswer, SearchQuery } from "../../src/features/search/model.ts";
 import type { Chat, Message, User, Workspace } from "./store.ts";
 
-export type { AuditEntry, Edit, FileInfo, Invite, InviteInfo, Session, Status, WorkspaceSettings };
+export type {
+  AuditEntry,
+  Edit,
+  FileInfo,
+  Invite,
+  InviteInfo,
+  SearchAnswer,
+  SearchQuery,
+  Session,
+  Status,
+  WorkspaceSettings,
+};
 
 /** What a profile change may set (PATCH /api/me). */
 export type ProfileChange = {
@@ -64,6 +76,18 @@ export class Api {
       `/api/chat/${id}/messages?limit=${page.limit}${page.before ? `&before=${page.before}` : ""}${
         page.thread ? `&thread=${page.thread}` : ""
       }`,
+    );
+  /** The page of top-level messages around one (a reply stands for its root), newest first. */
+  historyAround = (id: number, messageId: number, limit: number) =>
+    this.call<Message[]>("GET", `/api/chat/${id}/messages?around=${messageId}&limit=${limit}`);
+  search = (query: SearchQuery) =>
+    this.call<SearchAnswer>(
+      "GET",
+      `/api/search?${new URLSearchParams(
+        Object.entries(query).flatMap(([key, value]): [string, string][] =>
+          value === undefined ? [] : [[key, String(value)]],
+        ),
+      )}`,
     );
   message = (id: number, messageId: number) =>
     this.call<Message>("GET", `/api/chat/${id}/messages/${messageId}`);

@@ -102,6 +102,22 @@ export class Session {
     ]);
   }
 
+  /**
+   * Opens a message (a search result) in its chat with the messages around it, and a reply's
+   * thread beside it.
+   */
+  async openMessage(message: Message): Promise<void> {
+    const rootId = message.threadId ?? undefined;
+    this.update((s) => rules.openChat(s, message.chatId, rootId));
+    if (this.current.openChatId !== message.chatId) return;
+    await this.api.refreshDownloadToken();
+    const [page] = await Promise.all([
+      this.api.historyAround(message.chatId, message.id, historyPage),
+      rootId !== undefined && this.loadThread(message.chatId, rootId, false),
+    ]);
+    this.update((s) => rules.historyAround(s, message.chatId, page));
+  }
+
   /** Opens a thread of the open chat beside it; undefined closes it. */
   async openThread(rootId: number | undefined): Promise<void> {
     await this.openChat(this.current.openChatId, rootId);

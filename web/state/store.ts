@@ -167,6 +167,20 @@ export function historyLoaded(
 }
 
 /**
+ * The page around a message (a search result), newest first: it replaces what was loaded, so
+ * the list stays one run of messages; older ones load on scrolling up as usual.
+ */
+export function historyAround(state: State, chatId: number, newestFirst: Message[]): State {
+  return {
+    ...state,
+    messages: {
+      ...state.messages,
+      [chatId]: { items: [...newestFirst].reverse(), hasOlder: true },
+    },
+  };
+}
+
+/**
  * Opens a chat, and with `threadId` a thread of it beside it; one not (or no longer) ours, as an
  * old URL may name, opens nothing.
  */

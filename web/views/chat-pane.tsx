@@ -62,7 +62,7 @@ export function useMessageContext(
  * A message's link (`#message-N`, from "Copy link") scrolls it into view once it is drawn, and
  * `:target` marks it. Returns whether it did, so that the list stops holding to its newest end.
  */
-export function useLinkedMessage(drawn: unknown): boolean {
+export function useLinkedMessage(drawn: unknown, onFound?: () => void): boolean {
   const done = useRef<string | undefined>(undefined);
   const [found, setFound] = useState(false);
   useEffect(() => {
@@ -71,6 +71,8 @@ export function useLinkedMessage(drawn: unknown): boolean {
     const element = document.getElementById(hash.slice(1));
     if (!element) return;
     done.current = hash;
+    // Told at once, not on the next render: the list must not scroll back to its newest end.
+    onFound?.();
     // Navigating to the same fragment again, now that its element exists, scrolls to it and
     // makes it the :target (the first navigation, before the list was loaded, found nothing).
     location.replace(location.href);
@@ -145,10 +147,9 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
   // Stay at the newest message unless the reader has scrolled up (or a link named a message);
   // keep the place when older messages are added above.
   const previousHeight = useRef(0);
-  const linked = useLinkedMessage(items);
-  useEffect(() => {
-    if (linked) stick.current = false;
-  }, [linked]);
+  useLinkedMessage(items, () => {
+    stick.current = false;
+  });
   useLayoutEffect(() => {
     const element = scroller.current;
     if (!element) return;

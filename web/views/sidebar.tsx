@@ -13,9 +13,10 @@ type Props = {
   state: State;
   onDialog: (kind: DialogKind) => void;
   onPeople: (view: PeopleView) => void;
+  onSearch: () => void;
 };
 
-export function Sidebar({ session, state, onDialog, onPeople }: Props) {
+export function Sidebar({ session, state, onDialog, onPeople, onSearch }: Props) {
   const chats = chatsByActivity(state);
   const channels = chats.filter((c) => c.type === "public_channel" || c.type === "private_channel");
   const conversations = chats.filter((c) => c.type === "single" || c.type === "group");
@@ -58,6 +59,9 @@ export function Sidebar({ session, state, onDialog, onPeople }: Props) {
             {state.connection === "live" ? "" : ` · ${state.connection}`}
           </span>
         </p>
+        <button type="button" class="search-open" onClick={onSearch} title="Search (Ctrl+K)">
+          Search
+        </button>
       </header>
       <section aria-labelledby="channels-heading">
         <h2 id="channels-heading">

@@ -8,6 +8,7 @@ import { chatTitle } from "../state/store.ts";
 import { ChatPane } from "./chat-pane.tsx";
 import { type DialogKind, Dialogs } from "./dialogs.tsx";
 import { PeopleDialog, type PeopleView } from "./people.tsx";
+import { SearchPanel } from "./search.tsx";
 import { Sidebar } from "./sidebar.tsx";
 import { ThreadPane } from "./thread-pane.tsx";
 import { useSessionState } from "./use-session.ts";
@@ -16,6 +17,7 @@ export function WorkspaceView({ session }: { session: Session }) {
   const state = useSessionState(session);
   const [dialog, setDialog] = useState<DialogKind>();
   const [people, setPeople] = useState<PeopleView>();
+  const [searching, setSearching] = useState(false);
   const open = state.openChatId === undefined ? undefined : state.chats[state.openChatId];
   const title = open ? chatTitle(state, open) : undefined;
 
@@ -44,6 +46,18 @@ export function WorkspaceView({ session }: { session: Session }) {
     return () => removeEventListener("popstate", onBackOrForward);
   }, [session]);
 
+  // Ctrl+K (⌘K on a Mac) opens search from anywhere, as in Slack.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+        event.preventDefault();
+        setSearching(true);
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
+
   useEffect(() => {
     document.title = title ? `${title} · ${state.workspace.name}` : state.workspace.name;
   }, [title, state.workspace.name]);
@@ -54,7 +68,13 @@ export function WorkspaceView({ session }: { session: Session }) {
         open && state.openThreadId !== undefined ? "has-thread" : ""
       }`}
     >
-      <Sidebar session={session} state={state} onDialog={setDialog} onPeople={setPeople} />
+      <Sidebar
+        session={session}
+        state={state}
+        onDialog={setDialog}
+        onPeople={setPeople}
+        onSearch={() => setSearching(true)}
+      />
       {open ? (
         <div class="conversation">
           <ChatPane
@@ -99,6 +119,9 @@ export function WorkspaceView({ session }: { session: Session }) {
           state={state}
           onClose={() => setPeople(undefined)}
         />
+      )}
+      {searching && (
+        <SearchPanel session={session} state={state} onClose={() => setSearching(false)} />
       )}
       {dialog && (
         <Dialogs

@@ -114,6 +114,15 @@ export const HistoryQuery = t.Object({
       error: "query field thread: must be a message id (a positive integer)",
     }),
   ),
+  around: t.Optional(
+    t.Integer({
+      minimum: 1,
+      maximum: maxId,
+      description:
+        "A message of this chat (a reply stands for its root): the page around it, half newer and half older",
+      error: "query field around: must be a message id (a positive integer)",
+    }),
+  ),
 });
 export type HistoryQuery = typeof HistoryQuery.static;
 

@@ -60,7 +60,7 @@ export const messageRoutes = (deps: AuthDeps) =>
         detail: {
           summary: "Message history or a thread's replies, newest first",
           description:
-            "Top-level messages only; deleted ones are left out, except roots that still have replies, which appear as tombstones. With `thread` (a top-level message of this chat, else 404; a deleted root works too), its replies that are not deleted. Page backwards with `before` (a message id, exclusive); `limit` 1–100.",
+            "Top-level messages only; deleted ones are left out, except roots that still have replies, which appear as tombstones. With `thread` (a top-level message of this chat, else 404; a deleted root works too), its replies that are not deleted. Page backwards with `before` (a message id, exclusive); `limit` 1–100. `around` (a message of this chat, else 404; a reply stands for its root; not with `thread` or `before`, 422) answers the page around it, newest first: up to ⌊(limit−1)/2⌋ newer messages, the message, and older ones to fill `limit`, for opening a search result in its chat.",
           ...documentedOnly({ 200: t.Array(Message), ...errorResponses }),
         },
       },

@@ -136,6 +136,19 @@ async function sendAsMember(ctx: Ctx, message: NewMessage, limitKey: string): Pr
 export async function listMessages(ctx: Ctx, chatId: number, query: HistoryQuery): Promise<string> {
   const access = await getVisibleChatAccess(ctx, chatId);
   const page = { before: query.before, limit: query.limit ?? 50 };
+  if (query.around !== undefined) {
+    if (query.thread !== undefined || query.before !== undefined) {
+      throw invalid("query field around: goes alone, without thread or before");
+    }
+    const message = await ctx.db.findMessage(query.around);
+    if (!message || message.chatId !== access.id) throw notFound("no such message in this chat");
+    const newer = Math.floor((page.limit - 1) / 2);
+    const around = await ctx.db.listMessagesAround(access.id, message.threadId ?? message.id, {
+      newer,
+      older: page.limit - 1 - newer,
+    });
+    return JSON.stringify(around);
+  }
   if (query.thread === undefined) return ctx.db.pageJson(access.id, page);
   const root = await ctx.db.findMessage(query.thread);
   if (!root || root.chatId !== access.id || root.threadId !== null) {
