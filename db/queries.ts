@@ -221,8 +221,10 @@ export const queries = {
   // The rows of plans (db/plan.ts), one statement per kind.
   appendEvent: `insert into events (id, type, chat_id, user_id, workspace_id, data, created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
-  openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at)
-     values (?1, ?2, ?3, ?4)`,
+  // A new member has read up to the chat's last top-level message (issue #24).
+  openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at,
+       last_read_message_id)
+     values (?1, ?2, ?3, ?4, coalesce((select last_message_id from chats where id = ?1), 0))`,
   closeMembership: `update chat_members set until_event_id = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
   insertChat: `insert into chats (id, workspace_id, type, name, name_key, owner_id, pair_key,
@@ -284,6 +286,40 @@ export const queries = {
   appendAudit: `insert into audit (workspace_id, actor_id, action, target_type, target_id, details,
        created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+
+  // Read state (issue #24). A member's marker, for the read's plan.
+  marker: `select last_read_message_id as "lastRead" from chat_members
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
+  // Moves only forward, also when two reads race.
+  moveMarker: `update chat_members set last_read_message_id = ?3
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null
+       and last_read_message_id < ?3`,
+  setNotify: `update chat_members set notify = ?3
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
+  // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
+  // walks only what lies above the marker, on an index, and stops at 1,000: unread top-level
+  // messages on messages_chat_id; mentions by id on message_mentions_user, and <!channel> or
+  // <!here> on the partial index messages_mentions_all.
+  chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
+       m.notify,
+       (select count(*) from (
+          select 1 from messages x
+           where x.chat_id = m.chat_id and x.id > m.last_read_message_id
+             and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
+           limit 1000) u) as "unreadCount",
+       (select count(*) from (
+          select n.message_id as id from message_mentions n
+            join messages x on x.id = n.message_id
+           where n.user_id = ?1 and n.chat_id = m.chat_id
+             and n.message_id > m.last_read_message_id
+             and x.deleted = 0 and x.sender_id <> ?1
+          union
+          select x.id from messages x
+           where x.chat_id = m.chat_id and x.mentions_all = 1
+             and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
+          limit 1000) k) as "mentionCount"
+     from chat_members m
+     where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
 } as const;
 
 export type Query = keyof typeof queries;
@@ -408,6 +444,8 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       return ["updateWorkspace", [row.id, row.name, fold(row.name), row.settings]];
     case "chat.archive":
       return ["archiveChat", [row.id, row.archived ? 1 : 0]];
+    case "member.read":
+      return ["moveMarker", [row.chatId, row.userId, row.messageId]];
     case "audit.append":
       return [
         "appendAudit",

@@ -18,11 +18,14 @@ import {
   planMessageChange,
   planNewChat,
   planNewUser,
+  planRead,
   planReply,
   planUnsentUploads,
   planUserChange,
   planWorkspaceChange,
+  type ReadOutcome,
   type Reads,
+  readReads,
   replyReads,
   type State,
   type UserChange,
@@ -54,11 +57,13 @@ import type {
   Dialect,
   FileRef,
   InviteRecord,
+  MemberState,
   MessageChange,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
+  NotifyLevel,
   ReplyOutcome,
   Sent,
   Store,
@@ -465,6 +470,30 @@ export abstract class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await this.rows("ping", []);
+  }
+
+  // Read state (issue #24).
+
+  markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>> {
+    return this.write(readReads(chatId, userId, messageId), (state) =>
+      planRead(state, chatId, userId, messageId),
+    );
+  }
+
+  async chatStates(userId: number, chatId?: number): Promise<MemberState[]> {
+    const rows = await this.rows<MemberState>("chatStates", [userId, chatId ?? 0]);
+    // PostgreSQL answers counts and bigints as text.
+    return rows.map((row) => ({
+      chatId: Number(row.chatId),
+      lastReadMessageId: Number(row.lastReadMessageId),
+      notify: row.notify,
+      unreadCount: Number(row.unreadCount),
+      mentionCount: Number(row.mentionCount),
+    }));
+  }
+
+  async setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean> {
+    return (await this.run("setNotify", [chatId, userId, level])) > 0;
   }
 
   /** Chat rows with their current members, in two queries whatever the number of chats. */

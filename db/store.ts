@@ -10,7 +10,7 @@ import type { FileInfo } from "../src/features/files/model.ts";
 import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
-import type { AuditEntry, UserChange } from "./plan.ts";
+import type { AuditEntry, ReadOutcome, UserChange } from "./plan.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -172,6 +172,18 @@ export type ChatAccess = {
 
 export type Written<T> = { value: T; events: StoredEvent[] };
 
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A member's own state in a chat: the read marker, the counts above it, the level set. */
+export type MemberState = {
+  chatId: number;
+  lastReadMessageId: number;
+  /** null: the chat type's default. */
+  notify: NotifyLevel | null;
+  unreadCount: number;
+  mentionCount: number;
+};
+
 /** A message stored, or found stored under its clientId (created: false). */
 export type Sent = Written<Message> & { created: boolean };
 
@@ -325,6 +337,14 @@ export interface Store {
   /** The oldest event id still kept, or undefined when the log is empty. */
   oldestEventId(): Promise<number | undefined>;
   pruneEvents(olderThan: number): Promise<number>;
+
+  // Read state (issue #24).
+  /** Moves the member's marker forward to a message of the chat, with chat.read to them. */
+  markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>>;
+  /** The user's state in every chat they are a member of, or in one (none when not a member). */
+  chatStates(userId: number, chatId?: number): Promise<MemberState[]>;
+  /** Sets a member's notification level (null: the default); false when not a member. */
+  setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

@@ -7,6 +7,7 @@ import eventsUserPartial from "./migrations/0002_events_user_partial.sql" with {
 import privateFiles from "./migrations/0003_private_files.sql" with { type: "text" };
 import conversations from "./migrations/0004_conversations.sql" with { type: "text" };
 import people from "./migrations/0005_people.sql" with { type: "text" };
+import readState from "./migrations/0006_read_state.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -17,6 +18,7 @@ export const postgresMigrations: Record<string, string> = {
   "0003_private_files": privateFiles,
   "0004_conversations": conversations,
   "0005_people": people,
+  "0006_read_state": readState,
 };
 
 export const postgresJournalTags = journal.entries.map((entry) => entry.tag);

@@ -116,6 +116,8 @@ export const chatMembers = pgTable(
     sinceEventId: bigint("since_event_id", { mode: "number" }).notNull(),
     untilEventId: bigint("until_event_id", { mode: "number" }),
     joinedAt: createdAt("joined_at"),
+    lastReadMessageId: bigint("last_read_message_id", { mode: "number" }).notNull().default(0),
+    notify: text("notify", { enum: ["all", "mentions", "none"] }),
   },
   (table) => [
     uniqueIndex("chat_members_current")
@@ -157,6 +159,7 @@ export const messages = pgTable(
     index("messages_pins")
       .on(table.chatId, table.pinEventId)
       .where(sql`${table.pinEventId} is not null`),
+    index("messages_mentions_all").on(table.chatId, table.id).where(sql`${table.mentionsAll} = 1`),
   ],
 );
 
@@ -213,6 +216,7 @@ export const events = pgTable(
         "chat.removed",
         "user.updated",
         "workspace.updated",
+        "chat.read",
       ],
     }).notNull(),
     chatId: integer("chat_id"),

@@ -123,7 +123,7 @@ export class PostgresStore extends SqlStore {
           tx.unsafe(postgresQueries[query], params, { prepare: true }) as Promise<R[]>;
         const tables = reads.ids ?? [];
         const clientId = reads.clientId;
-        const [[counter], chat, members, workspace, user, message, existing, pins, ...ids] =
+        const [[counter], chat, members, workspace, user, message, existing, pins, marker, ...ids] =
           await Promise.all([
             tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
             reads.chat !== undefined
@@ -154,6 +154,9 @@ export class PostgresStore extends SqlStore {
                   clientId.clientId,
                 ]),
             reads.pins === undefined ? [] : run<{ count: number }>("pinCount", [reads.pins]),
+            reads.marker === undefined
+              ? []
+              : run<{ lastRead: number }>("marker", [reads.marker.chatId, reads.marker.userId]),
             ...tables.map(
               (table) =>
                 tx<
@@ -171,6 +174,7 @@ export class PostgresStore extends SqlStore {
           message: message[0],
           existing: existing[0],
           pinCount: pins[0] === undefined ? undefined : Number(pins[0].count),
+          marker: marker[0] === undefined ? undefined : Number(marker[0].lastRead),
         };
         // A reply's root, read after the reply itself (the event log's lock is held already).
         const threadId = message[0]?.thread_id;
@@ -287,7 +291,7 @@ export class PostgresStore extends SqlStore {
             returning id
           ),
           numbered as (
-            select i.id, i.chat_id, i.data, row_number() over (order by i.ord) as n
+            select i.id, i.chat_id, i.sender_id, i.data, row_number() over (order by i.ord) as n
               from input i where i.id in (select id from inserted)
           ),
           counter as (
@@ -305,6 +309,14 @@ export class PostgresStore extends SqlStore {
               from (select chat_id, max(id) as message_id, max(counter.base + n) as event_id
                       from numbered, counter group by chat_id) as latest
              where chats.id = latest.chat_id
+          ),
+          -- A sender has read the chat up to their own message (issue #24): no event.
+          marked as (
+            update chat_members m set last_read_message_id = latest.message_id
+              from (select chat_id, sender_id, max(id) as message_id
+                      from numbered group by chat_id, sender_id) as latest
+             where m.chat_id = latest.chat_id and m.user_id = latest.sender_id
+               and m.until_event_id is null and m.last_read_message_id < latest.message_id
           )
           select numbered.id as message_id, counter.base + numbered.n as event_id
             from numbered, counter`,

@@ -11,6 +11,7 @@ import eventsUserPartial from "./migrations/0004_events_user_partial.sql" with {
 import privateFiles from "./migrations/0005_private_files.sql" with { type: "text" };
 import conversations from "./migrations/0006_conversations.sql" with { type: "text" };
 import people from "./migrations/0007_people.sql" with { type: "text" };
+import readState from "./migrations/0008_read_state.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -23,6 +24,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0005_private_files": privateFiles,
   "0006_conversations": conversations,
   "0007_people": people,
+  "0008_read_state": readState,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);

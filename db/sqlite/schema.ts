@@ -130,6 +130,10 @@ export const chatMembers = sqliteTable(
     sinceEventId: integer("since_event_id").notNull(),
     untilEventId: integer("until_event_id"),
     joinedAt: createdAt("joined_at"),
+    // Issue #24: the member's read marker (only moves forward; a new period starts at the chat's
+    // last top-level message) and notification level (null: the chat type's default).
+    lastReadMessageId: integer("last_read_message_id").notNull().default(0),
+    notify: text("notify", { enum: ["all", "mentions", "none"] }),
   },
   (table) => [
     uniqueIndex("chat_members_current")
@@ -181,6 +185,8 @@ export const messages = sqliteTable(
     index("messages_pins")
       .on(table.chatId, table.pinEventId)
       .where(sql`${table.pinEventId} is not null`),
+    // <!channel>/<!here> messages, rare: what a mention count reads besides message_mentions.
+    index("messages_mentions_all").on(table.chatId, table.id).where(sql`${table.mentionsAll} = 1`),
   ],
 );
 
@@ -244,6 +250,7 @@ export const events = sqliteTable(
         "chat.removed",
         "user.updated",
         "workspace.updated",
+        "chat.read",
       ],
     }).notNull(),
     chatId: integer("chat_id"),
