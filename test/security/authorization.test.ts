@@ -315,6 +315,25 @@ const rows: Record<string, Row> = {
     call: () => ({ path: `/api/chat/${sharedChat}/pins` }),
     expect: onChat(200, 200, 404),
   },
+  // Read state: members only; a public channel not joined is 403.
+  "post /api/chat/{id}/read": {
+    call: async () => {
+      const id = await publicChannel();
+      const sent = await app.request("POST", `/api/chat/${id}`, {
+        token: alice.token,
+        body: { content: "to read" },
+      });
+      return { path: `/api/chat/${id}/read`, body: { messageId: sent.body.id } };
+    },
+    expect: onChat(200, 200, 403),
+  },
+  "put /api/chat/{id}/notify": {
+    call: async () => ({
+      path: `/api/chat/${await publicChannel()}/notify`,
+      body: { level: "none" },
+    }),
+    expect: onChat(200, 200, 403),
+  },
   "post /api/upload": {
     call: () => ({ path: "/api/upload", body: multipart() }),
     expect: authenticated(201),
