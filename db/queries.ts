@@ -320,6 +320,41 @@ export const queries = {
           limit 1000) k) as "mentionCount"
      from chat_members m
      where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
+
+  // Web Push (issue #24). An endpoint moves to whoever subscribes it last.
+  addPushSubscription: `insert into push_subscriptions (user_id, endpoint, p256dh, auth, created_at)
+     values (?1, ?2, ?3, ?4, ?5)
+     on conflict (endpoint) do update set user_id = ?1, p256dh = ?3, auth = ?4, created_at = ?5`,
+  // Keeps the user's ?2 newest subscriptions.
+  trimPushSubscriptions: `delete from push_subscriptions where user_id = ?1 and id not in (
+       select id from push_subscriptions where user_id = ?1
+        order by created_at desc, id desc limit ?2)`,
+  removePushSubscription: "delete from push_subscriptions where user_id = ?1 and endpoint = ?2",
+  dropPushSubscription: "delete from push_subscriptions where id = ?1",
+  anyPushSubscription: `select case when exists (select 1 from push_subscriptions)
+       then 1 else 0 end as "found"`,
+  // Members other than the sender who could be pushed to: active, with a subscription.
+  pushCandidates: `select m.user_id as "userId", m.notify, c.type, c.name
+     from chat_members m join users u on u.id = m.user_id join chats c on c.id = m.chat_id
+     where m.chat_id = ?1 and m.until_event_id is null and m.user_id <> ?2 and u.deactivated = 0
+       and exists (select 1 from push_subscriptions s where s.user_id = m.user_id)`,
+  // Who started or replied in a thread.
+  threadParticipants: `select sender_id as "userId" from messages where id = ?1
+     union select sender_id from messages where thread_id = ?1`,
+  queuePushes: `insert into push_queue (subscription_id, payload, due_at)
+     select id, ?2, ?3 from push_subscriptions
+      where user_id in (select cast(value as integer) from json_each(?1))`,
+  // One sender takes each due row for a while; a claim past the limit of attempts drops it.
+  claimPushes: `update push_queue set lease_until = ?2, attempts = attempts + 1
+     where id in (select id from push_queue where due_at <= ?1 and lease_until <= ?1
+                   order by due_at limit ?3)
+     returning id`,
+  pushJobs: `select q.id, q.payload, q.attempts, s.id as "subscriptionId", s.endpoint, s.p256dh,
+       s.auth
+     from push_queue q join push_subscriptions s on s.id = q.subscription_id
+     where q.id in (select cast(value as integer) from json_each(?1))`,
+  finishPush: "delete from push_queue where id = ?1",
+  retryPush: "update push_queue set due_at = ?2, lease_until = 0 where id = ?1",
 } as const;
 
 export type Query = keyof typeof queries;

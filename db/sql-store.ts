@@ -64,6 +64,9 @@ import type {
   NewUpload,
   NewUser,
   NotifyLevel,
+  PushCandidate,
+  PushJob,
+  PushSubscriptionRecord,
   ReplyOutcome,
   Sent,
   Store,
@@ -494,6 +497,68 @@ export abstract class SqlStore implements Store {
 
   async setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean> {
     return (await this.run("setNotify", [chatId, userId, level])) > 0;
+  }
+
+  // Web Push (issue #24).
+
+  async addPushSubscription(
+    userId: number,
+    subscription: PushSubscriptionRecord,
+    keep: number,
+  ): Promise<void> {
+    const { endpoint, p256dh, auth } = subscription;
+    await this.run("addPushSubscription", [userId, endpoint, p256dh, auth, Date.now()]);
+    await this.run("trimPushSubscriptions", [userId, keep]);
+  }
+
+  async removePushSubscription(userId: number, endpoint: string): Promise<boolean> {
+    return (await this.run("removePushSubscription", [userId, endpoint])) > 0;
+  }
+
+  async dropPushSubscription(id: number): Promise<void> {
+    await this.run("dropPushSubscription", [id]);
+  }
+
+  async anyPushSubscription(): Promise<boolean> {
+    return Number((await this.row<{ found: number }>("anyPushSubscription", []))?.found) === 1;
+  }
+
+  pushCandidates(chatId: number, senderId: number): Promise<PushCandidate[]> {
+    return this.rows<PushCandidate>("pushCandidates", [chatId, senderId]);
+  }
+
+  async threadParticipants(rootId: number): Promise<number[]> {
+    const rows = await this.rows<{ userId: number }>("threadParticipants", [rootId]);
+    return rows.map((row) => Number(row.userId));
+  }
+
+  async queuePushes(userIds: number[], payload: string, dueAt: number): Promise<void> {
+    if (userIds.length > 0)
+      await this.run("queuePushes", [JSON.stringify(userIds), payload, dueAt]);
+  }
+
+  async claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]> {
+    const claimed = await this.rows<{ id: number }>("claimPushes", [now, leaseUntil, limit]);
+    return this.pushJobs(claimed.map((row) => Number(row.id)));
+  }
+
+  protected async pushJobs(ids: number[]): Promise<PushJob[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rows<PushJob>("pushJobs", [JSON.stringify(ids)]);
+    return rows.map((row) => ({
+      ...row,
+      id: Number(row.id),
+      subscriptionId: Number(row.subscriptionId),
+      attempts: Number(row.attempts),
+    }));
+  }
+
+  async finishPush(id: number): Promise<void> {
+    await this.run("finishPush", [id]);
+  }
+
+  async retryPush(id: number, dueAt: number): Promise<void> {
+    await this.run("retryPush", [id, dueAt]);
   }
 
   /** Chat rows with their current members, in two queries whatever the number of chats. */

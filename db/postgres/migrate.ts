@@ -8,6 +8,7 @@ import privateFiles from "./migrations/0003_private_files.sql" with { type: "tex
 import conversations from "./migrations/0004_conversations.sql" with { type: "text" };
 import people from "./migrations/0005_people.sql" with { type: "text" };
 import readState from "./migrations/0006_read_state.sql" with { type: "text" };
+import push from "./migrations/0007_push.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -19,6 +20,7 @@ export const postgresMigrations: Record<string, string> = {
   "0004_conversations": conversations,
   "0005_people": people,
   "0006_read_state": readState,
+  "0007_push": push,
 };
 
 export const postgresJournalTags = journal.entries.map((entry) => entry.tag);

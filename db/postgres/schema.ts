@@ -346,3 +346,36 @@ export const audit = pgTable(
   },
   (table) => [index("audit_workspace").on(table.workspaceId, table.id)],
 );
+
+export const pushSubscriptions = pgTable(
+  "push_subscriptions",
+  {
+    id: serialId(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("push_subscriptions_endpoint").on(table.endpoint),
+    index("push_subscriptions_user").on(table.userId, table.createdAt),
+  ],
+);
+
+export const pushQueue = pgTable(
+  "push_queue",
+  {
+    id: serialId(),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => pushSubscriptions.id, { onDelete: "cascade" }),
+    payload: text("payload").notNull(),
+    dueAt: bigint("due_at", { mode: "number" }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: bigint("lease_until", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [index("push_queue_due").on(table.dueAt)],
+);

@@ -18,6 +18,7 @@ import {
 import { SqlStore } from "../sql-store.ts";
 import {
   type NewMessage,
+  type PushJob,
   RowNotFound,
   type Sent,
   UniqueViolation,
@@ -110,6 +111,19 @@ export class PostgresStore extends SqlStore {
 
   protected async run(query: Query, params: Param[]): Promise<number> {
     return (await this.sql.unsafe(postgresQueries[query], params, { prepare: true })).count;
+  }
+
+  /**
+   * Several instances claim pushes at once: rows another is claiming are skipped rather than
+   * waited for, so each push goes out once (the SQLite store has one writer).
+   */
+  override async claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]> {
+    const claimed = await this.sql<{ id: number }[]>`
+      update push_queue set lease_until = ${leaseUntil}, attempts = attempts + 1
+       where id in (select id from push_queue where due_at <= ${now} and lease_until <= ${now}
+                     order by due_at limit ${limit} for update skip locked)
+       returning id`;
+    return this.pushJobs(claimed.map((row) => Number(row.id)));
   }
 
   /**

@@ -12,6 +12,7 @@ import privateFiles from "./migrations/0005_private_files.sql" with { type: "tex
 import conversations from "./migrations/0006_conversations.sql" with { type: "text" };
 import people from "./migrations/0007_people.sql" with { type: "text" };
 import readState from "./migrations/0008_read_state.sql" with { type: "text" };
+import push from "./migrations/0009_push.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -25,6 +26,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0006_conversations": conversations,
   "0007_people": people,
   "0008_read_state": readState,
+  "0009_push": push,
 };
 
 export const sqliteJournalTags = journal.entries.map((entry) => entry.tag);
