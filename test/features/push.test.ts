@@ -228,6 +228,23 @@ describe("pushes", () => {
     expect(rows).toEqual([]);
   });
 
+  test("a push claimed by a sender that died is sent once its lease ends", async () => {
+    const payload = (messageId: number) =>
+      JSON.stringify({ type: "message", chatId: direct.id, messageId, title: "T", body: "B" });
+    // A sender claims the push and dies before sending it (this claim is never finished).
+    let claimed = 0;
+    let messageId = 1_000_000;
+    while (claimed === 0) {
+      messageId++;
+      await app.db.queuePushes([bob.user.id], payload(messageId), Date.now());
+      claimed = (await app.db.claimPushes(Date.now(), Date.now() + 300, 10)).length;
+    }
+    const delivery = await service.delivered((d) => d.payload.messageId === messageId);
+    expect(delivery.path).toBe("/bob");
+    await settle();
+    expect(service.forMessage(messageId)).toHaveLength(1);
+  });
+
   test("two senders on one queue send each push once", async () => {
     const second = new PushSender(app.db, testConfig({ push: { allowHttp: true } }), () => {}, {
       intervalMs: 10,
