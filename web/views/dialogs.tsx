@@ -1,7 +1,7 @@
 // Dialogs: new channel, new group, channel directory, invite code, chat settings.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Session } from "../state/session.ts";
-import { type Chat, chatTitle, type State } from "../state/store.ts";
+import { type Chat, chatTitle, type NotifyLevel, type State } from "../state/store.ts";
 
 export type DialogKind = "new-channel" | "new-group" | "browse" | "invite" | "settings";
 
@@ -256,54 +256,89 @@ function Settings({ session, state, onClose }: Props) {
   const [confirming, setConfirming] = useState(false);
   const { error, run } = useAction(onClose);
   if (!chat) return null;
-  if (chat.ownerId !== state.me.id) {
+  if (chat.ownerId !== state.me.id || chat.type === "single") {
     return (
-      <ul>
-        {chat.members.map((id) => (
-          <li key={id}>{state.users[id]?.fullname ?? `user ${id}`}</li>
-        ))}
-      </ul>
+      <>
+        <NotifyChoice session={session} state={state} chatId={chat.id} />
+        <ul>
+          {chat.members.map((id) => (
+            <li key={id}>{state.users[id]?.fullname ?? `user ${id}`}</li>
+          ))}
+        </ul>
+      </>
     );
   }
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
-        run(() => session.changeChat(chat.id, { name: name || null, members }));
-      }}
-    >
-      <label>
-        Name
-        <input
-          name="name"
-          defaultValue={chat.name ?? ""}
-          placeholder={chatTitle(state, chat)}
-          maxLength={64}
-        />
-      </label>
-      <MemberPicker state={state} selected={members} onChange={setMembers} />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit">Save</button>
-      <button type="button" class="danger" onClick={() => setConfirming(true)}>
-        Delete chat
-      </button>
-      {confirming && (
-        <Confirm
-          title={`Delete “${chatTitle(state, chat)}”?`}
-          text="Its messages and files are deleted for everyone in it. This cannot be undone."
-          action="Delete"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            run(() => session.api.deleteChat(chat.id));
-          }}
-        />
-      )}
-    </form>
+    <>
+      <NotifyChoice session={session} state={state} chatId={chat.id} />
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
+          run(() => session.changeChat(chat.id, { name: name || null, members }));
+        }}
+      >
+        <label>
+          Name
+          <input
+            name="name"
+            defaultValue={chat.name ?? ""}
+            placeholder={chatTitle(state, chat)}
+            maxLength={64}
+          />
+        </label>
+        <MemberPicker state={state} selected={members} onChange={setMembers} />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit">Save</button>
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete chat
+        </button>
+        {confirming && (
+          <Confirm
+            title={`Delete “${chatTitle(state, chat)}”?`}
+            text="Its messages and files are deleted for everyone in it. This cannot be undone."
+            action="Delete"
+            onCancel={() => setConfirming(false)}
+            onConfirm={() => {
+              setConfirming(false);
+              run(() => session.api.deleteChat(chat.id));
+            }}
+          />
+        )}
+      </form>
+    </>
+  );
+}
+
+/** My notification level in this chat, saved as it changes. */
+function NotifyChoice({
+  session,
+  state,
+  chatId,
+}: {
+  session: Session;
+  state: State;
+  chatId: number;
+}) {
+  return (
+    <label class="notify-choice">
+      Notify me about
+      <select
+        name="notify"
+        value={state.notify[chatId] ?? "all"}
+        onChange={(event) => {
+          const level = (event.currentTarget as HTMLSelectElement).value as NotifyLevel;
+          session.attempt(() => session.setNotify(chatId, level));
+        }}
+      >
+        <option value="all">every message</option>
+        <option value="mentions">mentions and my threads</option>
+        <option value="none">nothing</option>
+      </select>
+    </label>
   );
 }
