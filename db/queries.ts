@@ -298,15 +298,17 @@ export const queries = {
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
   // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
   // walks only what lies above the marker, on an index, and stops at 1,000: unread top-level
-  // messages on messages_chat_id; mentions by id on message_mentions_user, and <!channel> or
+  // messages on messages_chat_id (none to look for when the chat's last top-level message is not
+  // above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
   // <!here> on the partial index messages_mentions_all.
   chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
        m.notify,
-       (select count(*) from (
-          select 1 from messages x
-           where x.chat_id = m.chat_id and x.id > m.last_read_message_id
-             and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
-           limit 1000) u) as "unreadCount",
+       case when coalesce(c.last_message_id, 0) <= m.last_read_message_id then 0
+            else (select count(*) from (
+                    select 1 from messages x
+                     where x.chat_id = m.chat_id and x.id > m.last_read_message_id
+                       and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
+                     limit 1000) u) end as "unreadCount",
        (select count(*) from (
           select n.message_id as id from message_mentions n
             join messages x on x.id = n.message_id
@@ -318,7 +320,7 @@ export const queries = {
            where x.chat_id = m.chat_id and x.mentions_all = 1
              and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
           limit 1000) k) as "mentionCount"
-     from chat_members m
+     from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
 
   // Web Push (issue #24). An endpoint moves to whoever subscribes it last.
