@@ -368,6 +368,8 @@ describe("pushes across instances", () => {
         },
       });
       expect(subscribed.status).toBe(201);
+      // Each instance asks whether anyone has a subscription at most every 2 s.
+      await Bun.sleep(2100);
       const mention = async (on: ServerProcess, n: number) =>
         (
           await postJson(on.url, `/api/chat/${room.id}`, alice.token, {
@@ -376,11 +378,23 @@ describe("pushes across instances", () => {
         ).body.id as number;
       // Dave connected on C: a mention sent through A finds him online.
       const daveOnC = await connect(instanceC, dave);
+      // Presence reaches the other instances through Redis: wait until A knows.
+      const onlineOn = async (instance: ServerProcess) =>
+        (
+          (await (
+            await fetch(`${instance.url}/api/presence`, {
+              headers: { authorization: `Bearer ${alice.token}` },
+            })
+          ).json()) as { online: number[] }
+        ).online.includes(dave.user.id);
+      while (!(await onlineOn(instanceA))) await Bun.sleep(20);
       const whileOnline = await mention(instanceA, 0);
       await daveOnC.takeUntil((f) => f.type === "message.created" && f.data.id === whileOnline);
       await daveOnC.close();
       // Gone from C: the others learn it through Redis.
-      await Bun.sleep(500);
+      for (const instance of [instanceA, instanceB, instanceC]) {
+        while (await onlineOn(instance)) await Bun.sleep(20);
+      }
       const sent: number[] = [];
       for (let n = 1; n <= 12; n++)
         sent.push(await mention([instanceA, instanceB, instanceC][n % 3] as ServerProcess, n));

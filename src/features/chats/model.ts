@@ -80,6 +80,7 @@ export const IdParams = t.Object({
 export const ReadBody = t.Object({
   messageId: Type.Integer({
     minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
     description: "A message of the chat: a reply or a tombstone too",
   }),
 });
