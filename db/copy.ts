@@ -25,6 +25,8 @@ const tables = [
   "sessions",
   "reset_codes",
   "audit",
+  "push_subscriptions",
+  "push_queue",
 ] as const;
 
 /** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
@@ -38,6 +40,8 @@ const identityTables = [
   "uploads",
   "message_edits",
   "audit",
+  "push_subscriptions",
+  "push_queue",
 ] as const;
 
 const pageSize = 1000;

@@ -9,13 +9,14 @@ export const eventTypes = [
   "chat.removed",
   "user.updated",
   "workspace.updated",
+  "chat.read",
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
 /**
  * An event as stored, for one of three audiences. A chat event (`userId` null, `workspaceId`
  * null) is for whoever is a member of the chat at that moment; a user event (`userId` set:
- * chat.created, chat.removed) is for that user alone; a workspace event (`workspaceId` set,
+ * chat.created, chat.removed, chat.read) is for that user alone; a workspace event (`workspaceId` set,
  * `chatId` null: user.updated, workspace.updated) is for every user of the workspace. `json` is
  * the exact text sent to clients, serialized once when the event is written.
  */

@@ -60,6 +60,8 @@ export type Reads = {
   pins?: number;
   /** A batch of the workspace's messages older than `before`, after id `afterId` (retention). */
   expired?: { workspaceId: number; before: number; afterId: number; limit: number };
+  /** A member's read marker in a chat (issue #24). */
+  marker?: { chatId: number; userId: number };
 };
 
 /** What a planner is given: the answers to its Reads, the time, and the log's next event id. */
@@ -78,6 +80,8 @@ export type State = {
   user?: UserRow;
   /** The expired batch, and for each root in it its replies kept (newer than the limit). */
   expired?: { rows: MessageRow[]; kept: KeptReplies[] };
+  /** The read marker asked for, when the user is a member of the chat now. */
+  marker?: number;
 };
 
 /** A root's replies newer than the retention limit: all of them, those not deleted, the newest. */
@@ -152,6 +156,7 @@ export type RowWrite =
   | { kind: "user.tokens.end"; userId: number }
   | { kind: "workspace.update"; id: number; name: string; settings: string }
   | { kind: "chat.archive"; id: number; archived: boolean }
+  | { kind: "member.read"; chatId: number; userId: number; messageId: number }
   | {
       kind: "audit.append";
       workspaceId: number;
@@ -931,5 +936,43 @@ export function planExpiry(state: State): Plan<{ lastId: number; read: number }>
     value: { lastId: expired.rows.at(-1)?.id ?? 0, read: expired.rows.length },
     rows,
     events: [],
+  };
+}
+
+// Read state (issue #24).
+
+export const readReads = (chatId: number, userId: number, messageId: number): Reads => ({
+  message: messageId,
+  marker: { chatId, userId },
+});
+
+/** Where a read left the marker, or why it was refused. */
+export type ReadOutcome = { lastReadMessageId: number } | { refused: "not_member" | "not_in_chat" };
+
+/**
+ * A member read a chat up to a message of it (a reply or a tombstone too): the marker moves
+ * forward only, and its chat.read goes to the reader's own connections. Going back records
+ * nothing and sends nothing.
+ */
+export function planRead(
+  state: State,
+  chatId: number,
+  userId: number,
+  messageId: number,
+): Plan<ReadOutcome> {
+  const none = (value: ReadOutcome): Plan<ReadOutcome> => ({ value, rows: [], events: [] });
+  if (state.marker === undefined) return none({ refused: "not_member" });
+  if (state.message?.chat_id !== chatId) return none({ refused: "not_in_chat" });
+  if (messageId <= state.marker) return none({ lastReadMessageId: state.marker });
+  const log = eventLog(state);
+  log.append(
+    "chat.read",
+    { chat: chatId, user: userId },
+    JSON.stringify({ chatId, lastReadMessageId: messageId }),
+  );
+  return {
+    value: { lastReadMessageId: messageId },
+    rows: [{ kind: "member.read", chatId, userId, messageId }, ...log.rows],
+    events: log.events,
   };
 }

@@ -263,8 +263,10 @@ export const queries = {
   // The rows of plans (db/plan.ts), one statement per kind.
   appendEvent: `insert into events (id, type, chat_id, user_id, workspace_id, data, created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
-  openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at)
-     values (?1, ?2, ?3, ?4)`,
+  // A new member has read up to the chat's last top-level message (issue #24).
+  openMembership: `insert into chat_members (chat_id, user_id, since_event_id, joined_at,
+       last_read_message_id)
+     values (?1, ?2, ?3, ?4, coalesce((select last_message_id from chats where id = ?1), 0))`,
   closeMembership: `update chat_members set until_event_id = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
   insertChat: `insert into chats (id, workspace_id, type, name, name_key, owner_id, pair_key,
@@ -338,6 +340,77 @@ export const queries = {
   appendAudit: `insert into audit (workspace_id, actor_id, action, target_type, target_id, details,
        created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+
+  // Read state (issue #24). A member's marker, for the read's plan.
+  marker: `select last_read_message_id as "lastRead" from chat_members
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
+  // Moves only forward, also when two reads race.
+  moveMarker: `update chat_members set last_read_message_id = ?3
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null
+       and last_read_message_id < ?3`,
+  setNotify: `update chat_members set notify = ?3
+     where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
+  // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
+  // walks only what lies above the marker, on an index, and stops at 1,000: unread top-level
+  // messages on messages_chat_id (none to look for when the chat's last top-level message is not
+  // above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
+  // <!here> on the partial index messages_mentions_all.
+  chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
+       m.notify,
+       case when coalesce(c.last_message_id, 0) <= m.last_read_message_id then 0
+            else (select count(*) from (
+                    select 1 from messages x
+                     where x.chat_id = m.chat_id and x.id > m.last_read_message_id
+                       and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
+                     limit 1000) u) end as "unreadCount",
+       (select count(*) from (
+          select n.message_id as id from message_mentions n
+            join messages x on x.id = n.message_id
+           where n.user_id = ?1 and n.chat_id = m.chat_id
+             and n.message_id > m.last_read_message_id
+             and x.deleted = 0 and x.sender_id <> ?1
+          union
+          select x.id from messages x
+           where x.chat_id = m.chat_id and x.mentions_all = 1
+             and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
+          limit 1000) k) as "mentionCount"
+     from chat_members m join chats c on c.id = m.chat_id
+     where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
+
+  // Web Push (issue #24). An endpoint moves to whoever subscribes it last.
+  addPushSubscription: `insert into push_subscriptions (user_id, endpoint, p256dh, auth, created_at)
+     values (?1, ?2, ?3, ?4, ?5)
+     on conflict (endpoint) do update set user_id = ?1, p256dh = ?3, auth = ?4, created_at = ?5`,
+  // Keeps the user's ?2 newest subscriptions.
+  trimPushSubscriptions: `delete from push_subscriptions where user_id = ?1 and id not in (
+       select id from push_subscriptions where user_id = ?1
+        order by created_at desc, id desc limit ?2)`,
+  removePushSubscription: "delete from push_subscriptions where user_id = ?1 and endpoint = ?2",
+  dropPushSubscription: "delete from push_subscriptions where id = ?1",
+  anyPushSubscription: `select case when exists (select 1 from push_subscriptions)
+       then 1 else 0 end as "found"`,
+  // Members other than the sender who could be pushed to: active, with a subscription.
+  pushCandidates: `select m.user_id as "userId", m.notify, c.type, c.name
+     from chat_members m join users u on u.id = m.user_id join chats c on c.id = m.chat_id
+     where m.chat_id = ?1 and m.until_event_id is null and m.user_id <> ?2 and u.deactivated = 0
+       and exists (select 1 from push_subscriptions s where s.user_id = m.user_id)`,
+  // Who started or replied in a thread.
+  threadParticipants: `select sender_id as "userId" from messages where id = ?1
+     union select sender_id from messages where thread_id = ?1`,
+  queuePushes: `insert into push_queue (subscription_id, payload, due_at)
+     select id, ?2, ?3 from push_subscriptions
+      where user_id in (select cast(value as integer) from json_each(?1))`,
+  // One sender takes each due row for a while; a claim past the limit of attempts drops it.
+  claimPushes: `update push_queue set lease_until = ?2, attempts = attempts + 1
+     where id in (select id from push_queue where due_at <= ?1 and lease_until <= ?1
+                   order by due_at limit ?3)
+     returning id`,
+  pushJobs: `select q.id, q.payload, q.attempts, s.id as "subscriptionId", s.endpoint, s.p256dh,
+       s.auth
+     from push_queue q join push_subscriptions s on s.id = q.subscription_id
+     where q.id in (select cast(value as integer) from json_each(?1))`,
+  finishPush: "delete from push_queue where id = ?1",
+  retryPush: "update push_queue set due_at = ?2, lease_until = 0 where id = ?1",
 } as const;
 
 export type Query = keyof typeof queries;
@@ -470,6 +543,8 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       return ["updateWorkspace", [row.id, row.name, fold(row.name), row.settings]];
     case "chat.archive":
       return ["archiveChat", [row.id, row.archived ? 1 : 0]];
+    case "member.read":
+      return ["moveMarker", [row.chatId, row.userId, row.messageId]];
     case "audit.append":
       return [
         "appendAudit",

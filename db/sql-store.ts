@@ -20,11 +20,14 @@ import {
   planMessageChange,
   planNewChat,
   planNewUser,
+  planRead,
   planReply,
   planUnsentUploads,
   planUserChange,
   planWorkspaceChange,
+  type ReadOutcome,
   type Reads,
+  readReads,
   replyReads,
   type State,
   type UserChange,
@@ -57,12 +60,17 @@ import type {
   Dialect,
   FileRef,
   InviteRecord,
+  MemberState,
   MessageChange,
   MessageSearch,
   NewChat,
   NewMessage,
   NewUpload,
   NewUser,
+  NotifyLevel,
+  PushCandidate,
+  PushJob,
+  PushSubscriptionRecord,
   ReplyOutcome,
   Sent,
   Store,
@@ -513,6 +521,92 @@ export abstract class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await this.rows("ping", []);
+  }
+
+  // Read state (issue #24).
+
+  markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>> {
+    return this.write(readReads(chatId, userId, messageId), (state) =>
+      planRead(state, chatId, userId, messageId),
+    );
+  }
+
+  async chatStates(userId: number, chatId?: number): Promise<MemberState[]> {
+    const rows = await this.rows<MemberState>("chatStates", [userId, chatId ?? 0]);
+    // PostgreSQL answers counts and bigints as text.
+    return rows.map((row) => ({
+      chatId: Number(row.chatId),
+      lastReadMessageId: Number(row.lastReadMessageId),
+      notify: row.notify,
+      unreadCount: Number(row.unreadCount),
+      mentionCount: Number(row.mentionCount),
+    }));
+  }
+
+  async setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean> {
+    return (await this.run("setNotify", [chatId, userId, level])) > 0;
+  }
+
+  // Web Push (issue #24).
+
+  async addPushSubscription(
+    userId: number,
+    subscription: PushSubscriptionRecord,
+    keep: number,
+  ): Promise<void> {
+    const { endpoint, p256dh, auth } = subscription;
+    await this.run("addPushSubscription", [userId, endpoint, p256dh, auth, Date.now()]);
+    await this.run("trimPushSubscriptions", [userId, keep]);
+  }
+
+  async removePushSubscription(userId: number, endpoint: string): Promise<boolean> {
+    return (await this.run("removePushSubscription", [userId, endpoint])) > 0;
+  }
+
+  async dropPushSubscription(id: number): Promise<void> {
+    await this.run("dropPushSubscription", [id]);
+  }
+
+  async anyPushSubscription(): Promise<boolean> {
+    return Number((await this.row<{ found: number }>("anyPushSubscription", []))?.found) === 1;
+  }
+
+  pushCandidates(chatId: number, senderId: number): Promise<PushCandidate[]> {
+    return this.rows<PushCandidate>("pushCandidates", [chatId, senderId]);
+  }
+
+  async threadParticipants(rootId: number): Promise<number[]> {
+    const rows = await this.rows<{ userId: number }>("threadParticipants", [rootId]);
+    return rows.map((row) => Number(row.userId));
+  }
+
+  async queuePushes(userIds: number[], payload: string, dueAt: number): Promise<void> {
+    if (userIds.length > 0)
+      await this.run("queuePushes", [JSON.stringify(userIds), payload, dueAt]);
+  }
+
+  async claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]> {
+    const claimed = await this.rows<{ id: number }>("claimPushes", [now, leaseUntil, limit]);
+    return this.pushJobs(claimed.map((row) => Number(row.id)));
+  }
+
+  protected async pushJobs(ids: number[]): Promise<PushJob[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.rows<PushJob>("pushJobs", [JSON.stringify(ids)]);
+    return rows.map((row) => ({
+      ...row,
+      id: Number(row.id),
+      subscriptionId: Number(row.subscriptionId),
+      attempts: Number(row.attempts),
+    }));
+  }
+
+  async finishPush(id: number): Promise<void> {
+    await this.run("finishPush", [id]);
+  }
+
+  async retryPush(id: number, dueAt: number): Promise<void> {
+    await this.run("retryPush", [id, dueAt]);
   }
 
   /** Chat rows with their current members, in two queries whatever the number of chats. */

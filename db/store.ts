@@ -10,7 +10,7 @@ import type { FileInfo } from "../src/features/files/model.ts";
 import type { Edit, Message } from "../src/features/messages/model.ts";
 import type { LogLine } from "../src/ops/logging.ts";
 import type { StoredEvent } from "./events.ts";
-import type { AuditEntry, UserChange } from "./plan.ts";
+import type { AuditEntry, ReadOutcome, UserChange } from "./plan.ts";
 import type { SearchTerms } from "./search.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -187,6 +187,38 @@ export type ChatAccess = {
 };
 
 export type Written<T> = { value: T; events: StoredEvent[] };
+
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A browser's PushSubscription (RFC 8030), as the Push API gives it. */
+export type PushSubscriptionRecord = { endpoint: string; p256dh: string; auth: string };
+
+/** A queued push, claimed by one sender, with where it goes. */
+export type PushJob = PushSubscriptionRecord & {
+  id: number;
+  subscriptionId: number;
+  payload: string;
+  /** Claims so far, this one included. */
+  attempts: number;
+};
+
+/** A member who may be pushed to about a chat's message. */
+export type PushCandidate = {
+  userId: number;
+  notify: NotifyLevel | null;
+  type: ChatType;
+  name: string | null;
+};
+
+/** A member's own state in a chat: the read marker, the counts above it, the level set. */
+export type MemberState = {
+  chatId: number;
+  lastReadMessageId: number;
+  /** null: the chat type's default. */
+  notify: NotifyLevel | null;
+  unreadCount: number;
+  mentionCount: number;
+};
 
 /** A message stored, or found stored under its clientId (created: false). */
 export type Sent = Written<Message> & { created: boolean };
@@ -365,6 +397,34 @@ export interface Store {
   /** The oldest event id still kept, or undefined when the log is empty. */
   oldestEventId(): Promise<number | undefined>;
   pruneEvents(olderThan: number): Promise<number>;
+
+  // Read state (issue #24).
+  /** Moves the member's marker forward to a message of the chat, with chat.read to them. */
+  markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>>;
+  /** The user's state in every chat they are a member of, or in one (none when not a member). */
+  chatStates(userId: number, chatId?: number): Promise<MemberState[]>;
+  /** Sets a member's notification level (null: the default); false when not a member. */
+  setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean>;
+
+  // Web Push (issue #24).
+  /** Stores (or moves to this user) a subscription, keeping the user's `keep` newest. */
+  addPushSubscription(
+    userId: number,
+    subscription: PushSubscriptionRecord,
+    keep: number,
+  ): Promise<void>;
+  removePushSubscription(userId: number, endpoint: string): Promise<boolean>;
+  /** A dead subscription (404 or 410 from its push service) goes, with its queued pushes. */
+  dropPushSubscription(id: number): Promise<void>;
+  anyPushSubscription(): Promise<boolean>;
+  pushCandidates(chatId: number, senderId: number): Promise<PushCandidate[]>;
+  threadParticipants(rootId: number): Promise<number[]>;
+  /** Queues one push per subscription of each user. */
+  queuePushes(userIds: number[], payload: string, dueAt: number): Promise<void>;
+  /** Leases up to `limit` due pushes until `leaseUntil`: each is claimed by one sender at a time. */
+  claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]>;
+  finishPush(id: number): Promise<void>;
+  retryPush(id: number, dueAt: number): Promise<void>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

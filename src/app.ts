@@ -9,6 +9,7 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
+import { notificationRoutes } from "./features/notifications/routes.ts";
 import { peopleRoutes } from "./features/people/routes.ts";
 import type { LocalHub } from "./features/realtime/hub.ts";
 import { presenceRoutes } from "./features/realtime/routes.ts";
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps) {
     .use(messageRoutes(deps))
     .use(fileRoutes(deps))
     .use(searchRoutes(deps))
+    .use(notificationRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

@@ -135,6 +135,21 @@ export const ConfigSchema = T.Object(
       },
       "Live delivery",
     ),
+    push: section(
+      {
+        allowHttp: T.Boolean({
+          default: false,
+          description:
+            "Accept http:// push endpoints (tests, closed networks); otherwise only https://",
+        }),
+        subject: T.String({
+          pattern: "^(mailto:|https://).+",
+          default: "mailto:chat@localhost",
+          description: "Who runs this server, told to push services with each push (VAPID)",
+        }),
+      },
+      "Web Push notifications to users with no open connection",
+    ),
   },
   { additionalProperties: false, default: {} },
 );

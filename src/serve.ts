@@ -9,6 +9,7 @@ import { type Config, durationMs } from "./config.ts";
 import { removeFileBytes } from "./features/files/service.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { removeExpiredMessages } from "./features/messages/retention.ts";
+import { PushSender } from "./features/notifications/push.ts";
 import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger, errorLine, type Logger } from "./ops/logging.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -41,6 +42,9 @@ export async function serve(config: Config, source: string): Promise<void> {
     version: packageJson.version,
   });
   const pruning = pruneHourly(db, files, durationMs(config.realtime.eventRetention), logger);
+  // Pushes queued before a restart and due are sent from here on (issue #24).
+  const pushes = new PushSender(db, config, logger);
+  pushes.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -48,6 +52,7 @@ export async function serve(config: Config, source: string): Promise<void> {
     stopping = true;
     logger({ time: new Date().toISOString(), level: "info", msg: "stopping", signal });
     pruning.stop();
+    await pushes.stop();
     // Sockets are told to go elsewhere (1001) and resume with since; requests in flight finish
     // and commit, within the configured bound.
     hub.closeAll(1001, "server shutting down");

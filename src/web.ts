@@ -13,6 +13,7 @@ const types: Record<string, string> = {
   js: "text/javascript; charset=utf-8",
   css: "text/css; charset=utf-8",
   svg: "image/svg+xml",
+  webmanifest: "application/manifest+json",
   png: "image/png",
   woff2: "font/woff2",
 };
@@ -105,6 +106,20 @@ export const webApp = () => {
           const id = /^[1-9][0-9]{0,14}$/;
           if (!id.test(params.id) || !id.test(params.rootId)) throw notFound("no such page");
           return page();
+        },
+        { detail: { hide: true } },
+      )
+      // The service worker is served from the root, so that its scope is the whole app, and
+      // revalidated, so that a new version is found; the manifest and icons likewise.
+      .get("/sw.js", () => serve("sw.js", "no-cache"), { detail: { hide: true } })
+      .get("/manifest.webmanifest", () => serve("manifest.webmanifest", "no-cache"), {
+        detail: { hide: true },
+      })
+      .get(
+        "/icons/:file",
+        ({ params }) => {
+          if (!/^icon(-[0-9]+)?\.(png|svg)$/.test(params.file)) throw notFound("no such file");
+          return serve(params.file, "public, max-age=86400");
         },
         { detail: { hide: true } },
       )

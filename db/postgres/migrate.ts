@@ -10,6 +10,7 @@ import privateFiles from "./migrations/0003_private_files.sql" with { type: "tex
 import conversations from "./migrations/0004_conversations.sql" with { type: "text" };
 import people from "./migrations/0005_people.sql" with { type: "text" };
 import search from "./migrations/0006_search.sql" with { type: "text" };
+import attention from "./migrations/0007_attention.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -21,6 +22,7 @@ export const postgresMigrations: Record<string, string> = {
   "0004_conversations": conversations,
   "0005_people": people,
   "0006_search": search,
+  "0007_attention": attention,
 };
 
 type Tx = TransactionSql<Record<string, never>>;

@@ -116,6 +116,8 @@ export const chatMembers = pgTable(
     sinceEventId: bigint("since_event_id", { mode: "number" }).notNull(),
     untilEventId: bigint("until_event_id", { mode: "number" }),
     joinedAt: createdAt("joined_at"),
+    lastReadMessageId: bigint("last_read_message_id", { mode: "number" }).notNull().default(0),
+    notify: text("notify", { enum: ["all", "mentions", "none"] }),
   },
   (table) => [
     uniqueIndex("chat_members_current")
@@ -157,6 +159,7 @@ export const messages = pgTable(
     index("messages_pins")
       .on(table.chatId, table.pinEventId)
       .where(sql`${table.pinEventId} is not null`),
+    index("messages_mentions_all").on(table.chatId, table.id).where(sql`${table.mentionsAll} = 1`),
   ],
 );
 
@@ -213,6 +216,7 @@ export const events = pgTable(
         "chat.removed",
         "user.updated",
         "workspace.updated",
+        "chat.read",
       ],
     }).notNull(),
     chatId: integer("chat_id"),
@@ -341,4 +345,37 @@ export const audit = pgTable(
     createdAt: createdAt(),
   },
   (table) => [index("audit_workspace").on(table.workspaceId, table.id)],
+);
+
+export const pushSubscriptions = pgTable(
+  "push_subscriptions",
+  {
+    id: serialId(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("push_subscriptions_endpoint").on(table.endpoint),
+    index("push_subscriptions_user").on(table.userId, table.createdAt),
+  ],
+);
+
+export const pushQueue = pgTable(
+  "push_queue",
+  {
+    id: serialId(),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => pushSubscriptions.id, { onDelete: "cascade" }),
+    payload: text("payload").notNull(),
+    dueAt: bigint("due_at", { mode: "number" }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: bigint("lease_until", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [index("push_queue_due").on(table.dueAt)],
 );

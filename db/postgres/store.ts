@@ -33,6 +33,7 @@ import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type NewMessage,
+  type PushJob,
   RowNotFound,
   type Sent,
   UniqueViolation,
@@ -136,6 +137,19 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
+   * Several instances claim pushes at once: rows another is claiming are skipped rather than
+   * waited for, so each push goes out once (the SQLite store has one writer).
+   */
+  override async claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]> {
+    const claimed = await this.sql<{ id: number }[]>`
+      update push_queue set lease_until = ${leaseUntil}, attempts = attempts + 1
+       where id in (select id from push_queue where due_at <= ${now} and lease_until <= ${now}
+                     order by due_at limit ${limit} for update skip locked)
+       returning id`;
+    return this.pushJobs(claimed.map((row) => Number(row.id)));
+  }
+
+  /**
    * Reads, plans and writes in one transaction of two round trips: the event log's lock and the
    * reads go out together, the lock first (docs/adr/0005), then every row of the plan together.
    */
@@ -146,7 +160,7 @@ export class PostgresStore extends SqlStore {
           tx.unsafe(postgresQueries[query], params, { prepare: true }) as Promise<R[]>;
         const tables = reads.ids ?? [];
         const clientId = reads.clientId;
-        const [[counter], chat, members, workspace, user, message, existing, pins, ...ids] =
+        const [[counter], chat, members, workspace, user, message, existing, pins, marker, ...ids] =
           await Promise.all([
             tx<{ last: number }[]>`select last from event_counter where id = 1 for update`,
             reads.chat !== undefined
@@ -177,6 +191,9 @@ export class PostgresStore extends SqlStore {
                   clientId.clientId,
                 ]),
             reads.pins === undefined ? [] : run<{ count: number }>("pinCount", [reads.pins]),
+            reads.marker === undefined
+              ? []
+              : run<{ lastRead: number }>("marker", [reads.marker.chatId, reads.marker.userId]),
             ...tables.map(
               (table) =>
                 tx<
@@ -194,6 +211,7 @@ export class PostgresStore extends SqlStore {
           message: message[0],
           existing: existing[0],
           pinCount: pins[0] === undefined ? undefined : Number(pins[0].count),
+          marker: marker[0] === undefined ? undefined : Number(marker[0].lastRead),
         };
         // A reply's root, read after the reply itself (the event log's lock is held already).
         const threadId = message[0]?.thread_id;
@@ -328,7 +346,7 @@ export class PostgresStore extends SqlStore {
              where search <> '' and id in (select id from inserted)
           ),
           numbered as (
-            select i.id, i.chat_id, i.data, row_number() over (order by i.ord) as n
+            select i.id, i.chat_id, i.sender_id, i.data, row_number() over (order by i.ord) as n
               from input i where i.id in (select id from inserted)
           ),
           counter as (
@@ -346,6 +364,14 @@ export class PostgresStore extends SqlStore {
               from (select chat_id, max(id) as message_id, max(counter.base + n) as event_id
                       from numbered, counter group by chat_id) as latest
              where chats.id = latest.chat_id
+          ),
+          -- A sender has read the chat up to their own message (issue #24): no event.
+          marked as (
+            update chat_members m set last_read_message_id = latest.message_id
+              from (select chat_id, sender_id, max(id) as message_id
+                      from numbered group by chat_id, sender_id) as latest
+             where m.chat_id = latest.chat_id and m.user_id = latest.sender_id
+               and m.until_event_id is null and m.last_read_message_id < latest.message_id
           )
           select numbered.id as message_id, counter.base + numbered.n as event_id
             from numbered, counter`,

@@ -14,6 +14,7 @@ import privateFiles from "./migrations/0005_private_files.sql" with { type: "tex
 import conversations from "./migrations/0006_conversations.sql" with { type: "text" };
 import people from "./migrations/0007_people.sql" with { type: "text" };
 import search from "./migrations/0008_search.sql" with { type: "text" };
+import attention from "./migrations/0009_attention.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -27,6 +28,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0006_conversations": conversations,
   "0007_people": people,
   "0008_search": search,
+  "0009_attention": attention,
 };
 
 /** A step written in code that follows its migration's SQL, in the same transaction. */

@@ -130,6 +130,10 @@ export const chatMembers = sqliteTable(
     sinceEventId: integer("since_event_id").notNull(),
     untilEventId: integer("until_event_id"),
     joinedAt: createdAt("joined_at"),
+    // Issue #24: the member's read marker (only moves forward; a new period starts at the chat's
+    // last top-level message) and notification level (null: the chat type's default).
+    lastReadMessageId: integer("last_read_message_id").notNull().default(0),
+    notify: text("notify", { enum: ["all", "mentions", "none"] }),
   },
   (table) => [
     uniqueIndex("chat_members_current")
@@ -181,6 +185,8 @@ export const messages = sqliteTable(
     index("messages_pins")
       .on(table.chatId, table.pinEventId)
       .where(sql`${table.pinEventId} is not null`),
+    // <!channel>/<!here> messages, rare: what a mention count reads besides message_mentions.
+    index("messages_mentions_all").on(table.chatId, table.id).where(sql`${table.mentionsAll} = 1`),
   ],
 );
 
@@ -244,6 +250,7 @@ export const events = sqliteTable(
         "chat.removed",
         "user.updated",
         "workspace.updated",
+        "chat.read",
       ],
     }).notNull(),
     chatId: integer("chat_id"),
@@ -379,4 +386,42 @@ export const audit = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [index("audit_workspace").on(table.workspaceId, table.id)],
+);
+
+// Web Push (issue #24). A browser's PushSubscription, per user (at most 10: the oldest goes);
+// an endpoint belongs to one user at a time.
+export const pushSubscriptions = sqliteTable(
+  "push_subscriptions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    endpoint: text("endpoint").notNull(),
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("push_subscriptions_endpoint").on(table.endpoint),
+    index("push_subscriptions_user").on(table.userId, table.createdAt),
+  ],
+);
+
+// Pushes to send: a table, so that a restart loses none that was due. A sender claims a row by
+// leasing it (`leaseUntil`); one that died mid-send leaves it to be claimed again.
+export const pushQueue = sqliteTable(
+  "push_queue",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    subscriptionId: integer("subscription_id")
+      .notNull()
+      .references(() => pushSubscriptions.id, { onDelete: "cascade" }),
+    // The JSON the browser receives, encrypted per RFC 8291 when sent.
+    payload: text("payload").notNull(),
+    dueAt: integer("due_at", { mode: "number" }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: integer("lease_until", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [index("push_queue_due").on(table.dueAt)],
 );

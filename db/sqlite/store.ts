@@ -236,6 +236,11 @@ export class SqliteStore extends SqlStore {
       const kept = this.prepared.keptReplies.all(JSON.stringify(roots), before) as KeptReplies[];
       state.expired = { rows, kept };
     }
+    if (reads.marker) {
+      const { chatId, userId } = reads.marker;
+      const row = this.prepared.marker.get(chatId, userId) as { lastRead: number } | null;
+      state.marker = row?.lastRead;
+    }
     const planned = plan(state);
     for (const row of planned.rows) {
       const [query, params] = statementOf(row);
@@ -342,6 +347,16 @@ export class SqliteStore extends SqlStore {
     for (const [chatId, { messageId, eventId }] of latest) {
       this.statements.touchChat.run(messageId, eventId, chatId);
     }
+    // A sender has read the chat up to their own message (issue #24): no event, clients know.
+    const read = new Map<string, [number, number, number]>();
+    for (const [i, outcome] of outcomes.entries()) {
+      if (jobs[i]?.kind !== "send" || !("ok" in outcome)) continue;
+      const sent = outcome.ok as Sent | undefined;
+      if (!sent?.created) continue;
+      const { chatId, senderId, id } = sent.value;
+      read.set(`${chatId}:${senderId}`, [chatId, senderId, id]);
+    }
+    for (const params of read.values()) this.prepared.moveMarker.run(...params);
     return outcomes;
   }
 

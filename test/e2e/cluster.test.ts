@@ -3,9 +3,11 @@
 // resumes on any instance; retries racing on two instances store one message; presence, typing,
 // files and deactivation work across instances. A Redis of the test's own is restarted under two instances.
 import { afterAll, describe, expect, test } from "bun:test";
+import { createECDH, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ece from "http_ece";
 import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
 import { createDatabase } from "../support/postgres.ts";
 import {
@@ -42,6 +44,7 @@ function startInstance(pubsubUrl: string) {
         `files:\n  dir: ${sharedFiles}`,
         `auth:\n  secret: cluster-test-secret-long-enough-for-hs256`,
         "limits:\n  signin: 0\n  signup: 0\n  messages: 0\n  uploads: 0\n  connects: 0",
+        "push:\n  allowHttp: true",
         `# ${dir}`,
       ].join("\n"),
   }).then((server) => {
@@ -325,6 +328,86 @@ describe("presence, typing and files across instances", () => {
     expect(download.status).toBe(200);
     expect(await download.text()).toBe("shared bytes");
   });
+});
+
+describe("pushes across instances", () => {
+  test("each push is sent once, by whichever instance claims it, and never to someone connected on another instance", async () => {
+    // A push service that decrypts what it gets (RFC 8291) with dave's browser keys.
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys();
+    const auth = randomBytes(16);
+    const received: number[] = [];
+    const service = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: async (request) => {
+        const plain = ece.decrypt(Buffer.from(await request.arrayBuffer()), {
+          version: "aes128gcm",
+          privateKey: ecdh,
+          authSecret: auth.toString("base64url"),
+        });
+        received.push(JSON.parse(plain.toString()).messageId);
+        return new Response(null, { status: 201 });
+      },
+    });
+    try {
+      // Someone no earlier test left connected.
+      const dave = await signupAt(instanceA.url, "Dave", "Acme", code);
+      const room = (
+        await postJson(instanceA.url, "/api/chat", alice.token, {
+          type: "private_channel",
+          name: "pushes",
+          members: [dave.user.id],
+        })
+      ).body;
+      const subscribed = await postJson(instanceB.url, "/api/push/subscriptions", dave.token, {
+        endpoint: `http://127.0.0.1:${service.port}/dave`,
+        keys: {
+          p256dh: ecdh.getPublicKey().toString("base64url"),
+          auth: auth.toString("base64url"),
+        },
+      });
+      expect(subscribed.status).toBe(201);
+      // Each instance asks whether anyone has a subscription at most every 2 s.
+      await Bun.sleep(2100);
+      const mention = async (on: ServerProcess, n: number) =>
+        (
+          await postJson(on.url, `/api/chat/${room.id}`, alice.token, {
+            content: `<@${dave.user.id}> ${n}`,
+          })
+        ).body.id as number;
+      // Dave connected on C: a mention sent through A finds him online.
+      const daveOnC = await connect(instanceC, dave);
+      // Presence reaches the other instances through Redis: wait until A knows.
+      const onlineOn = async (instance: ServerProcess) =>
+        (
+          (await (
+            await fetch(`${instance.url}/api/presence`, {
+              headers: { authorization: `Bearer ${alice.token}` },
+            })
+          ).json()) as { online: number[] }
+        ).online.includes(dave.user.id);
+      while (!(await onlineOn(instanceA))) await Bun.sleep(20);
+      const whileOnline = await mention(instanceA, 0);
+      await daveOnC.takeUntil((f) => f.type === "message.created" && f.data.id === whileOnline);
+      await daveOnC.close();
+      // Gone from C: the others learn it through Redis.
+      for (const instance of [instanceA, instanceB, instanceC]) {
+        while (await onlineOn(instance)) await Bun.sleep(20);
+      }
+      const sent: number[] = [];
+      for (let n = 1; n <= 12; n++)
+        sent.push(await mention([instanceA, instanceB, instanceC][n % 3] as ServerProcess, n));
+      const deadline = Date.now() + 15_000;
+      while (!sent.every((id) => received.includes(id)) && Date.now() < deadline)
+        await Bun.sleep(50);
+      await Bun.sleep(500);
+      expect(received.filter((id) => id === whileOnline)).toEqual([]);
+      for (const id of sent) expect(received.filter((r) => r === id)).toEqual([id]);
+    } finally {
+      service.stop(true);
+    }
+  }, 40_000);
 });
 
 describe("deactivation across instances", () => {

@@ -113,6 +113,32 @@ async function changer(name: string, token: string, chatId: number, acked: Acked
   return changed;
 }
 
+/**
+ * Marks the chat read up to the newest acknowledged message as one sender's go by (often someone
+ * else's, so the marker moves), each read retried until 200.
+ */
+async function reader(name: string, token: string, chatId: number, acked: Acked) {
+  let highest = 0;
+  for (let n = 0; n < perSender; n += 5) {
+    while (!acked.has(`${name}-${n}`)) await Bun.sleep(10);
+    const id = Math.max(...acked.values());
+    while (true) {
+      try {
+        const reply = await fetch(`${server?.url}/api/chat/${chatId}/read`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ messageId: id }),
+        });
+        await reply.body?.cancel();
+        if (reply.status === 200) break;
+      } catch {}
+      await Bun.sleep(20);
+    }
+    highest = Math.max(highest, id);
+  }
+  return highest;
+}
+
 /** A PATCH retried until it is answered 200: each value is new, so each answer is one change. */
 async function patchUntilDone(token: string, path: string, body: unknown) {
   while (true) {
@@ -142,7 +168,13 @@ async function profileChanger(token: string, titles: string[], retentions: numbe
 
 /** Receives every event, resuming with the last id it saw after every drop. */
 function listener(token: string) {
-  const seen: { id: number; messageId?: number; title?: string; retention?: number }[] = [];
+  const seen: {
+    id: number;
+    messageId?: number;
+    title?: string;
+    retention?: number;
+    read?: number;
+  }[] = [];
   /** Each message as its last message.updated carried it. */
   const updated = new Map<number, { content: string; reactions: unknown }>();
   const resets: number[] = [];
@@ -168,6 +200,7 @@ function listener(token: string) {
               title: frame.type === "user.updated" ? frame.data.title : undefined,
               retention:
                 frame.type === "workspace.updated" ? frame.data.settings.retentionDays : undefined,
+              read: frame.type === "chat.read" ? frame.data.lastReadMessageId : undefined,
             });
         };
         socket.onclose = () => resolve();
@@ -188,7 +221,7 @@ function listener(token: string) {
   };
 }
 
-test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged change is stored once, retries make one copy, resumes see every event once`, async () => {
+test(`${kills} SIGKILLs during sends, edits, reactions and reads: every acknowledged change is stored once, retries make one copy, resumes see every event once`, async () => {
   server = await startServerProcess([process.execPath, main]);
   const { alice, bob } = await signupPair(server.url, "Crash");
   const chat = (
@@ -208,6 +241,7 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
     socketSender("ws-b", bob.token, chat.id, acked),
   ]);
   const changes = changer("http-a", alice.token, chat.id, acked);
+  const reads = reader("http-a", bob.token, chat.id, acked);
 
   let survived = 0;
   for (let i = 0; i < kills; i++) {
@@ -219,6 +253,7 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
   }
   await senders;
   const changed = await changes;
+  const highestRead = await reads;
   const total = 5 * perSender;
   expect(acked.size).toBe(total);
 
@@ -244,7 +279,20 @@ test(`${kills} SIGKILLs during sends, edits and reactions: every acknowledged ch
       "select id, client_id, content, reactions from messages where chat_id = ?",
     )
     .all(chat.id);
+  const marker = db
+    .query<{ lastRead: number }, [number, number]>(
+      `select last_read_message_id as "lastRead" from chat_members
+        where chat_id = ? and user_id = ? and until_event_id is null`,
+    )
+    .get(chat.id, bob.user.id);
   db.close();
+  // Bob's marker holds every acknowledged read (and his own sends), and each chat.read the
+  // listener saw moved it forward.
+  expect(marker?.lastRead).toBeGreaterThanOrEqual(highestRead);
+  const readsSeen = watch.seen.flatMap((e) => (e.read ? [e.read] : []));
+  expect(readsSeen.length).toBeGreaterThan(0);
+  expect(readsSeen).toEqual([...new Set(readsSeen)].sort((a, b) => a - b));
+  expect(readsSeen.at(-1)).toBeLessThanOrEqual(marker?.lastRead ?? 0);
   // Exactly one stored message per clientId, and it is the one that was acknowledged.
   expect(rows).toHaveLength(total);
   const stored = new Map(rows.map((row) => [row.client_id, row.id]));

@@ -176,6 +176,33 @@ describe("resuming with since", () => {
     expect(rootNow).toMatchObject({ replyCount: 0, pinned: true, content: "root, edited" });
   });
 
+  test("a read on another device while away is replayed in order among the chat's events, to the reader alone", async () => {
+    const chat = await channel(alice, [bob]);
+    const since = await latestEventId();
+    const first = await send(alice, chat.id, "first");
+    await post(bob, `/api/chat/${chat.id}/read`, { messageId: first.id });
+    const second = await send(alice, chat.id, "second");
+    const isSecond = (frame: LiveFrame) =>
+      frame.type === "message.created" && frame.data.id === second.id;
+    const bobs = await connect(bob, since);
+    const replayed = (await bobs.takeUntil(isSecond)).filter((frame) => frame.type !== "presence");
+    expect(
+      replayed.map((frame) => [frame.type, frame.data?.id ?? frame.data?.lastReadMessageId]),
+    ).toEqual([
+      ["ready", undefined],
+      ["message.created", first.id],
+      ["chat.read", first.id],
+      ["message.created", second.id],
+    ]);
+    const alices = await connect(alice, since);
+    const theirs = (await alices.takeUntil(isSecond)).filter((frame) => frame.type !== "presence");
+    expect(theirs.map((frame) => frame.type)).toEqual([
+      "ready",
+      "message.created",
+      "message.created",
+    ]);
+  });
+
   test("a user removed while away is replayed the updates of their membership, none after", async () => {
     const chat = await channel(alice, [bob, carol]);
     const message = await send(alice, chat.id, "to be changed");

@@ -1,6 +1,7 @@
 // Every route the OpenAPI document lists × every kind of caller, against the status each must get.
 // A route with no row here fails the test, so a new route cannot ship without its access rules.
 import { describe, expect, test } from "bun:test";
+import { createECDH, randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { startTestApp } from "../support/app.ts";
 import { type Person, people } from "../support/fixtures.ts";
@@ -155,6 +156,18 @@ const multipart = () => {
   const body = new FormData();
   body.append("files", new Blob(["x"]), "x.txt");
   return body;
+};
+
+/** A browser's push subscription: a P-256 public key and a 16-byte secret. */
+const browserSubscription = () => {
+  const ecdh = createECDH("prime256v1");
+  return {
+    endpoint: `https://push.example.test/${crypto.randomUUID()}`,
+    keys: {
+      p256dh: ecdh.generateKeys().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
+    },
+  };
 };
 
 const rows: Record<string, Row> = {
@@ -319,6 +332,37 @@ const rows: Record<string, Row> = {
   "get /api/search": {
     call: () => ({ path: `/api/search?q=matrix&chatId=${sharedChat}` }),
     expect: onChat(200, 200, 404),
+  },
+  // Read state: members only; a public channel not joined is 403.
+  "post /api/chat/{id}/read": {
+    call: async () => {
+      const id = await publicChannel();
+      const sent = await app.request("POST", `/api/chat/${id}`, {
+        token: alice.token,
+        body: { content: "to read" },
+      });
+      return { path: `/api/chat/${id}/read`, body: { messageId: sent.body.id } };
+    },
+    expect: onChat(200, 200, 403),
+  },
+  "put /api/chat/{id}/notify": {
+    call: async () => ({
+      path: `/api/chat/${await publicChannel()}/notify`,
+      body: { level: "none" },
+    }),
+    expect: onChat(200, 200, 403),
+  },
+  "get /api/push/key": { call: () => ({ path: "/api/push/key" }), expect: authenticated(200) },
+  "post /api/push/subscriptions": {
+    call: () => ({ path: "/api/push/subscriptions", body: browserSubscription() }),
+    expect: authenticated(201),
+  },
+  "delete /api/push/subscriptions": {
+    call: () => ({
+      path: "/api/push/subscriptions",
+      body: { endpoint: "https://push.example.test/matrix" },
+    }),
+    expect: authenticated(204),
   },
   "post /api/upload": {
     call: () => ({ path: "/api/upload", body: multipart() }),

@@ -13,6 +13,7 @@ import type { Store } from "../../db/store.ts";
 import { createApp } from "../../src/app.ts";
 import { type Config, isPostgresUrl } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
+import { PushSender } from "../../src/features/notifications/push.ts";
 import { startHub } from "../../src/features/realtime/cluster.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
 import { RateLimiter } from "../../src/rate-limit.ts";
@@ -65,6 +66,9 @@ async function startInProcess(config: Config): Promise<Running> {
     secret: config.auth.secret,
     logger: (line) => logs.push(line),
   }).listen({ hostname: "127.0.0.1", port: 0 });
+  // As serve.ts does, looking for due pushes more often: tests wait for them.
+  const pushes = new PushSender(db, config, (line) => logs.push(line), { intervalMs: 50 });
+  pushes.start();
   return {
     url: `http://127.0.0.1:${app.server?.port}`,
     db,
@@ -73,6 +77,7 @@ async function startInProcess(config: Config): Promise<Running> {
       clockOffset += ms;
     },
     stop: async () => {
+      await pushes.stop();
       await app.stop(true);
       await hub.stop();
       await db.close();

@@ -95,7 +95,7 @@ describe("message.updated", () => {
     expect(ids(once.messages[10]?.items)).toEqual([100, 101]);
     expect(once.messages[10]?.items[0]?.content).toBe("fixed");
     expect(twice.messages[10]).toEqual(once.messages[10]);
-    expect(once.unread[10]).toBeUndefined();
+    expect(once.unread[10]).toBe(0);
   });
 
   test("a deleted message disappears, but a deleted root that still has replies stays as a tombstone", () => {
@@ -150,7 +150,7 @@ describe("threads", () => {
   test("a reply in a chat that is not open counts as no unread message and does not move the chat up", () => {
     const state = openChat(start(), undefined);
     const after = applyEvent(state, created(reply(104, 2)));
-    expect(after.unread[10]).toBeUndefined();
+    expect(after.unread[10]).toBe(0);
     expect(after.activity).toEqual(state.activity);
   });
 

@@ -6,6 +6,7 @@ import {
   applyEvent,
   canSend,
   chatGone,
+  chatStateLoaded,
   chatsByActivity,
   chatTitle,
   dayDividers,
@@ -20,6 +21,7 @@ import {
   loaded,
   openChat,
   type PendingMessage,
+  pageTitle,
   queued,
   refused,
   type State,
@@ -120,15 +122,37 @@ describe("the web app's state", () => {
     expect(again.lastEventId).toBe(5);
   });
 
-  test("messages in chats not open count as unread; opening the chat clears them; my own never count", () => {
+  test("others' messages above my marker count as unread, open or not, until read; my own reads up to it", () => {
     let state = applyEvent(start(), created(1, message(100, 10, 2)));
     state = applyEvent(state, created(2, message(101, 10, 2)));
-    state = applyEvent(state, created(3, message(102, 10, 1)));
     expect(state.unread[10]).toBe(2);
+    state = applyEvent(state, created(3, message(102, 10, 1)));
+    expect(state.unread[10]).toBe(0);
+    expect(state.lastRead[10]).toBe(102);
+    state = applyEvent(state, created(4, message(103, 10, 2, { mentions: [1] })));
+    state = applyEvent(state, created(5, message(104, 10, 2, { content: "<!here> look" })));
+    expect([state.unread[10], state.mentions[10]]).toEqual([2, 2]);
+    expect(pageTitle(state)).toBe("(2 @2) Acme");
     state = openChat(state, 10);
-    expect(state.unread[10]).toBeUndefined();
-    state = applyEvent(state, created(4, message(103, 10, 2)));
-    expect(state.unread[10]).toBeUndefined();
+    expect(state.unread[10]).toBe(2);
+    expect(state.dividerAt[10]).toBe(102);
+    state = chatStateLoaded(state, 10, { lastReadMessageId: 104, unreadCount: 0, mentionCount: 0 });
+    expect([state.unread[10], state.mentions[10], state.lastRead[10]]).toEqual([0, 0, 104]);
+    expect(pageTitle(state)).toBe("Acme");
+    // The divider stays where the marker was while the chat stays open.
+    expect(state.dividerAt[10]).toBe(102);
+  });
+
+  test("chat.read from another device moves the marker forward only; read to the end clears the counts", () => {
+    let state = applyEvent(start(), created(1, message(100, 10, 2)));
+    state = applyEvent(state, created(2, message(101, 10, 2)));
+    const read = (id: number, lastReadMessageId: number) =>
+      ({ id, type: "chat.read", chatId: 10, data: { chatId: 10, lastReadMessageId } }) as Event;
+    state = applyEvent(state, read(3, 100));
+    expect(state.lastRead[10]).toBe(100);
+    state = applyEvent(state, read(4, 101));
+    expect([state.unread[10], state.lastRead[10]]).toEqual([0, 101]);
+    expect(applyEvent(state, read(5, 100)).lastRead[10]).toBe(101);
   });
 
   test("a pending message becomes the stored one exactly once, whether the event or the ack comes first", () => {

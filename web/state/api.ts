@@ -127,6 +127,19 @@ export class Api {
     this.call<NewToken>("POST", "/api/me/password", { currentPassword, newPassword });
   signOut = () => this.call<void>("POST", "/api/signout", {});
   signOutEverywhere = () => this.call<void>("POST", "/api/signout/everywhere", {});
+  // Read state and notifications (issue #24).
+  chat = (id: number) => this.call<Chat>("GET", `/api/chat/${id}`);
+  read = (id: number, messageId: number) =>
+    this.call<{ lastReadMessageId: number; unreadCount: number; mentionCount: number }>(
+      "POST",
+      `/api/chat/${id}/read`,
+      { messageId },
+    );
+  setNotify = (id: number, level: "all" | "mentions" | "none") =>
+    this.call<Chat>("PUT", `/api/chat/${id}/notify`, { level });
+  pushKey = () => this.call<{ publicKey: string }>("GET", "/api/push/key");
+  subscribePush = (subscription: unknown) =>
+    this.call<void>("POST", "/api/push/subscriptions", subscription);
 
   /** Uploads with progress (fetch cannot report upload progress; XMLHttpRequest can). */
   upload(files: File[], onProgress: (fraction: number) => void): Promise<FileInfo[]> {

@@ -2,6 +2,7 @@
 import { Api, ApiError, type Edit } from "./api.ts";
 import { type EmojiUsage, emojiUsed } from "./emoji.ts";
 import { LiveConnection } from "./live.ts";
+import type { Notice } from "./notifications.ts";
 import type { Chat, Draft, FileInfo, Message, PendingMessage, State } from "./store.ts";
 import * as rules from "./store.ts";
 
@@ -34,7 +35,9 @@ export class Session {
     this.live = new LiveConnection(() => this.api.ticket(), {
       ready: () => this.reload(),
       event: (event) => {
+        const before = this.current;
         this.update((s) => rules.applyEvent(s, event));
+        this.followReadState(before, event);
         if (rules.unknownUsers(this.current, event).length > 0) this.refreshUsers();
       },
       ack: (message) => this.update((s) => rules.acknowledged(s, message)),
@@ -89,6 +92,72 @@ export class Session {
   /** For tests and for "reconnect now": drop the socket as a network failure would. */
   dropConnection(): void {
     this.live.drop();
+  }
+
+  // Read state and notifications (issue #24).
+
+  private reading = new Map<number, number>();
+  private readonly noticeListeners = new Set<(notice: Notice) => void>();
+
+  /** Tells `listener` of each message that notifies me (the contract's rules); returns an unsubscribe. */
+  onNotify(listener: (notice: Notice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
+  /**
+   * The open chat's newest message has been seen (the page visible and focused, the list at its
+   * end): the marker moves there, on the server and so on every device.
+   */
+  async markSeen(chatId: number): Promise<void> {
+    const latest = rules.latestMessageId(this.current, chatId);
+    const lastRead = this.current.lastRead[chatId] ?? 0;
+    if (latest <= lastRead || (this.reading.get(chatId) ?? 0) >= latest) return;
+    this.reading.set(chatId, latest);
+    try {
+      const answer = await this.api.read(chatId, latest);
+      this.update((s) => rules.chatStateLoaded(s, chatId, answer));
+    } finally {
+      if (this.reading.get(chatId) === latest) this.reading.delete(chatId);
+    }
+  }
+
+  /** Every chat read to its newest message. */
+  async markAllRead(): Promise<void> {
+    const { chats, unread, mentions } = this.current;
+    await Promise.all(
+      Object.values(chats)
+        .filter((chat) => (unread[chat.id] ?? 0) > 0 || (mentions[chat.id] ?? 0) > 0)
+        .map((chat) => this.markSeen(chat.id)),
+    );
+  }
+
+  async setNotify(chatId: number, level: rules.NotifyLevel): Promise<void> {
+    const { state } = await this.api.setNotify(chatId, level);
+    if (state) this.update((s) => rules.chatStateLoaded(s, chatId, state));
+  }
+
+  /** Counts the events alone cannot tell (a read elsewhere, an edit, a delete) are asked for. */
+  private followReadState(before: State, event: rules.Event): void {
+    if (event.chatId === null) return;
+    const chatId = event.chatId;
+    if (event.type === "message.created" && event.id > before.lastEventId) {
+      const notice = rules.noticeFor(this.current, event.data as Message);
+      if (notice) for (const listener of this.noticeListeners) listener(notice);
+    }
+    const asked =
+      (event.type === "chat.read" &&
+        (this.current.unread[chatId] ?? 0) + (this.current.mentions[chatId] ?? 0) > 0) ||
+      (event.type === "message.updated" &&
+        (event.data as Message).id > (before.lastRead[chatId] ?? 0) &&
+        (event.data as Message).senderId !== this.current.me.id);
+    if (!asked) return;
+    this.api
+      .chat(chatId)
+      .then(({ state }) => {
+        if (state) this.update((s) => rules.chatStateLoaded(s, chatId, state));
+      })
+      .catch(() => {});
   }
 
   /** Opens a chat, and with `threadId` that thread beside it (as the URL names them). */

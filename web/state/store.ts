@@ -51,7 +51,16 @@ export type State = {
   /** By draftKey. */
   drafts: Record<string, Draft>;
   uploads: Upload[];
+  /** Unread top-level messages per chat, as the server counts them (issue #24). */
   unread: Record<number, number>;
+  /** Messages above the marker that mention me, per chat. */
+  mentions: Record<number, number>;
+  /** My read marker per chat. */
+  lastRead: Record<number, number>;
+  /** My notification level per chat. */
+  notify: Record<number, NotifyLevel>;
+  /** Where the "new messages" divider goes in an open chat: after this message id. */
+  dividerAt: Record<number, number>;
   /** chatId → userId → when the indicator lapses (ms). */
   typing: Record<number, Record<number, number>>;
   online: Record<number, true>;
@@ -94,6 +103,10 @@ export function initialState(
     drafts: {},
     uploads: [],
     unread: {},
+    mentions: {},
+    lastRead: {},
+    notify: {},
+    dividerAt: {},
     typing: {},
     online: {},
     activity: {},
@@ -115,6 +128,7 @@ export function loaded(state: State, users: User[], chats: Chat[], online: numbe
       : undefined;
   const notice = openChatId === state.openChatId ? state.notice : chatGone;
   const ids = new Set(chats.map((chat) => chat.id));
+  const read = readStateOf(chats);
   return {
     ...state,
     users: Object.fromEntries(users.map((user) => [user.id, user])),
@@ -123,7 +137,12 @@ export function loaded(state: State, users: User[], chats: Chat[], online: numbe
     messages: {},
     threads: {},
     pins: {},
-    unread: Object.fromEntries(Object.entries(state.unread).filter(([id]) => ids.has(Number(id)))),
+    ...read,
+    dividerAt: withOpenDivider(
+      Object.fromEntries(Object.entries(state.dividerAt).filter(([id]) => ids.has(Number(id)))),
+      openChatId,
+      read,
+    ),
     drafts: Object.fromEntries(
       Object.entries(state.drafts).filter(([key]) => ids.has(chatOfDraft(key))),
     ),
@@ -188,9 +207,17 @@ export function openChat(state: State, chatId: number | undefined, threadId?: nu
   const closed = { ...state, openThreadId: undefined, editingId: undefined };
   if (chatId === undefined) return { ...closed, openChatId: undefined };
   if (!state.chats[chatId]) return { ...closed, openChatId: undefined, notice: chatGone };
-  const { [chatId]: _, ...unread } = state.unread;
   const editingId = state.openChatId === chatId ? state.editingId : undefined;
-  return { ...closed, openChatId: chatId, openThreadId: threadId, editingId, unread };
+  // Opening a chat with something unread marks where it starts; reading it later keeps the mark.
+  const reopened = state.openChatId === chatId;
+  const hasNew = (state.unread[chatId] ?? 0) > 0 || (state.mentions[chatId] ?? 0) > 0;
+  const { [chatId]: _, ...otherDividers } = state.dividerAt;
+  const dividerAt = reopened
+    ? state.dividerAt
+    : hasNew
+      ? { ...state.dividerAt, [chatId]: state.lastRead[chatId] ?? 0 }
+      : otherDividers;
+  return { ...closed, openChatId: chatId, openThreadId: threadId, editingId, dividerAt };
 }
 
 /** Said when a URL names a thread that is not there (deleted, or never a thread of this chat). */
@@ -249,21 +276,36 @@ export function applyEvent(state: State, event: Event): State {
     return next;
   }
   switch (event.type) {
-    case "message.created":
-      return messageArrived(next, event.data as Message);
+    case "message.created": {
+      const message = event.data as Message;
+      // Counted once: an event seen again (a replay overlapping what came live) counts nothing.
+      const fresh = event.id > state.lastEventId;
+      const arrived = messageArrived(next, message, fresh);
+      return fresh && message.threadId !== null ? replyCounted(arrived, message) : arrived;
+    }
     case "message.updated":
       return messageChanged(next, event.data as Message);
     case "chat.created": {
       const isNew = next.chats[event.chatId] === undefined;
-      const withChat = { ...next, chats: { ...next.chats, [event.chatId]: event.data as Chat } };
-      return isNew ? bumped(withChat, event.chatId) : withChat;
+      const chat = event.data as Chat;
+      const withChat = { ...next, chats: { ...next.chats, [event.chatId]: chat } };
+      // A new member has read up to the chat's last message.
+      const read = isNew ? { ...withChat, ...readStateOf([chat], withChat) } : withChat;
+      return isNew ? bumped(read, event.chatId) : read;
     }
     case "chat.updated":
       return { ...next, chats: { ...next.chats, [event.chatId]: event.data as Chat } };
+    case "chat.read":
+      return readMoved(
+        next,
+        event.chatId,
+        (event.data as { lastReadMessageId: number }).lastReadMessageId,
+      );
     case "chat.removed": {
       const { [event.chatId]: _chat, ...chats } = next.chats;
       const { [event.chatId]: _messages, ...messages } = next.messages;
       const { [event.chatId]: _unread, ...unread } = next.unread;
+      const { [event.chatId]: _mentions, ...mentions } = next.mentions;
       const { [event.chatId]: _pins, ...pins } = next.pins;
       const gone = next.openChatId === event.chatId;
       return {
@@ -275,6 +317,7 @@ export function applyEvent(state: State, event: Event): State {
         ),
         pins,
         unread,
+        mentions,
         drafts: Object.fromEntries(
           Object.entries(next.drafts).filter(([key]) => chatOfDraft(key) !== event.chatId),
         ),
@@ -288,17 +331,15 @@ export function applyEvent(state: State, event: Event): State {
   return next;
 }
 
-function messageArrived(state: State, message: Message): State {
+function messageArrived(state: State, message: Message, fresh = true): State {
   if (message.threadId !== null) return replyArrived(state, message);
   const chat = state.chats[message.chatId];
   const list = state.messages[message.chatId];
   const known = list?.items.some((item) => item.id === message.id) ?? false;
   const mine = message.senderId === state.me.id;
-  const unreadNow =
-    !known && !mine && state.openChatId !== message.chatId
-      ? { ...state.unread, [message.chatId]: (state.unread[message.chatId] ?? 0) + 1 }
-      : state.unread;
-  const base = known ? state : bumped(state, message.chatId);
+  const base = known
+    ? state
+    : bumped(fresh ? counted(state, message, true) : state, message.chatId);
   return {
     ...base,
     chats: chat
@@ -317,7 +358,6 @@ function messageArrived(state: State, message: Message): State {
       mine && message.clientId
         ? state.pending.filter((p) => p.clientId !== message.clientId)
         : state.pending,
-    unread: unreadNow,
     typing: withoutTyping(state.typing, message.chatId, message.senderId),
   };
 }
@@ -515,7 +555,7 @@ export function unknownUsers(state: State, event: Event): number[] {
   const ids =
     event.type === "message.created" || event.type === "message.updated"
       ? [(event.data as Message).senderId]
-      : event.type === "chat.removed" || event.chatId === null
+      : event.type === "chat.removed" || event.type === "chat.read" || event.chatId === null
         ? []
         : (event.data as Chat).members;
   return ids.filter((id) => !state.users[id]);
@@ -654,4 +694,175 @@ function mergeMessages(a: Message[], b: Message[]): Message[] {
   const byId = new Map<number, Message>();
   for (const message of [...a, ...b]) byId.set(message.id, message);
   return [...byId.values()].sort((x, y) => x.id - y.id);
+}
+
+// Read state (issue #24): the server's counts at load, kept in step by the events.
+
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** The counts, markers and levels the server gave with the chats. */
+function readStateOf(
+  chats: Chat[],
+  into?: Pick<State, "unread" | "mentions" | "lastRead" | "notify">,
+): Pick<State, "unread" | "mentions" | "lastRead" | "notify"> {
+  const out = {
+    unread: { ...into?.unread },
+    mentions: { ...into?.mentions },
+    lastRead: { ...into?.lastRead },
+    notify: { ...into?.notify },
+  };
+  for (const chat of chats) {
+    out.unread[chat.id] = chat.state?.unreadCount ?? 0;
+    out.mentions[chat.id] = chat.state?.mentionCount ?? 0;
+    out.lastRead[chat.id] = chat.state?.lastReadMessageId ?? chat.lastMessageId ?? 0;
+    out.notify[chat.id] =
+      chat.state?.notify ?? (chat.type === "single" || chat.type === "group" ? "all" : "mentions");
+  }
+  return out;
+}
+
+/** Whether a message mentions me: by id, or everyone with <!channel> or <!here>. */
+export function mentionsMe(message: Message, me: number): boolean {
+  return message.mentions.includes(me) || /<!(channel|here)>/.test(message.content);
+}
+
+/**
+ * A new message counts as the server counts it: someone else's above my marker is unread (if
+ * top-level) and a mention (if it names me). My own top-level message moves my marker to it.
+ */
+function counted(state: State, message: Message, topLevel: boolean): State {
+  const chatId = message.chatId;
+  if (message.senderId === state.me.id) {
+    if (!topLevel) return state;
+    return {
+      ...state,
+      lastRead: { ...state.lastRead, [chatId]: Math.max(state.lastRead[chatId] ?? 0, message.id) },
+      unread: { ...state.unread, [chatId]: 0 },
+      mentions: { ...state.mentions, [chatId]: 0 },
+    };
+  }
+  if (message.id <= (state.lastRead[chatId] ?? 0)) return state;
+  // A message the loaded counts already include (it committed before the chats were read).
+  if (topLevel && message.id <= (state.chats[chatId]?.lastMessageId ?? 0)) return state;
+  return {
+    ...state,
+    unread: topLevel
+      ? { ...state.unread, [chatId]: (state.unread[chatId] ?? 0) + 1 }
+      : state.unread,
+    mentions: mentionsMe(message, state.me.id)
+      ? { ...state.mentions, [chatId]: (state.mentions[chatId] ?? 0) + 1 }
+      : state.mentions,
+  };
+}
+
+/** A reply that names me counts as a mention (replies are never unread). */
+export function replyCounted(state: State, reply: Message): State {
+  return counted(state, reply, false);
+}
+
+/**
+ * My marker moved (here or on another device). Read up to the chat's last message, nothing is
+ * left; otherwise the session asks the server for the counts (chatStateLoaded).
+ */
+export function readMoved(state: State, chatId: number, lastReadMessageId: number): State {
+  const before = state.lastRead[chatId] ?? 0;
+  if (lastReadMessageId <= before) return state;
+  const latest = state.chats[chatId]?.lastMessageId ?? 0;
+  const all = lastReadMessageId >= latest;
+  return {
+    ...state,
+    lastRead: { ...state.lastRead, [chatId]: lastReadMessageId },
+    unread: all ? { ...state.unread, [chatId]: 0 } : state.unread,
+    mentions: all ? { ...state.mentions, [chatId]: 0 } : state.mentions,
+  };
+}
+
+/** The server's answer about one chat's state (after a read, or asked). */
+export function chatStateLoaded(
+  state: State,
+  chatId: number,
+  read: {
+    lastReadMessageId: number;
+    unreadCount: number;
+    mentionCount: number;
+    notify?: NotifyLevel;
+  },
+): State {
+  if (!state.chats[chatId]) return state;
+  return {
+    ...state,
+    lastRead: {
+      ...state.lastRead,
+      [chatId]: Math.max(state.lastRead[chatId] ?? 0, read.lastReadMessageId),
+    },
+    unread: { ...state.unread, [chatId]: read.unreadCount },
+    mentions: { ...state.mentions, [chatId]: read.mentionCount },
+    notify: read.notify ? { ...state.notify, [chatId]: read.notify } : state.notify,
+  };
+}
+
+/** The newest message of a chat known here: what reading it to the end means. */
+export function latestMessageId(state: State, chatId: number): number {
+  const items = state.messages[chatId]?.items;
+  return Math.max(state.chats[chatId]?.lastMessageId ?? 0, items?.at(-1)?.id ?? 0);
+}
+
+/** Total unread messages and mentions, for the tab's title and icon. */
+export function attention(state: State): { unread: number; mentions: number } {
+  let unread = 0;
+  let mentions = 0;
+  for (const id of Object.keys(state.chats)) {
+    unread += state.unread[Number(id)] ?? 0;
+    mentions += state.mentions[Number(id)] ?? 0;
+  }
+  return { unread, mentions };
+}
+
+/** The tab's title: `(3) Acme` with 3 unread, `(2 @1) Acme` with a mention among them. */
+export function pageTitle(state: State): string {
+  const { unread, mentions } = attention(state);
+  const name = state.workspace.name;
+  if (unread === 0 && mentions === 0) return name;
+  return mentions > 0 ? `(${unread} @${mentions}) ${name}` : `(${unread}) ${name}`;
+}
+
+/**
+ * What to show for a new message, if it notifies me: from someone else, and (a) my level is all
+ * and it is top-level, (b) my level is not none and it replies in a thread I started or replied
+ * to (as far as this tab knows), or (c) my level is not none and it mentions me.
+ */
+export function noticeFor(
+  state: State,
+  message: Message,
+): { chatId: number; messageId: number; title: string; body: string } | undefined {
+  const chat = state.chats[message.chatId];
+  if (!chat || message.senderId === state.me.id) return undefined;
+  const level = state.notify[chat.id] ?? "all";
+  if (level === "none") return undefined;
+  const me = state.me.id;
+  const thread = message.threadId === null ? undefined : state.threads[message.threadId];
+  const inThread =
+    thread !== undefined &&
+    (thread.root.senderId === me || thread.items.some((item) => item.senderId === me));
+  const notifies =
+    (level === "all" && message.threadId === null) || inThread || mentionsMe(message, me);
+  if (!notifies) return undefined;
+  const sender = state.users[message.senderId]?.fullname ?? "Someone";
+  return {
+    chatId: chat.id,
+    messageId: message.id,
+    title: chat.name === null ? sender : `${sender} in #${chat.name}`,
+    body: message.content.length > 200 ? `${message.content.slice(0, 199)}…` : message.content,
+  };
+}
+
+/** A chat opened by its URL has its divider too, where the server's marker is. */
+function withOpenDivider(
+  dividers: Record<number, number>,
+  chatId: number | undefined,
+  read: Pick<State, "unread" | "mentions" | "lastRead">,
+): Record<number, number> {
+  if (chatId === undefined || dividers[chatId] !== undefined) return dividers;
+  if ((read.unread[chatId] ?? 0) === 0 && (read.mentions[chatId] ?? 0) === 0) return dividers;
+  return { ...dividers, [chatId]: read.lastRead[chatId] ?? 0 };
 }

@@ -139,9 +139,10 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
   );
   const shown = list?.items ?? noMessages;
   const context = useMessageContext(session, state, chat, false, shown);
+  const dividerAt = state.dividerAt[chat.id];
   const items = useMemo(
-    () => messageItems(shown, pending, context, today),
-    [shown, pending, context, today],
+    () => withNewDivider(messageItems(shown, pending, context, today), shown, dividerAt),
+    [shown, pending, context, today, dividerAt],
   );
 
   // Stay at the newest message unless the reader has scrolled up (or a link named a message);
@@ -181,6 +182,29 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
     return () => element.removeEventListener("click", onClick);
   }, [session]);
 
+  // Read when seen: the page visible and focused, and the list at its newest message.
+  const latest = shown.at(-1)?.id;
+  useEffect(() => {
+    const seen = () => {
+      const element = scroller.current;
+      const atEnd =
+        !element || element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+      if (document.visibilityState === "visible" && document.hasFocus() && atEnd) {
+        session.attempt(() => session.markSeen(chat.id));
+      }
+    };
+    seen();
+    addEventListener("focus", seen);
+    document.addEventListener("visibilitychange", seen);
+    const element = scroller.current;
+    element?.addEventListener("scroll", seen, { passive: true });
+    return () => {
+      removeEventListener("focus", seen);
+      document.removeEventListener("visibilitychange", seen);
+      element?.removeEventListener("scroll", seen);
+    };
+  }, [session, chat.id, latest]);
+
   function onScroll() {
     const element = scroller.current;
     if (!element) return;
@@ -212,11 +236,9 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
         >
           Pinned
         </button>
-        {chat.type !== "single" && (
-          <button type="button" onClick={() => onDialog("settings")}>
-            {chat.ownerId === state.me.id ? "Settings" : "Members"}
-          </button>
-        )}
+        <button type="button" onClick={() => onDialog("settings")}>
+          {chat.ownerId === state.me.id && chat.type !== "single" ? "Settings" : "Members"}
+        </button>
         {chat.type !== "single" && (
           <button type="button" onClick={() => session.attempt(() => session.leave(chat.id))}>
             Leave
@@ -264,3 +286,20 @@ export function ChatPane({ session, state, chat, onDialog }: Props) {
 }
 
 const noMessages: Message[] = [];
+
+/**
+ * "New messages" before the first message above the marker the chat was opened at (after that
+ * message's day divider, if it has one).
+ */
+function withNewDivider(items: unknown[][], shown: Message[], dividerAt: number | undefined) {
+  if (dividerAt === undefined) return items;
+  const at = shown.findIndex((message) => message.id > dividerAt);
+  const pair = items[at];
+  if (at < 0 || !pair) return items;
+  const divider = (
+    <li key="new-messages" class="new-divider">
+      <span>New messages</span>
+    </li>
+  );
+  return [...items.slice(0, at), [pair[0], divider, ...pair.slice(1)], ...items.slice(at + 1)];
+}

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { mayArchive } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
-import { type Chat, chatTitle, type State } from "../state/store.ts";
+import { type Chat, chatTitle, type NotifyLevel, type State } from "../state/store.ts";
 import { Avatar, avatarSrc } from "./avatar.tsx";
 
 export type DialogKind = "new-channel" | "new-group" | "browse" | "invite" | "settings";
@@ -263,9 +263,10 @@ function Settings({ session, state, onClose }: Props) {
       {chat.archived ? "Unarchive" : "Archive"} channel
     </button>
   );
-  if (chat.ownerId !== state.me.id || chat.archived) {
+  if (chat.ownerId !== state.me.id || chat.archived || chat.type === "single") {
     return (
       <div>
+        <NotifyChoice session={session} state={state} chatId={chat.id} />
         <ul class="people-list" aria-label="Members">
           {chat.members.map((id) => (
             <li key={id}>
@@ -288,45 +289,77 @@ function Settings({ session, state, onClose }: Props) {
     );
   }
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
-        run(() => session.changeChat(chat.id, { name: name || null, members }));
-      }}
-    >
-      <label>
-        Name
-        <input
-          name="name"
-          defaultValue={chat.name ?? ""}
-          placeholder={chatTitle(state, chat)}
-          maxLength={64}
-        />
-      </label>
-      <MemberPicker state={state} selected={members} onChange={setMembers} />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <button type="submit">Save</button>
-      {archive}
-      <button type="button" class="danger" onClick={() => setConfirming(true)}>
-        Delete chat
-      </button>
-      {confirming && (
-        <Confirm
-          title={`Delete “${chatTitle(state, chat)}”?`}
-          text="Its messages and files are deleted for everyone in it. This cannot be undone."
-          action="Delete"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            run(() => session.api.deleteChat(chat.id));
-          }}
-        />
-      )}
-    </form>
+    <>
+      <NotifyChoice session={session} state={state} chatId={chat.id} />
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const name = String(new FormData(event.currentTarget).get("name") ?? "").trim();
+          run(() => session.changeChat(chat.id, { name: name || null, members }));
+        }}
+      >
+        <label>
+          Name
+          <input
+            name="name"
+            defaultValue={chat.name ?? ""}
+            placeholder={chatTitle(state, chat)}
+            maxLength={64}
+          />
+        </label>
+        <MemberPicker state={state} selected={members} onChange={setMembers} />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit">Save</button>
+        {archive}
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete chat
+        </button>
+        {confirming && (
+          <Confirm
+            title={`Delete “${chatTitle(state, chat)}”?`}
+            text="Its messages and files are deleted for everyone in it. This cannot be undone."
+            action="Delete"
+            onCancel={() => setConfirming(false)}
+            onConfirm={() => {
+              setConfirming(false);
+              run(() => session.api.deleteChat(chat.id));
+            }}
+          />
+        )}
+      </form>
+    </>
+  );
+}
+
+/** My notification level in this chat, saved as it changes. */
+function NotifyChoice({
+  session,
+  state,
+  chatId,
+}: {
+  session: Session;
+  state: State;
+  chatId: number;
+}) {
+  return (
+    <label class="notify-choice">
+      Notify me about
+      <select
+        name="notify"
+        value={state.notify[chatId] ?? "all"}
+        onChange={(event) => {
+          const level = (event.currentTarget as HTMLSelectElement).value as NotifyLevel;
+          session.attempt(() => session.setNotify(chatId, level));
+        }}
+      >
+        <option value="all">every message</option>
+        <option value="mentions">mentions and my threads</option>
+        <option value="none">nothing</option>
+      </select>
+    </label>
   );
 }

@@ -1,5 +1,6 @@
 // Workspace, channels, direct messages and groups (with unread badges), and people (with presence).
-
+import { useState } from "preact/hooks";
+import { canAskForNotifications, enableNotifications } from "../state/notifications.ts";
 import { isAdmin } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
 import { type Chat, chatsByActivity, chatTitle, type State } from "../state/store.ts";
@@ -21,16 +22,19 @@ export function Sidebar({ session, state, onDialog, onPeople, onSearch }: Props)
   const channels = chats.filter((c) => c.type === "public_channel" || c.type === "private_channel");
   const conversations = chats.filter((c) => c.type === "single" || c.type === "group");
   const people = Object.values(state.users).filter((user) => user.id !== state.me.id);
+  // Offered, never asked on load: the browser's prompt comes from a click.
+  const [asking, setAsking] = useState(canAskForNotifications);
 
   const item = (chat: Chat) => {
     const unread = state.unread[chat.id] ?? 0;
+    const mentions = state.mentions[chat.id] ?? 0;
     const prefix =
       chat.type === "public_channel" ? "# " : chat.type === "private_channel" ? <LockIcon /> : "";
     return (
       <li key={chat.id}>
         <button
           type="button"
-          class={`chat-link ${state.openChatId === chat.id ? "current" : ""} ${unread ? "unread" : ""}`}
+          class={`chat-link ${state.openChatId === chat.id ? "current" : ""} ${unread || mentions ? "unread" : ""}`}
           aria-current={state.openChatId === chat.id ? "page" : undefined}
           onClick={() => session.attempt(() => session.openChat(chat.id))}
         >
@@ -38,6 +42,12 @@ export function Sidebar({ session, state, onDialog, onPeople, onSearch }: Props)
             {prefix}
             {chatTitle(state, chat)}
           </span>
+          {mentions > 0 && (
+            <span class="badge mention">
+              @{mentions}
+              <span class="visually-hidden"> mentions</span>
+            </span>
+          )}
           {unread > 0 && (
             <span class="badge">
               {unread}
@@ -63,6 +73,32 @@ export function Sidebar({ session, state, onDialog, onPeople, onSearch }: Props)
           Search
         </button>
       </header>
+      <div class="attention">
+        {Object.values(state.unread).some(Boolean) ||
+        Object.values(state.mentions).some(Boolean) ? (
+          <button
+            type="button"
+            class="attention-action"
+            onClick={() => session.attempt(() => session.markAllRead())}
+          >
+            Mark all as read
+          </button>
+        ) : null}
+        {asking && (
+          <button
+            type="button"
+            class="attention-action"
+            onClick={() =>
+              session.attempt(async () => {
+                await enableNotifications(session.api);
+                setAsking(canAskForNotifications());
+              })
+            }
+          >
+            Enable notifications
+          </button>
+        )}
+      </div>
       <section aria-labelledby="channels-heading">
         <h2 id="channels-heading">
           Channels

@@ -2,9 +2,10 @@
 // dialog is open. The open chat and thread are in the URL, so that Back and Forward move between
 // chats and Back closes a thread.
 import { useEffect, useState } from "preact/hooks";
+import { showNotification } from "../state/notifications.ts";
 import { chatPath, routeFromPath } from "../state/route.ts";
 import type { Session } from "../state/session.ts";
-import { chatTitle } from "../state/store.ts";
+import { attention, chatTitle } from "../state/store.ts";
 import { ChatPane } from "./chat-pane.tsx";
 import { type DialogKind, Dialogs } from "./dialogs.tsx";
 import { PeopleDialog, type PeopleView } from "./people.tsx";
@@ -58,9 +59,17 @@ export function WorkspaceView({ session }: { session: Session }) {
     return () => removeEventListener("keydown", onKey);
   }, []);
 
+  // The tab shows what waits: "(3) …" unread, "(3 @1) …" with a mention, and so does its icon.
+  const { unread, mentions } = attention(state);
   useEffect(() => {
-    document.title = title ? `${title} · ${state.workspace.name}` : state.workspace.name;
-  }, [title, state.workspace.name]);
+    const counts =
+      unread + mentions === 0 ? "" : mentions > 0 ? `(${unread} @${mentions}) ` : `(${unread}) `;
+    document.title = `${counts}${title ? `${title} · ` : ""}${state.workspace.name}`;
+    setFavicon(unread, mentions);
+  }, [title, state.workspace.name, unread, mentions]);
+
+  // Desktop notifications for what arrives while this tab is hidden (a push reaches the closed).
+  useEffect(() => session.onNotify(showNotification), [session]);
 
   return (
     <div
@@ -133,4 +142,21 @@ export function WorkspaceView({ session }: { session: Session }) {
       )}
     </div>
   );
+}
+
+/** The tab's icon: a speech bubble, with a red dot and count when something is unread. */
+function setFavicon(unread: number, mentions: number): void {
+  const count = mentions > 0 ? `@${mentions}` : unread > 0 ? String(Math.min(unread, 99)) : "";
+  const badge = count
+    ? `<circle cx="46" cy="18" r="18" fill="#e01e5a"/><text x="46" y="25" font-size="${count.length > 2 ? 15 : 20}" text-anchor="middle" fill="#fff" font-family="sans-serif" font-weight="bold">${count}</text>`
+    : "";
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="4" y="10" width="48" height="38" rx="10" fill="#4a154b"/><path d="M14 48 l0 12 l12 -12z" fill="#4a154b"/>${badge}</svg>`;
+  let link = document.querySelector<HTMLLinkElement>("link[rel=icon]");
+  if (!link) {
+    link = document.createElement("link");
+    link.rel = "icon";
+    document.head.append(link);
+  }
+  link.href = `data:image/svg+xml,${encodeURIComponent(svg)}`;
+  link.dataset.count = count;
 }

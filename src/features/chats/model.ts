@@ -31,6 +31,20 @@ export const Chat = t.Object(
     createdAt: t.String({ format: "date-time" }),
     lastMessageId: t.Nullable(Type.Integer({ minimum: 1 })),
     archived: t.Boolean({ description: "An archived channel is read-only" }),
+    state: t.Optional(
+      t.Object(
+        {
+          lastReadMessageId: Type.Integer({ minimum: 0 }),
+          unreadCount: Type.Integer({ minimum: 0, maximum: 1000 }),
+          mentionCount: Type.Integer({ minimum: 0, maximum: 1000 }),
+          notify: t.Union([t.Literal("all"), t.Literal("mentions"), t.Literal("none")]),
+        },
+        {
+          description:
+            "The caller's own read state, in HTTP answers to a member only (never in events); counts stop at 1,000",
+        },
+      ),
+    ),
   },
   { $id: "#/components/schemas/Chat" },
 );
@@ -60,3 +74,28 @@ export type UpdateChatBody = typeof UpdateChatBody.static;
 export const IdParams = t.Object({
   id: t.String({ pattern: "^[1-9][0-9]{0,14}$", description: "A positive integer id" }),
 });
+
+// Read state (issue #24).
+
+export const ReadBody = t.Object({
+  messageId: Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: "A message of the chat: a reply or a tombstone too",
+  }),
+});
+
+export const ReadAnswer = t.Object({
+  chatId: Type.Integer({ minimum: 1 }),
+  lastReadMessageId: Type.Integer({ minimum: 0 }),
+  unreadCount: Type.Integer({ minimum: 0, maximum: 1000 }),
+  mentionCount: Type.Integer({ minimum: 0, maximum: 1000 }),
+});
+export type ReadAnswer = typeof ReadAnswer.static;
+
+export const NotifyLevel = t.Union([t.Literal("all"), t.Literal("mentions"), t.Literal("none")], {
+  description:
+    "all: every top-level message; mentions: mentions and replies in one's threads; none",
+});
+
+export const NotifyBody = t.Object({ level: NotifyLevel });

@@ -1,16 +1,23 @@
 import { Elysia, t } from "elysia";
 import { ErrorBody, errorResponses } from "../../errors.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
-import { Chat, CreateChatBody, IdParams, UpdateChatBody } from "./model.ts";
+import {
+  Chat,
+  CreateChatBody,
+  IdParams,
+  NotifyBody,
+  ReadAnswer,
+  ReadBody,
+  UpdateChatBody,
+} from "./model.ts";
+import { getChatWithState, listChatsWithState, markRead, setNotify } from "./read-state.ts";
 import {
   archiveChat,
   createChat,
   deleteChat,
-  getChat,
   joinChat,
   leaveChat,
   listChannels,
-  listChats,
   updateChat,
 } from "./service.ts";
 
@@ -20,9 +27,13 @@ const ownerErrors = { 403: ErrorBody, 409: ErrorBody, ...errorResponses } as con
 export const chatRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "chats", prefix: "/api", detail: { tags: ["Chats"] } })
     .use(authenticated(deps))
-    .get("/chat", ({ ctx }) => listChats(ctx), {
+    .get("/chat", ({ ctx }) => listChatsWithState(ctx), {
       response: { 200: t.Array(Chat), ...errorResponses },
-      detail: { summary: "The caller's chats, latest activity first" },
+      detail: {
+        summary: "The caller's chats, latest activity first",
+        description:
+          "Each with the caller's `state`: read marker, unread and mention counts (up to 1,000), notification level.",
+      },
     })
     .post(
       "/chat",
@@ -41,11 +52,43 @@ export const chatRoutes = (deps: AuthDeps) =>
         },
       },
     )
-    .get("/chat/:id", ({ ctx, params }) => getChat(ctx, Number(params.id)), {
+    .get("/chat/:id", ({ ctx, params }) => getChatWithState(ctx, Number(params.id)), {
       ...withChat,
       response: { 200: Chat, ...errorResponses },
-      detail: { summary: "A chat the caller can see" },
+      detail: {
+        summary: "A chat the caller can see",
+        description: "With the caller's `state` when they are a member.",
+      },
     })
+    // Read state (issue #24).
+    .post(
+      "/chat/:id/read",
+      ({ ctx, params, body }) => markRead(ctx, Number(params.id), body.messageId),
+      {
+        ...withChat,
+        body: ReadBody,
+        response: { 200: ReadAnswer, 403: ErrorBody, ...errorResponses },
+        detail: {
+          summary: "Mark a chat read up to a message",
+          description:
+            "Members only (403 in a public channel not joined). `messageId` must be a message of the chat, a reply or a tombstone included (422 otherwise). The marker only moves forward: an earlier message answers 200 with the current state and records nothing; moving it sends `chat.read` to all the caller's connections.",
+        },
+      },
+    )
+    .put(
+      "/chat/:id/notify",
+      ({ ctx, params, body }) => setNotify(ctx, Number(params.id), body.level),
+      {
+        ...withChat,
+        body: NotifyBody,
+        response: { 200: Chat, 403: ErrorBody, ...errorResponses },
+        detail: {
+          summary: "Set the caller's notification level in a chat",
+          description:
+            "Members only (403 in a public channel not joined). The default is `all` in single and group chats, `mentions` in channels. Answers the Chat with the caller's `state`.",
+        },
+      },
+    )
     .patch("/chat/:id", ({ ctx, params, body }) => updateChat(ctx, Number(params.id), body), {
       ...withChat,
       body: UpdateChatBody,

@@ -6,16 +6,8 @@ import type { Chat, ChatType, CreateChatBody, UpdateChatBody } from "./model.ts"
 
 const isChannel = (type: ChatType) => type === "private_channel" || type === "public_channel";
 
-export function listChats(ctx: Ctx): Promise<Chat[]> {
-  return ctx.db.listChatsOf(ctx.user.id);
-}
-
 export function listChannels(ctx: Ctx, query: { archived?: boolean } = {}): Promise<Chat[]> {
   return ctx.db.listPublicChannels(ctx.user.workspaceId, query.archived === true);
-}
-
-export function getChat(ctx: Ctx, chatId: number): Promise<Chat> {
-  return getVisibleChat(ctx, chatId);
 }
 
 /** Creates a chat; a repeated single chat returns the existing one with `created: false`. */

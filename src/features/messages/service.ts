@@ -9,6 +9,7 @@ import { isAdmin } from "../accounts/roles.ts";
 import { getVisibleChatAccess, requireMember, requireWritable } from "../chats/access.ts";
 import type { FileInfo } from "../files/model.ts";
 import { removeFileBytes, requireUploadedFiles } from "../files/service.ts";
+import { queueMessagePushes } from "../notifications/service.ts";
 import {
   type Edit,
   emojiPattern,
@@ -93,6 +94,8 @@ export async function sendMessage(
       ? ((await ctx.db.insertMessage(message)) ?? (await sendAsMember(ctx, message, limitKey)))
       : await sendReply(ctx, { ...message, threadId }, limitKey);
   ctx.hub.publish(sent.events);
+  // After commit, never awaited: a push service cannot slow a send (issue #24).
+  if (sent.created) void queueMessagePushes(ctx, sent.value, mentionsAll);
   // The message's own event: the socket's ack waits for it, so that no ack precedes its event.
   return { message: sent.value, created: sent.created, limit, eventId: sent.events[0]?.id };
 }

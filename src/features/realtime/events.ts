@@ -18,11 +18,22 @@ export const Event = t.Object(
       t.Literal("chat.removed"),
       t.Literal("user.updated"),
       t.Literal("workspace.updated"),
+      t.Literal("chat.read"),
     ]),
     chatId: t.Nullable(Type.Integer({ minimum: 1 }), {
       description: "null for the workspace's events: user.updated and workspace.updated",
     }),
-    data: t.Union([Message, Chat, t.Object({ id: Type.Integer({ minimum: 1 }) }), User, Workspace]),
+    data: t.Union([
+      Message,
+      Chat,
+      t.Object({ id: Type.Integer({ minimum: 1 }) }),
+      User,
+      Workspace,
+      t.Object({
+        chatId: Type.Integer({ minimum: 1 }),
+        lastReadMessageId: Type.Integer({ minimum: 1 }),
+      }),
+    ]),
   },
   { $id: "#/components/schemas/Event" },
 );

@@ -11,6 +11,8 @@ import { type EventSource, Sequencer, type SequencerTiming } from "./sequencer.t
 export interface Hub {
   /** Delivers events that are already committed. Never throws to the caller. */
   publish(events: StoredEvent[]): void;
+  /** Users of the workspace with an open connection: on any instance, in a cluster. */
+  onlineIn(workspaceId: number): number[];
 }
 
 /** Bun's server, as far as the hub needs it: publishing one frame to a WebSocket topic. */

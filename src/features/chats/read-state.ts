@@ -1,0 +1,66 @@
+// Read state (issue #24): each member's read marker, the unread and mention counts above it, and
+// their notification level. Markers and levels are the member's own: they change no chat event.
+import type { MemberState, NotifyLevel } from "../../../db/store.ts";
+import type { Ctx } from "../../context.ts";
+import { forbidden, invalid } from "../../errors.ts";
+import { getVisibleChat, getVisibleChatAccess, requireMember } from "./access.ts";
+import type { Chat, ChatType, ReadAnswer } from "./model.ts";
+
+/** The contract's defaults: every message in single and group chats, mentions in channels. */
+export const defaultNotify = (type: ChatType): NotifyLevel =>
+  type === "single" || type === "group" ? "all" : "mentions";
+
+const stateOf = (chat: Chat, state: MemberState): NonNullable<Chat["state"]> => ({
+  lastReadMessageId: state.lastReadMessageId,
+  unreadCount: state.unreadCount,
+  mentionCount: state.mentionCount,
+  notify: state.notify ?? defaultNotify(chat.type),
+});
+
+/** The caller's chats, each with their state: two more queries whatever the number of chats. */
+export async function listChatsWithState(ctx: Ctx): Promise<Chat[]> {
+  const [chats, states] = await Promise.all([
+    ctx.db.listChatsOf(ctx.user.id),
+    ctx.db.chatStates(ctx.user.id),
+  ]);
+  const byChat = new Map(states.map((state) => [state.chatId, state]));
+  return chats.map((chat) => {
+    const state = byChat.get(chat.id);
+    return state ? { ...chat, state: stateOf(chat, state) } : chat;
+  });
+}
+
+/** A chat the caller can see, with their state if they are a member. */
+export async function getChatWithState(ctx: Ctx, chatId: number): Promise<Chat> {
+  const chat = await getVisibleChat(ctx, chatId);
+  if (!chat.members.includes(ctx.user.id)) return chat;
+  const [state] = await ctx.db.chatStates(ctx.user.id, chatId);
+  return state ? { ...chat, state: stateOf(chat, state) } : chat;
+}
+
+/** Moves the caller's marker forward to a message of the chat; going back records nothing. */
+export async function markRead(ctx: Ctx, chatId: number, messageId: number): Promise<ReadAnswer> {
+  requireMember(await getVisibleChatAccess(ctx, chatId), "read it");
+  const { value, events } = await ctx.db.markRead(chatId, ctx.user.id, messageId);
+  if ("refused" in value) {
+    if (value.refused === "not_member") throw forbidden("join this channel to read it");
+    throw invalid("messageId: not a message of this chat");
+  }
+  ctx.hub.publish(events);
+  const [state] = await ctx.db.chatStates(ctx.user.id, chatId);
+  return {
+    chatId,
+    lastReadMessageId: state?.lastReadMessageId ?? value.lastReadMessageId,
+    unreadCount: state?.unreadCount ?? 0,
+    mentionCount: state?.mentionCount ?? 0,
+  };
+}
+
+/** Sets the caller's notification level in a chat they are a member of. */
+export async function setNotify(ctx: Ctx, chatId: number, level: NotifyLevel): Promise<Chat> {
+  requireMember(await getVisibleChatAccess(ctx, chatId), "set its notifications");
+  if (!(await ctx.db.setNotify(chatId, ctx.user.id, level))) {
+    throw forbidden("join this channel to set its notifications");
+  }
+  return getChatWithState(ctx, chatId);
+}
