@@ -338,6 +338,26 @@ describe("the workspace", () => {
 });
 
 describe("invites", () => {
+  test("an invite link's code names its workspace to anyone, only while it still opens it", async () => {
+    const made = await app.request("POST", "/api/invites", {
+      token: bob.token,
+      body: { maxUses: 1 },
+    });
+    const preview = (code: string) => app.request("GET", `/api/invites/${code}`);
+    const open = await preview(made.body.code);
+    expect(open.status).toBe(200);
+    expect(open.body).toEqual({ workspace: "Acme", expiresAt: made.body.expiresAt });
+    // Used up, revoked or unknown: 404, all alike.
+    await signup(app, "Rafe", "Acme", made.body.code);
+    expect((await preview(made.body.code)).status).toBe(404);
+    const revoked = await app.request("POST", "/api/invites", { token: bob.token, body: {} });
+    await app.request("DELETE", `/api/invites/${revoked.body.code}`, { token: bob.token });
+    expect((await preview(revoked.body.code)).status).toBe(404);
+    const unknown = await preview("no-such-code");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("not_found");
+  });
+
   test("maxUses and expiresInDays shape an invite; a used-up invite opens nothing", async () => {
     const made = await app.request("POST", "/api/invites", {
       token: bob.token,

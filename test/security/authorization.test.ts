@@ -218,6 +218,14 @@ const rows: Record<string, Row> = {
     expect: adminOnly(200),
   },
   "get /api/invites": { call: () => ({ path: "/api/invites" }), expect: authenticated(200) },
+  // Public: what a sign-up from an invite link shows, the same to every caller.
+  "get /api/invites/{code}": {
+    call: async () => {
+      const made = await app.request("POST", "/api/invites", { token: alice.token, body: {} });
+      return { path: `/api/invites/${made.body.code}` };
+    },
+    expect: { valid: 200, ...everyone(200) },
+  },
   "delete /api/invites/{code}": {
     call: async () => {
       const made = await app.request("POST", "/api/invites", { token: alice.token, body: {} });

@@ -13,7 +13,12 @@ import type {
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
-import type { AuditEntry, InviteInfo, ResetCode } from "../../src/features/people/model.ts";
+import type {
+  AuditEntry,
+  InviteInfo,
+  InvitePreview,
+  ResetCode,
+} from "../../src/features/people/model.ts";
 import type { SearchAnswer, SearchQuery } from "../../src/features/search/model.ts";
 import type { Chat, Message, User, Workspace } from "./store.ts";
 
@@ -217,6 +222,16 @@ export async function authenticate(
   const parsed = parse(await response.text());
   if (!response.ok) throw toError(response.status, parsed);
   return parsed as Session;
+}
+
+/** The workspace an invite link opens, before there is a token. */
+export async function previewInvite(code: string): Promise<InvitePreview> {
+  const response = await fetch(`/api/invites/${encodeURIComponent(code)}`).catch(() => {
+    throw new ApiError(0, "network", "the server cannot be reached; check your connection");
+  });
+  const parsed = parse(await response.text());
+  if (!response.ok) throw toError(response.status, parsed);
+  return parsed as InvitePreview;
 }
 
 function parse(text: string): unknown {

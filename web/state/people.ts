@@ -23,11 +23,11 @@ export function mayArchive(state: State, chat: Chat): boolean {
 export const isReadOnly = (chat: Chat): boolean => chat.archived;
 
 /**
- * The link that opens the sign-up with the invite and the workspace filled in. Sign-up names the
- * workspace as well as the code, so the link carries both.
+ * The link that opens the sign-up with the invite filled in; the sign-up asks the server which
+ * workspace it opens (GET /api/invites/{code}). An older link that also names the workspace works.
  */
-export function inviteLink(origin: string, code: string, workspace: string): string {
-  const query = new URLSearchParams({ invite: code, workspace });
+export function inviteLink(origin: string, code: string): string {
+  const query = new URLSearchParams({ invite: code });
   return `${origin}/?${query}`;
 }
 

@@ -1,6 +1,6 @@
 // Sign in, or sign up: creating a workspace, or joining one with an invite code.
-import { useState } from "preact/hooks";
-import { authenticate } from "../state/api.ts";
+import { useEffect, useState } from "preact/hooks";
+import { authenticate, previewInvite } from "../state/api.ts";
 import { invitedTo } from "../state/people.ts";
 
 const labels = { signin: "Sign in", signup: "Sign up", reset: "Reset password" };
@@ -14,10 +14,17 @@ export function AuthScreen({
   /** Why the last session ended, shown above the form. */
   notice?: string;
 }) {
-  // An invite link (/?invite=CODE&workspace=NAME) opens the sign-up with both filled in.
-  const [invited] = useState(() => invitedTo(location.search));
-  const [mode, setMode] = useState<"signin" | "signup" | "reset">(invited ? "signup" : "signin");
+  // An invite link (/?invite=CODE) opens the sign-up with the code and its workspace filled in.
+  const [invited, setInvited] = useState(() => invitedTo(location.search));
   const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (!invited || invited.workspace) return;
+    previewInvite(invited.invite).then(
+      (preview) => setInvited({ ...invited, workspace: preview.workspace }),
+      () => setError("This invite link no longer works: ask for a new one."),
+    );
+  }, [invited]);
+  const [mode, setMode] = useState<"signin" | "signup" | "reset">(invited ? "signup" : "signin");
   const [busy, setBusy] = useState(false);
 
   async function submit(event: SubmitEvent) {
@@ -112,6 +119,8 @@ export function AuthScreen({
                 required
                 maxLength={64}
                 placeholder="A new name creates it"
+                // Filled in when the invite's workspace arrives, after the first render.
+                key={invited?.workspace}
                 defaultValue={invited?.workspace}
               />
             </label>

@@ -335,7 +335,7 @@ function Admin({ session, state }: Props) {
   if (!isAdmin(me)) return <p>Only the workspace's owner and admins administer it.</p>;
   const members = directory(state, "");
   const settings = state.workspace.settings;
-  const link = (code: string) => inviteLink(location.origin, code, state.workspace.name);
+  const link = (code: string) => inviteLink(location.origin, code);
   const change = (action: () => Promise<unknown>, said: string) =>
     outcome.run(async () => {
       await action();

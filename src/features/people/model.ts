@@ -97,4 +97,14 @@ export const AuditQuery = t.Object({
 });
 
 export const UserIdParams = t.Object({ id: t.String() });
+/** What an invite link shows before sign-up: the workspace it opens. */
+export const InvitePreview = t.Object(
+  {
+    workspace: t.String({ description: "The name of the workspace the invite opens" }),
+    expiresAt: t.String({ format: "date-time" }),
+  },
+  { $id: "#/components/schemas/InvitePreview" },
+);
+export type InvitePreview = typeof InvitePreview.static;
+
 export const CodeParams = t.Object({ code: t.String({ maxLength: 256 }) });

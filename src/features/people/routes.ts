@@ -10,6 +10,7 @@ import {
   CodeParams,
   CreateInviteBody,
   InviteInfo,
+  InvitePreview,
   PasswordResetBody,
   ResetCode,
   UpdateMeBody,
@@ -22,6 +23,7 @@ import {
   getWorkspace,
   listAudit,
   listInvites,
+  previewInvite,
   resetPassword,
   revokeInvite,
   updateMe,
@@ -35,6 +37,18 @@ export const peopleRoutes = (deps: AuthDeps) =>
   new Elysia({ name: "people", prefix: "/api", detail: { tags: ["People"] } })
     .use(tokens(deps))
     .use(rateLimits(deps))
+    .get("/invites/:code", ({ params }) => previewInvite(deps, params.code), {
+      params: CodeParams,
+      // Codes are long and random; a per-IP limit (sign-up's) still keeps anyone from trying many.
+      limit: "signup",
+      response: { 200: InvitePreview, ...errorResponses },
+      detail: {
+        summary: "The workspace an invite opens (no token)",
+        description:
+          "For the sign-up an invite link (`/?invite=CODE`) shows: the workspace's name while the invite still opens it. An unknown, expired, revoked or used-up code is 404. Limited per IP (`limits.signup`).",
+        security: [],
+      },
+    })
     .post("/password/reset", ({ body, jwt }) => resetPassword(deps, body, jwt), {
       body: PasswordResetBody,
       // A code is 32 random characters; a per-IP limit (sign-up's: it has no account to key

@@ -14,6 +14,7 @@ import type {
   AuditEntry,
   CreateInviteBody,
   InviteInfo,
+  InvitePreview,
   PasswordResetBody,
   ResetCode,
   UpdateMeBody,
@@ -189,6 +190,21 @@ export async function listInvites(ctx: Ctx): Promise<InviteInfo[]> {
 }
 
 /** Revoking: its creator, the owner and admins; another workspace's invite is 404. */
+/**
+ * The workspace an invite opens, for the sign-up an invite link shows: only while the invite
+ * still opens it (unexpired, uses left); anything else is 404, the same for unknown codes.
+ */
+export async function previewInvite(deps: Deps, code: string): Promise<InvitePreview> {
+  const invite = await deps.db.findInvite(code);
+  const open =
+    invite &&
+    invite.expiresAt > Date.now() &&
+    (invite.maxUses === null || invite.uses < invite.maxUses);
+  const workspace = open ? await deps.db.findWorkspace(invite.workspaceId) : undefined;
+  if (!invite || !workspace) throw notFound("no such invite, or it no longer opens its workspace");
+  return { workspace: workspace.name, expiresAt: new Date(invite.expiresAt).toISOString() };
+}
+
 export async function revokeInvite(ctx: Ctx, code: string): Promise<void> {
   const invite = await ctx.db.findInvite(code);
   if (!invite || invite.workspaceId !== ctx.user.workspaceId) throw notFound("no such invite");
