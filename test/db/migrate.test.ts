@@ -82,7 +82,8 @@ test("the search migration indexes the messages stored before it, logging its pr
     insert.run("gone for good", 1);
   })();
   const lines: Record<string, unknown>[] = [];
-  expect(migrateSqlite(sqlite, (line) => lines.push(line))).toEqual(["0008_search"]);
+  // Every migration after it applies too; the search one is what this test is about.
+  expect(migrateSqlite(sqlite, (line) => lines.push(line))).toContain("0008_search");
   const match = (q: string) =>
     sqlite.query("select count(*) as n from message_search where message_search match ?").get(q);
   expect(match('"creme"')).toEqual({ n: 60_000 });
