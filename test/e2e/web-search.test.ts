@@ -63,8 +63,23 @@ afterAll(async () => {
 
 const results = () => page.getByRole("list", { name: "Search results" }).getByRole("listitem");
 /** Waits until the results list holds exactly `n` results. */
+// The page's own DOM, as the functions below see it in the browser. They are functions, not
+// strings: the page's CSP forbids evaluating strings, which polling for a string needs.
+type PageGlobals = {
+  document: {
+    querySelectorAll(selector: string): { length: number };
+    getElementById(id: string): { getBoundingClientRect(): { top: number; bottom: number } } | null;
+  };
+  innerHeight: number;
+};
+
 const resultCount = (n: number) =>
-  page.waitForFunction(`document.querySelectorAll(".search .results li").length === ${n}`);
+  page.waitForFunction(
+    (count) =>
+      (globalThis as unknown as PageGlobals).document.querySelectorAll(".search .results li")
+        .length === count,
+    n,
+  );
 
 test("Ctrl+K opens search; a prefix finds both messages, newest first, each match marked and markup shown as text", async () => {
   await page.keyboard.press("Control+k");
@@ -94,10 +109,11 @@ test("a click opens the message in its chat, scrolled to it, with the messages a
   await target.waitFor();
   await target.waitFor({ state: "visible" });
   // Scrolled to it: it is within the window, not at the list's newest end below.
-  await page.waitForFunction(`(() => {
-    const rect = document.getElementById("message-${oldId}")?.getBoundingClientRect();
+  await page.waitForFunction((id) => {
+    const { document, innerHeight } = globalThis as unknown as PageGlobals;
+    const rect = document.getElementById(`message-${id}`)?.getBoundingClientRect();
     return rect !== undefined && rect.top > 0 && rect.bottom < innerHeight;
-  })()`);
+  }, oldId);
   // Its neighbours are there too: the message sent right after it.
   await page.locator(".message", { hasText: "later message 0" }).first().waitFor();
   expect(errors).toEqual([]);
