@@ -13,6 +13,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { eventTypes } from "../events.ts";
 
 const millis = (column: string) => bigint(column, { mode: "number" });
 const createdAt = (column = "created_at") =>
@@ -207,18 +208,8 @@ export const events = pgTable(
   "events",
   {
     id: bigint("id", { mode: "number" }).primaryKey(),
-    type: text("type", {
-      enum: [
-        "message.created",
-        "message.updated",
-        "chat.created",
-        "chat.updated",
-        "chat.removed",
-        "user.updated",
-        "workspace.updated",
-        "chat.read",
-      ],
-    }).notNull(),
+    // The event kinds are listed once, with their wire format, in db/events.ts.
+    type: text("type", { enum: eventTypes }).notNull(),
     chatId: integer("chat_id"),
     userId: integer("user_id"),
     workspaceId: integer("workspace_id"),

@@ -11,6 +11,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { eventTypes } from "../events.ts";
 
 const createdAt = (column = "created_at") =>
   integer(column, { mode: "number" })
@@ -241,18 +242,8 @@ export const events = sqliteTable(
   "events",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    type: text("type", {
-      enum: [
-        "message.created",
-        "message.updated",
-        "chat.created",
-        "chat.updated",
-        "chat.removed",
-        "user.updated",
-        "workspace.updated",
-        "chat.read",
-      ],
-    }).notNull(),
+    // The event kinds are listed once, with their wire format, in db/events.ts.
+    type: text("type", { enum: eventTypes }).notNull(),
     chatId: integer("chat_id"),
     userId: integer("user_id"),
     workspaceId: integer("workspace_id"),
