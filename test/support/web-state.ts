@@ -1,6 +1,6 @@
 // Named fixtures for the web app's state rules, shaped as the server sends them: people, chats
 // and the workspace, each with every field of the wire model and overridable where a test cares.
-import type { Chat, User, Workspace } from "../../web/state/store.ts";
+import type { Chat, Message, User, Workspace } from "../../web/state/store.ts";
 
 const createdAt = "2026-01-01T00:00:00.000Z";
 
@@ -40,5 +40,31 @@ export const workspace = (ownerId = 1, extra: Partial<Workspace> = {}): Workspac
   ownerId,
   createdAt,
   settings: { invites: "members", channelCreation: "members", retentionDays: null },
+  ...extra,
+});
+
+/** A plain top-level message, as sent: no replies, edits, reactions or files. */
+export const message = (
+  id: number,
+  chatId: number,
+  senderId: number,
+  extra: Partial<Message> = {},
+): Message => ({
+  id,
+  chatId,
+  senderId,
+  content: `m${id}`,
+  files: [],
+  clientId: null,
+  createdAt,
+  threadId: null,
+  replyCount: 0,
+  lastReplyAt: null,
+  editedAt: null,
+  deleted: false,
+  reactions: [],
+  pinned: false,
+  mentions: [],
+  attachments: [],
   ...extra,
 });

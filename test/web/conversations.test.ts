@@ -28,7 +28,7 @@ import {
   threadLoaded,
   threadMissing,
 } from "../../web/state/store.ts";
-import { chat as baseChat, user } from "../support/web-state.ts";
+import { chat as baseChat, message as baseMessage, user } from "../support/web-state.ts";
 
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
@@ -36,25 +36,9 @@ const carol = user(3, "Carol");
 /** A channel owned by Bob unless said otherwise. */
 const chat = (id: number, members: number[], extra: Partial<Chat> = {}): Chat =>
   baseChat(id, members, { type: "public_channel", name: `c${id}`, ownerId: 2, ...extra });
-const message = (id: number, senderId: number, extra: Partial<Message> = {}): Message => ({
-  id,
-  chatId: 10,
-  senderId,
-  content: `m${id}`,
-  files: [],
-  clientId: null,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  threadId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  editedAt: null,
-  deleted: false,
-  reactions: [],
-  pinned: false,
-  mentions: [],
-  attachments: [],
-  ...extra,
-});
+/** A message of channel 10. */
+const message = (id: number, senderId: number, extra: Partial<Message> = {}): Message =>
+  baseMessage(id, 10, senderId, extra);
 let eventId = 0;
 const created = (m: Message): Event => ({
   id: ++eventId,

@@ -32,35 +32,11 @@ import {
   uploadFinished,
   uploadStarted,
 } from "../../web/state/store.ts";
-import { chat, user } from "../support/web-state.ts";
+import { chat, message, user } from "../support/web-state.ts";
 
 const alice = user(1, "Alice");
 const bob = user(2, "Bob");
 const carol = user(3, "Carol");
-const message = (
-  id: number,
-  chatId: number,
-  senderId: number,
-  extra: Partial<Message> = {},
-): Message => ({
-  id,
-  chatId,
-  senderId,
-  content: `m${id}`,
-  files: [],
-  clientId: null,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  threadId: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  editedAt: null,
-  deleted: false,
-  reactions: [],
-  pinned: false,
-  mentions: [],
-  attachments: [],
-  ...extra,
-});
 const created = (id: number, m: Message): Event => ({
   id,
   type: "message.created",
