@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { startTestApp } from "../support/app.ts";
-import { launchBrowser, watchForErrors } from "../support/browser.ts";
+import { launchBrowser, tinyPng, watchForErrors } from "../support/browser.ts";
 
 const app = await startTestApp();
 // As in web.test.ts: docs/screenshots is rewritten only with CHAT_SCREENSHOTS=1.
@@ -370,12 +370,8 @@ describe("conversations in the web app", () => {
   });
 
   test("attachments show their names, sizes and types; an image is a thumbnail that opens full size", async () => {
-    const png = Buffer.from(
-      "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHklEQVR4nGP8z4APMDEwMDAxMDCwMjAwMDBgFQ0ANMEAEAF3uLIAAAAASUVORK5CYII=",
-      "base64",
-    );
     await alicePage.locator('.chat-pane input[type="file"]').setInputFiles([
-      { name: "mockup.png", mimeType: "image/png", buffer: png },
+      { name: "mockup.png", mimeType: "image/png", buffer: tinyPng },
       { name: "brief.txt", mimeType: "text/plain", buffer: Buffer.from("the brief") },
     ]);
     await alicePage.getByRole("list", { name: "Attached files" }).getByText("brief.txt").waitFor();
@@ -386,7 +382,7 @@ describe("conversations in the web app", () => {
     });
     await files.waitFor();
     expect(await files.locator(".file-meta").allTextContents()).toEqual([
-      `${png.length} bytes · image/png`,
+      `${tinyPng.length} bytes · image/png`,
       "9 bytes · text/plain;charset=utf-8",
     ]);
     const image = files.getByRole("img", { name: "mockup.png" });
@@ -396,7 +392,7 @@ describe("conversations in the web app", () => {
     const href = (await full.getAttribute("href")) as string;
     expect(href).toContain("?download=");
     const response = await bobPage.request.get(new URL(href, app.url).href);
-    expect(Buffer.from(await response.body()).equals(png)).toBe(true);
+    expect(Buffer.from(await response.body()).equals(tinyPng)).toBe(true);
     const brief = files.getByRole("link", { name: "brief.txt" });
     expect(await brief.getAttribute("download")).toBe("brief.txt");
   });

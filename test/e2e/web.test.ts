@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startTestApp } from "../support/app.ts";
-import { launchBrowser, watchForErrors } from "../support/browser.ts";
+import { launchBrowser, tinyPng, watchForErrors } from "../support/browser.ts";
 
 const app = await startTestApp();
 // The screens in docs/ are rewritten only when asked (CHAT_SCREENSHOTS=1): a plain test run takes
@@ -127,12 +127,8 @@ describe("two people in the web app", () => {
   });
 
   test("a file upload is shown to the other person: images inline, other files as links", async () => {
-    const png = Buffer.from(
-      "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHklEQVR4nGP8z4APMDEwMDAxMDCwMjAwMDBgFQ0ANMEAEAF3uLIAAAAASUVORK5CYII=",
-      "base64",
-    );
     await alice.locator('input[type="file"]').setInputFiles([
-      { name: "dot.png", mimeType: "image/png", buffer: png },
+      { name: "dot.png", mimeType: "image/png", buffer: tinyPng },
       { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("some notes") },
     ]);
     await alice.getByRole("list", { name: "Attached files" }).getByText("notes.txt").waitFor();

@@ -39,3 +39,9 @@ export function watchForErrors(page: Page, errors: string[]): void {
     errors.push(`${page.url()}: console: ${text}`);
   });
 }
+
+/** A 16×16 PNG, for the tests that upload an image and look for its thumbnail. */
+export const tinyPng = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHklEQVR4nGP8z4APMDEwMDAxMDCwMjAwMDBgFQ0ANMEAEAF3uLIAAAAASUVORK5CYII=",
+  "base64",
+);
