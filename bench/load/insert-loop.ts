@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { openSqliteStore } from "../../db/sqlite/store.ts";
 import { seedStore } from "../../test/support/store.ts";
 import { readArgs } from "../lib.ts";
+import { timeSends } from "./send-loop.ts";
 
 const { total, batch } = readArgs<{ total: number; batch: number }>();
 const store = openSqliteStore(
@@ -14,26 +15,10 @@ const store = openSqliteStore(
   { synchronous: "NORMAL" },
 );
 const { user, chat } = await seedStore(store);
-const cpuAtStart = process.cpuUsage();
-const started = performance.now();
-console.log("START");
-for (let done = 0; done < total; done += batch) {
-  const sent = await Promise.all(
-    Array.from({ length: batch }, (_, i) =>
-      store.insertMessage({
-        chatId: chat.id,
-        senderId: user.id,
-        content: "durable",
-        files: [],
-        clientId: `i-${done + i}`,
-      }),
-    ),
-  );
-  if (sent.some((message) => !message?.created)) throw new Error("a send was not stored");
-}
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuAtStart);
-console.log(
-  JSON.stringify({ seconds, perSecond: total / seconds, loadCpu: (cpu.user + cpu.system) / 1e6 }),
-);
-process.exit(0);
+await timeSends(store, { total, batch }, (n) => ({
+  chatId: chat.id,
+  senderId: user.id,
+  content: "durable",
+  files: [],
+  clientId: `i-${n}`,
+}));

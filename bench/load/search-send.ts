@@ -8,6 +8,7 @@ import { openSqliteStore } from "../../db/sqlite/store.ts";
 import { seedStore } from "../../test/support/store.ts";
 import { readArgs } from "../lib.ts";
 import { corpus } from "./corpus.ts";
+import { timeSends } from "./send-loop.ts";
 
 const { total, batch, indexed } = readArgs<{ total: number; batch: number; indexed: boolean }>();
 const store = openSqliteStore(
@@ -24,26 +25,10 @@ if (!indexed) {
 const { user, chat } = await seedStore(store);
 const text = corpus(7);
 const texts = Array.from({ length: total }, text);
-const cpuAtStart = process.cpuUsage();
-const started = performance.now();
-console.log("START");
-for (let done = 0; done < total; done += batch) {
-  const sent = await Promise.all(
-    Array.from({ length: batch }, (_, i) =>
-      store.insertMessage({
-        chatId: chat.id,
-        senderId: user.id,
-        content: texts[done + i] as string,
-        files: [],
-        clientId: null,
-      }),
-    ),
-  );
-  if (sent.some((message) => !message?.created)) throw new Error("a send was not stored");
-}
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuAtStart);
-console.log(
-  JSON.stringify({ seconds, perSecond: total / seconds, loadCpu: (cpu.user + cpu.system) / 1e6 }),
-);
-process.exit(0);
+await timeSends(store, { total, batch }, (n) => ({
+  chatId: chat.id,
+  senderId: user.id,
+  content: texts[n] as string,
+  files: [],
+  clientId: null,
+}));
