@@ -2,7 +2,8 @@
 // (?1, ?2, …), double-quoted aliases for camelCase fields, integers rather than booleans, lists
 // passed as JSON text and read with json_each. SQLite prepares these as they are; PostgreSQL
 // after three translations (db/postgres/store.ts: ?N → $N, json_each → json_array_elements_text,
-// instr → strpos).
+// instr → strpos). Ids read from text are cast as bigint: PostgreSQL's integer is 32 bits, and an
+// id past it, from a client's list or a mention, must name nothing rather than fail.
 // Each store prepares every statement once. What only one dialect can say stays in its store:
 // taking ids (sqlite_sequence, nextval and the event counter), the group commit of sends.
 import type { RowWrite } from "./plan.ts";
@@ -125,7 +126,7 @@ export const queries = {
   workspaceByName: `select ${workspaceColumns} from workspaces where name_key = ?1`,
   usersOf: `select ${userColumns} from users where workspace_id = ?1 order by id`,
   countUsersIn: `select count(*) as count from users
-     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))
+     where workspace_id = ?1 and id in (select cast(value as bigint) from json_each(?2))
        and (?3 = 0 or deactivated = 0)`,
   invite: `select code, workspace_id as "workspaceId", created_by as "creatorId",
        expires_at as "expiresAt", max_uses as "maxUses", uses
@@ -157,7 +158,7 @@ export const queries = {
   membersByJoinOrder: `select user_id as "userId" from chat_members
      where chat_id = ?1 and until_event_id is null order by id`,
   membersOfChats: `select chat_id as "chatId", user_id as "userId" from chat_members
-     where chat_id in (select cast(value as integer) from json_each(?1)) and until_event_id is null
+     where chat_id in (select cast(value as bigint) from json_each(?1)) and until_event_id is null
      order by user_id`,
   file: `select f.ext, f.type, f.size,
           (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
@@ -185,7 +186,7 @@ export const queries = {
   edits: `select content, replaced_at as "replacedAt" from message_edits
      where message_id = ?1 order by id`,
   existingUserIds: `select id from users
-     where workspace_id = ?1 and id in (select cast(value as integer) from json_each(?2))`,
+     where workspace_id = ?1 and id in (select cast(value as bigint) from json_each(?2))`,
   workspaceSettings: `select id, settings from workspaces where settings like '%"retentionDays":%'`,
   // Retention: the workspace's messages older than ?2 after id ?3, in id order (ids grow with
   // time, so a batch is where the previous one stopped).
@@ -198,7 +199,7 @@ export const queries = {
        sum(case when deleted = 0 then 1 else 0 end) as live,
        max(case when deleted = 0 then created_at end) as "lastAt"
      from messages
-     where thread_id in (select cast(value as integer) from json_each(?1)) and created_at >= ?2
+     where thread_id in (select cast(value as bigint) from json_each(?1)) and created_at >= ?2
      group by thread_id`,
   fileRemovals: `select workspace_id as "workspaceId", hash from file_removals limit ?1`,
 
@@ -301,8 +302,8 @@ export const queries = {
   // JSON, which starts with its message's id. One scan of the chat's events per batch.
   dropMessageEvents: `delete from events
      where chat_id = ?1 and type in ('message.created', 'message.updated')
-       and cast(substr(data, 7, instr(data, ',') - 7) as integer)
-           in (select cast(value as integer) from json_each(?2))`,
+       and cast(substr(data, 7, instr(data, ',') - 7) as bigint)
+           in (select cast(value as bigint) from json_each(?2))`,
   removeMessage: "delete from messages where id = ?1",
   forgetLastMessage:
     "update chats set last_message_id = null where id = ?1 and last_message_id = ?2",
@@ -399,7 +400,7 @@ export const queries = {
      union select sender_id from messages where thread_id = ?1`,
   queuePushes: `insert into push_queue (subscription_id, payload, due_at)
      select id, ?2, ?3 from push_subscriptions
-      where user_id in (select cast(value as integer) from json_each(?1))`,
+      where user_id in (select cast(value as bigint) from json_each(?1))`,
   // One sender takes each due row for a while; a claim past the limit of attempts drops it.
   claimPushes: `update push_queue set lease_until = ?2, attempts = attempts + 1
      where id in (select id from push_queue where due_at <= ?1 and lease_until <= ?1
@@ -408,7 +409,7 @@ export const queries = {
   pushJobs: `select q.id, q.payload, q.attempts, s.id as "subscriptionId", s.endpoint, s.p256dh,
        s.auth
      from push_queue q join push_subscriptions s on s.id = q.subscription_id
-     where q.id in (select cast(value as integer) from json_each(?1))`,
+     where q.id in (select cast(value as bigint) from json_each(?1))`,
   finishPush: "delete from push_queue where id = ?1",
   retryPush: "update push_queue set due_at = ?2, lease_until = 0 where id = ?1",
 } as const;

@@ -153,11 +153,21 @@ const integerSchema = (schema: Record<string, any>): Record<string, any> | undef
   schema.type === "integer" ? schema : schema.anyOf?.find((s: any) => s.type === "integer");
 
 describe("every path and query parameter", () => {
-  test("a path id that is not a positive integer names nothing: 404 on every route", async () => {
+  test("a path id that is not a positive integer, or past the 32 bits chats and users have, names nothing: 404 on every route", async () => {
     const withId = operations.filter(({ path }) => path.includes("{id}"));
     expect(withId.length).toBeGreaterThan(5);
     for (const { method, path } of withId) {
-      for (const id of ["0", "-1", "abc", "1.5", "1e3", "01", "9".repeat(16), "%20"]) {
+      for (const id of [
+        "0",
+        "-1",
+        "abc",
+        "1.5",
+        "1e3",
+        "01",
+        "2147483648",
+        "9".repeat(16),
+        "%20",
+      ]) {
         const reply = await app.request(method, path.replace("{id}", id), {
           token: alice.token,
           ...(method !== "GET" && method !== "DELETE" && { body: {} }),
@@ -171,6 +181,22 @@ describe("every path and query parameter", () => {
         expect(reply.body.error.code).toBe("not_found");
       }
     }
+  });
+
+  test("an id past 32 bits in a body or a mention names nobody: 422 for members, plain text in content", async () => {
+    const far = 99_999_999_999;
+    const created = await app.request("POST", "/api/chat", {
+      token: alice.token,
+      body: { type: "group", members: [far, far + 1] },
+    });
+    expect(created.status).toBe(422);
+    expect(created.body.error.code).toBe("validation_failed");
+    const sent = await app.request("POST", `/api/chat/${chat.id}`, {
+      token: alice.token,
+      body: { content: `hi <@${far}>` },
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body.mentions).toEqual([]);
   });
 
   test("an integer query parameter outside its range, or not an integer, is 422 naming it", async () => {

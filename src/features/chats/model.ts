@@ -70,10 +70,23 @@ export const UpdateChatBody = t.Object({
 });
 export type UpdateChatBody = typeof UpdateChatBody.static;
 
-/** A path id: anything but a positive integer names nothing (404). */
-export const IdParams = t.Object({
-  id: t.String({ pattern: "^[1-9][0-9]{0,14}$", description: "A positive integer id" }),
+/**
+ * A chat's or user's id in a path: anything but a positive integer names nothing (404), and so
+ * does one past 2^31-1, as PostgreSQL numbers chats and users in 32 bits.
+ */
+export const RowId = t.String({
+  pattern:
+    "^(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])$",
+  description: "A positive integer id, at most 2147483647",
 });
+
+/** A message's id in a path: messages are numbered in 64 bits; 15 digits is where ids stop. */
+export const MessageRowId = t.String({
+  pattern: "^[1-9][0-9]{0,14}$",
+  description: "A positive integer id",
+});
+
+export const IdParams = t.Object({ id: RowId });
 
 // Read state (issue #24).
 

@@ -3,7 +3,7 @@ import { ErrorBody, errorResponses } from "../../errors.ts";
 import { documentedOnly } from "../../ops/openapi.ts";
 import { headers } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
-import { IdParams } from "../chats/model.ts";
+import { IdParams, MessageRowId, RowId } from "../chats/model.ts";
 import { Edit, EditMessageBody, HistoryQuery, Message, SendMessageBody } from "./model.ts";
 import {
   deleteMessage,
@@ -17,11 +17,10 @@ import {
   sendMessage,
 } from "./service.ts";
 
-const positiveId = { pattern: "^[1-9][0-9]{0,14}$", description: "A positive integer id" };
-const MessageParams = t.Object({ id: t.String(positiveId), messageId: t.String(positiveId) });
+const MessageParams = t.Object({ id: RowId, messageId: MessageRowId });
 const ReactionParams = t.Object({
-  id: t.String(positiveId),
-  messageId: t.String(positiveId),
+  id: RowId,
+  messageId: MessageRowId,
   emoji: t.String({ description: "A Slack-style emoji name, e.g. `+1` or `+1::skin-tone-3`" }),
 });
 const changeErrors = { 403: ErrorBody, ...errorResponses } as const;
