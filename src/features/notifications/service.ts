@@ -108,16 +108,18 @@ export async function queueMessagePushes(
 ): Promise<void> {
   try {
     const now = Date.now();
-    // Who is connected as the message is sent, before any await lets someone leave.
-    const presence = () => new Set(ctx.hub.onlineIn(ctx.user.workspaceId));
-    let anyone = anyoneByStore.get(ctx.db);
-    let online = anyone?.value ? presence() : undefined;
-    if (!anyone || now - anyone.at > anyoneFor) {
-      anyone = { at: now, value: await ctx.db.anyPushSubscription() };
+    const known = anyoneByStore.get(ctx.db);
+    const stale = !known || now - known.at > anyoneFor;
+    if (!stale && !known.value) return;
+    // Who is connected as the message is sent, before any await lets someone leave (a refresh of
+    // the subscriptions' answer included: someone who reads the message and goes must not be
+    // pushed it).
+    const online = new Set(ctx.hub.onlineIn(ctx.user.workspaceId));
+    if (stale) {
+      const anyone = { at: now, value: await ctx.db.anyPushSubscription() };
       anyoneByStore.set(ctx.db, anyone);
+      if (!anyone.value) return;
     }
-    if (!anyone.value) return;
-    online ??= presence();
     const candidates = await ctx.db.pushCandidates(message.chatId, message.senderId);
     if (candidates.length === 0) return;
     const inThread = new Set(
