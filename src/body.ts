@@ -76,12 +76,20 @@ export function parseJson(bytes: Uint8Array): unknown {
   return JSON.parse(text);
 }
 
+/** Routes that read their own bodies (src/features/integrations/webhook-routes.ts). */
+const ownBodiesPath = "/api/hooks/";
+
+/** A request URL's path, without building a URL object on every request. */
+const pathOf = (url: string) => url.slice(url.indexOf("/", url.indexOf("//") + 2));
+
 export const jsonBodies = () =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
     async ({ request, contentType }) => {
       // Multipart is streamed by the upload route itself, never buffered here.
       if (contentType?.startsWith("multipart/form-data")) return {};
+      // Incoming webhooks take Slack's forms (form-encoded too) and read their bodies themselves.
+      if (pathOf(request.url).startsWith(ownBodiesPath)) return;
       const bytes = await readLimited(request, maxJsonBytes);
       if (!bytes) {
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));
