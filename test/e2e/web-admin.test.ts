@@ -277,6 +277,51 @@ describe("people and administration in the web app", () => {
     await again.getByRole("button", { name: "Close" }).click();
   });
 
+  test("a member makes an incoming webhook in the chat settings; its posts show as an app's, and revoking it ends the URL", async () => {
+    await bobPage.goto(`${app.url}/chat/${channelId}`);
+    // A member's chat settings are its "Members" dialog.
+    await bobPage.getByRole("button", { name: "Members", exact: true }).click();
+    const settings = dialog(bobPage);
+    const form = settings.getByRole("form", { name: "New webhook" });
+    await form.getByLabel("Webhook name").fill("CI");
+    await form.getByRole("button", { name: "Make webhook" }).click();
+    const shown = settings.getByRole("status", { name: "New webhook's URL" });
+    await shown.getByRole("button", { name: "Copy URL" }).click();
+    const url = await bobPage.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(url).toStartWith(`${app.url}/`);
+    await settings.getByRole("button", { name: "Close" }).click();
+    const post = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        text: "*build* passed",
+        attachments: [
+          { color: "good", title: "Build 42", fields: [{ title: "Branch", value: "main" }] },
+        ],
+      }),
+    });
+    expect(await post.text()).toBe("ok");
+    const line = alicePage.locator(".message", { hasText: "Build 42" });
+    await line.waitFor();
+    expect(await line.locator(".app-badge").textContent()).toBe("APP");
+    expect(await line.locator("strong", { hasText: "build" }).count()).toBeGreaterThan(0);
+    // The owner sees it in the same chat's settings, and may revoke it.
+    await alicePage.getByRole("button", { name: "Settings", exact: true }).click();
+    const owner = dialog(alicePage);
+    await owner.getByRole("button", { name: "Revoke CI" }).click();
+    await owner
+      .getByRole("list", { name: "Webhooks" })
+      .getByText("CI")
+      .waitFor({ state: "detached" });
+    await owner.getByRole("button", { name: "Close" }).click();
+    const after = await fetch(url, { method: "POST", body: JSON.stringify({ text: "late" }) });
+    expect(after.status).toBe(404);
+  });
+
   test("archiving in the chat settings makes the channel read-only for everyone in it; unarchiving brings the composer back", async () => {
     await alicePage.getByRole("button", { name: "Settings", exact: true }).click();
     await dialog(alicePage).getByRole("button", { name: "Archive channel" }).click();

@@ -13,6 +13,7 @@ import type {
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
 import type { NewBot } from "../../src/features/integrations/model.ts";
+import type { NewWebhook, Webhook } from "../../src/features/integrations/webhook-model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
 import type {
   AuditEntry,
@@ -30,10 +31,12 @@ export type {
   Invite,
   InviteInfo,
   NewBot,
+  NewWebhook,
   SearchAnswer,
   SearchQuery,
   Session,
   Status,
+  Webhook,
   WorkspaceSettings,
 };
 
@@ -133,6 +136,10 @@ export class Api {
   bots = () => this.call<User[]>("GET", "/api/bots");
   createBot = (name: string) => this.call<NewBot>("POST", "/api/bots", { name });
   revokeBot = (id: number) => this.call<void>("DELETE", `/api/bots/${id}`);
+  webhooks = (chatId: number) => this.call<Webhook[]>("GET", `/api/chat/${chatId}/webhooks`);
+  createWebhook = (chatId: number, name: string) =>
+    this.call<NewWebhook>("POST", `/api/chat/${chatId}/webhooks`, { name });
+  revokeWebhook = (id: number) => this.call<void>("DELETE", `/api/webhooks/${id}`);
   resetCode = (userId: number) => this.call<ResetCode>("POST", `/api/users/${userId}/reset`, {});
   changePassword = (currentPassword: string, newPassword: string) =>
     this.call<NewToken>("POST", "/api/me/password", { currentPassword, newPassword });

@@ -4,6 +4,7 @@ import { mayArchive } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
 import { type Chat, chatTitle, type NotifyLevel, type State } from "../state/store.ts";
 import { Avatar, avatarSrc } from "./avatar.tsx";
+import { WebhooksSection } from "./integrations.tsx";
 
 export type DialogKind = "new-channel" | "new-group" | "browse" | "invite" | "settings";
 
@@ -285,6 +286,9 @@ function Settings({ session, state, onClose }: Props) {
           </p>
         )}
         {archive}
+        {chat.type !== "single" && !chat.archived && (
+          <WebhooksSection session={session} state={state} chatId={chat.id} />
+        )}
       </div>
     );
   }
@@ -331,6 +335,7 @@ function Settings({ session, state, onClose }: Props) {
           />
         )}
       </form>
+      <WebhooksSection session={session} state={state} chatId={chat.id} />
     </>
   );
 }

@@ -1,8 +1,10 @@
-// The admin page's integrations: bots, whose tokens are shown once, when they are made.
+// Integrations in the web app: the admin page's bots, and a chat's incoming webhooks in its
+// settings. Tokens and webhook URLs are shown once, when they are made: the server keeps hashes.
 import { useEffect, useState } from "preact/hooks";
-import type { NewBot } from "../state/api.ts";
+import type { NewBot, NewWebhook, Webhook } from "../state/api.ts";
+import { isAdmin } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
-import type { User } from "../state/store.ts";
+import type { State, User } from "../state/store.ts";
 
 type Run = (action: () => Promise<unknown>, said?: string) => Promise<void>;
 
@@ -89,6 +91,107 @@ export function BotsSection(props: {
                 }
               >
                 Revoke {bot.fullname}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** A chat's incoming webhooks: any member makes one; its maker, the owner and admins revoke it. */
+export function WebhooksSection({
+  session,
+  state,
+  chatId,
+}: {
+  session: Session;
+  state: State;
+  chatId: number;
+}) {
+  const [hooks, setHooks] = useState<Webhook[]>([]);
+  const [made, setMade] = useState<NewWebhook>();
+  const [copied, setCopied] = useState(false);
+  const [error, setError] = useState<string>();
+  const run = async (action: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  const load = () => session.api.webhooks(chatId).then(setHooks);
+  useEffect(() => {
+    run(load);
+  }, [session, chatId]);
+  const mayRevoke = (hook: Webhook) => hook.createdBy === state.me.id || isAdmin(state.me);
+  return (
+    <section aria-labelledby="chat-webhooks">
+      <h3 id="chat-webhooks">Incoming webhooks</h3>
+      <form
+        aria-label="New webhook"
+        onSubmit={(event) => {
+          event.preventDefault();
+          event.stopPropagation();
+          const form = event.currentTarget;
+          const name = String(new FormData(form).get("webhookName")).trim();
+          run(async () => {
+            setMade(await session.api.createWebhook(chatId, name));
+            setCopied(false);
+            form.reset();
+            await load();
+          });
+        }}
+      >
+        <label>
+          Webhook name
+          <input name="webhookName" required maxLength={64} />
+        </label>
+        <button type="submit">Make webhook</button>
+      </form>
+      {made && (
+        <p role="status" aria-label="New webhook's URL">
+          Post Slack's incoming-webhook JSON to <code>{made.url}</code>, shown this once.{" "}
+          <button
+            type="button"
+            onClick={() =>
+              run(async () => {
+                await navigator.clipboard.writeText(made.url);
+                setCopied(true);
+              })
+            }
+          >
+            {copied ? "Copied" : "Copy URL"}
+          </button>
+        </p>
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <ul class="people-list" aria-label="Webhooks">
+        {hooks.map((hook) => (
+          <li key={hook.id}>
+            <span class="who">
+              {hook.name} <span class="app-badge">APP</span>
+              <small> · made by {state.users[hook.createdBy]?.fullname ?? "someone"}</small>
+            </span>
+            {mayRevoke(hook) && (
+              <button
+                type="button"
+                class="danger"
+                onClick={() =>
+                  run(async () => {
+                    await session.api.revokeWebhook(hook.id);
+                    if (made?.id === hook.id) setMade(undefined);
+                    await load();
+                  })
+                }
+              >
+                Revoke {hook.name}
               </button>
             )}
           </li>
