@@ -372,9 +372,10 @@ export const queries = {
   setNotify: `update chat_members set notify = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
   // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
-  // walks only what lies above the marker, on an index, and stops at 1,000: unread top-level
-  // messages on messages_chat_id (none to look for when the chat's last top-level message is not
-  // above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
+  // walks only what lies above the marker, on an index, and stops at 1,000 (as the contract
+  // allows): unread top-level messages on the partial index messages_unread, which holds the
+  // sender too, so the count reads no table row (none to look for when the chat's last
+  // top-level message is not above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
   // <!here> on the partial index messages_mentions_all.
   chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
        m.notify,
