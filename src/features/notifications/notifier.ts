@@ -1,4 +1,4 @@
-// Push decisions from the event log (issue #24, docs/adr/0014): a message's message.created event
+// Push decisions from the event log (issue #24, docs/adr/0011): a message's message.created event
 // commits with it, and a cursor kept in the database moves past it in the transaction that
 // queues its pushes. A send that is acknowledged has its pushes decided, then, even if the process
 // dies right after: the next start (or another instance) picks them up where the cursor stands.
