@@ -388,9 +388,10 @@ export const queries = {
   setNotify: `update chat_members set notify = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
   // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
-  // walks only what lies above the marker, on an index, and stops at 1,000: unread top-level
-  // messages on messages_chat_id (none to look for when the chat's last top-level message is not
-  // above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
+  // walks only what lies above the marker, on an index, and stops at 1,000 (as the contract
+  // allows): unread top-level messages on the partial index messages_unread, which holds the
+  // sender too, so the count reads no table row (none to look for when the chat's last
+  // top-level message is not above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
   // <!here> on the partial index messages_mentions_all.
   chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
        m.notify,
@@ -426,14 +427,30 @@ export const queries = {
   dropPushSubscription: "delete from push_subscriptions where id = ?1",
   anyPushSubscription: `select case when exists (select 1 from push_subscriptions)
        then 1 else 0 end as "found"`,
-  // Members other than the sender who could be pushed to: active, with a subscription.
-  pushCandidates: `select m.user_id as "userId", m.notify, c.type, c.name
+  // Push decisions (issue #24), taken from the event log behind a cursor kept in `settings`:
+  // the new messages as their message.created events carry them, up to the latest event ?2.
+  newMessageEvents: `select id, data from events
+     where id > ?1 and id <= ?2 and type = 'message.created' order by id limit ?3`,
+  // Members of the chats ?1 (a JSON list) who could be pushed to: active, with a subscription.
+  pushCandidates: `select m.chat_id as "chatId", m.user_id as "userId", m.notify, c.type, c.name,
+       c.workspace_id as "workspaceId"
      from chat_members m join users u on u.id = m.user_id join chats c on c.id = m.chat_id
-     where m.chat_id = ?1 and m.until_event_id is null and m.user_id <> ?2 and u.deactivated = 0
+     where m.chat_id in (select cast(value as bigint) from json_each(?1))
+       and m.until_event_id is null and u.deactivated = 0
        and exists (select 1 from push_subscriptions s where s.user_id = m.user_id)`,
-  // Who started or replied in a thread.
-  threadParticipants: `select sender_id as "userId" from messages where id = ?1
-     union select sender_id from messages where thread_id = ?1`,
+  // Who started or replied in the threads ?1, each from their first message's id on.
+  threadParticipants: `select root as "rootId", sender_id as "userId", min(id) as "since" from (
+       select id as root, id, sender_id from messages
+        where id in (select cast(value as bigint) from json_each(?1))
+       union all
+       select thread_id, id, sender_id from messages
+        where thread_id in (select cast(value as bigint) from json_each(?1))) t
+     group by root, sender_id`,
+  userNames: `select id, fullname from users
+     where id in (select cast(value as bigint) from json_each(?1))`,
+  // Moves only from where the mover read it: of two instances deciding the same messages, one
+  // moves it, and the other's transaction queues nothing.
+  movePushCursor: "update settings set value = ?2 where key = 'push.cursor' and value = ?1",
   queuePushes: `insert into push_queue (subscription_id, payload, due_at)
      select id, ?2, ?3 from push_subscriptions
       where user_id in (select cast(value as bigint) from json_each(?1))`,

@@ -61,6 +61,7 @@ import type {
   ChangeOutcome,
   ChatAccess,
   ChatChange,
+  DecidedPush,
   Dialect,
   FileRef,
   InviteRecord,
@@ -74,6 +75,7 @@ import type {
   NewUser,
   NewWebhook,
   NotifyLevel,
+  PushBatch,
   PushCandidate,
   PushJob,
   PushSubscriptionRecord,
@@ -620,14 +622,64 @@ export abstract class SqlStore implements Store {
     return Number((await this.row<{ found: number }>("anyPushSubscription", []))?.found) === 1;
   }
 
-  pushCandidates(chatId: number, senderId: number): Promise<PushCandidate[]> {
-    return this.rows<PushCandidate>("pushCandidates", [chatId, senderId]);
+  async pushBatch(limit: number): Promise<PushBatch | undefined> {
+    const cursor = await this.row<{ value: string }>("setting", ["push.cursor"]);
+    if (!cursor) return undefined;
+    const from = Number(cursor.value);
+    // The latest event first: every event up to it has committed (ids commit in id order).
+    const latest = await this.latestEventId();
+    if (latest <= from) return undefined;
+    const rows = await this.rows<{ id: number; data: string }>("newMessageEvents", [
+      from,
+      latest,
+      limit,
+    ]);
+    const messages = rows.map((row) => ({
+      eventId: Number(row.id),
+      message: JSON.parse(row.data) as Message,
+    }));
+    const batch: PushBatch = {
+      from,
+      to: rows.length === limit ? (messages.at(-1)?.eventId ?? latest) : latest,
+      messages,
+      candidates: [],
+      participants: [],
+      senders: [],
+    };
+    if (messages.length === 0 || !(await this.anyPushSubscription())) return batch;
+    const list = (ids: (number | null)[]) =>
+      JSON.stringify([...new Set(ids.filter((id) => id !== null))]);
+    const [candidates, participants, senders] = await Promise.all([
+      this.rows<PushCandidate>("pushCandidates", [list(messages.map((m) => m.message.chatId))]),
+      messages.some((m) => m.message.threadId !== null)
+        ? this.rows<PushBatch["participants"][number]>("threadParticipants", [
+            list(messages.map((m) => m.message.threadId)),
+          ])
+        : [],
+      this.rows<{ id: number; fullname: string }>("userNames", [
+        list(messages.map((m) => m.message.senderId)),
+      ]),
+    ]);
+    batch.candidates = candidates.map((row) => ({
+      ...row,
+      chatId: Number(row.chatId),
+      userId: Number(row.userId),
+      workspaceId: Number(row.workspaceId),
+    }));
+    batch.participants = participants.map((row) => ({
+      rootId: Number(row.rootId),
+      userId: Number(row.userId),
+      since: Number(row.since),
+    }));
+    batch.senders = senders.map((row) => ({ id: Number(row.id), fullname: row.fullname }));
+    return batch;
   }
 
-  async threadParticipants(rootId: number): Promise<number[]> {
-    const rows = await this.rows<{ userId: number }>("threadParticipants", [rootId]);
-    return rows.map((row) => Number(row.userId));
-  }
+  abstract queueBatchPushes(
+    batch: Pick<PushBatch, "from" | "to">,
+    pushes: DecidedPush[],
+    dueAt: number,
+  ): Promise<boolean>;
 
   async queuePushes(userIds: number[], payload: string, dueAt: number): Promise<void> {
     if (userIds.length > 0)

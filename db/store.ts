@@ -235,13 +235,34 @@ export type PushJob = PushSubscriptionRecord & {
   attempts: number;
 };
 
-/** A member who may be pushed to about a chat's message. */
+/** A member who may be pushed to about a chat's messages: active, with a subscription. */
 export type PushCandidate = {
+  chatId: number;
   userId: number;
   notify: NotifyLevel | null;
   type: ChatType;
   name: string | null;
+  workspaceId: number;
 };
+
+/**
+ * The new messages after the push cursor, as their message.created events carry them, with what
+ * deciding their pushes needs (issue #24). `from` is the cursor as read; `to` is where it moves
+ * once they are decided (past other events too).
+ */
+export type PushBatch = {
+  from: number;
+  to: number;
+  messages: { eventId: number; message: Message }[];
+  /** Members of the batch's chats who could be pushed to (none when nobody subscribes). */
+  candidates: PushCandidate[];
+  /** Who started or replied in each thread of the batch, from their first message's id on. */
+  participants: { rootId: number; userId: number; since: number }[];
+  senders: { id: number; fullname: string }[];
+};
+
+/** A push decided for one message: its payload, to every subscription of each user. */
+export type DecidedPush = { userIds: number[]; payload: string };
 
 /** A member's own state in a chat: the read marker, the counts above it, the level set. */
 export type MemberState = {
@@ -450,8 +471,17 @@ export interface Store {
   /** A dead subscription (404 or 410 from its push service) goes, with its queued pushes. */
   dropPushSubscription(id: number): Promise<void>;
   anyPushSubscription(): Promise<boolean>;
-  pushCandidates(chatId: number, senderId: number): Promise<PushCandidate[]>;
-  threadParticipants(rootId: number): Promise<number[]>;
+  /** The next new messages after the push cursor, up to `limit`; none when nothing is new. */
+  pushBatch(limit: number): Promise<PushBatch | undefined>;
+  /**
+   * Queues a batch's pushes and moves the push cursor from `from` to `to`, in one transaction;
+   * false, queueing nothing, when the cursor was moved meanwhile (another instance did it).
+   */
+  queueBatchPushes(
+    batch: Pick<PushBatch, "from" | "to">,
+    pushes: DecidedPush[],
+    dueAt: number,
+  ): Promise<boolean>;
   /** Queues one push per subscription of each user. */
   queuePushes(userIds: number[], payload: string, dueAt: number): Promise<void>;
   /** Leases up to `limit` due pushes until `leaseUntil`: each is claimed by one sender at a time. */

@@ -245,6 +245,7 @@ export async function currentDocument(): Promise<OpenApiDocument> {
   const { startHub } = await import("../src/features/realtime/cluster.ts");
   const { FileStorage } = await import("../src/features/files/storage.ts");
   const { RateLimiter } = await import("../src/rate-limit.ts");
+  const { Notifier } = await import("../src/features/notifications/notifier.ts");
   const { createApp } = await import("../src/app.ts");
   const config = parseConfig({
     database: { url: "sqlite://:memory:" },
@@ -260,6 +261,7 @@ export async function currentDocument(): Promise<OpenApiDocument> {
     hub,
     files,
     limits: new RateLimiter(),
+    notifier: new Notifier(db, hub, logger),
     secret: "reference",
     logger,
   });

@@ -9,6 +9,7 @@ import { type Config, durationMs } from "./config.ts";
 import { removeFileBytes } from "./features/files/service.ts";
 import { FileStorage } from "./features/files/storage.ts";
 import { removeExpiredMessages } from "./features/messages/retention.ts";
+import { Notifier } from "./features/notifications/notifier.ts";
 import { PushSender } from "./features/notifications/push.ts";
 import { startHub } from "./features/realtime/cluster.ts";
 import { consoleLogger, errorLine, type Logger } from "./ops/logging.ts";
@@ -26,7 +27,12 @@ export async function serve(config: Config, source: string): Promise<void> {
   const hub = await startHub(config, db, logger);
   const { tls } = config.server;
   const limits = new RateLimiter();
-  const app = createApp({ config, db, hub, files, limits, secret, logger }).listen({
+  // Pushes are sent from the queue; they are decided from the event log, from where the last
+  // run left it (issue #24).
+  const pushes = new PushSender(db, config, logger);
+  const notifier = new Notifier(db, hub, logger, { onQueued: () => void pushes.tick() });
+  await notifier.start();
+  const app = createApp({ config, db, hub, files, limits, notifier, secret, logger }).listen({
     hostname: config.server.host,
     port: config.server.port,
     http2: config.server.http2,
@@ -42,8 +48,7 @@ export async function serve(config: Config, source: string): Promise<void> {
     version: packageJson.version,
   });
   const pruning = pruneHourly(db, files, durationMs(config.realtime.eventRetention), logger);
-  // Pushes queued before a restart and due are sent from here on (issue #24).
-  const pushes = new PushSender(db, config, logger);
+  // Pushes queued before a restart and due are sent from here on.
   pushes.start();
 
   let stopping = false;
@@ -58,6 +63,8 @@ export async function serve(config: Config, source: string): Promise<void> {
     hub.closeAll(1001, "server shutting down");
     const bound = Bun.sleep(durationMs(config.server.shutdownTimeout)).then(() => "timeout");
     if ((await Promise.race([app.stop(), bound])) === "timeout") await app.stop(true);
+    // After the last sends: their pushes are queued before the process ends.
+    await notifier.stop();
     await hub.stop();
     await db.close();
     process.exit(0);

@@ -1,6 +1,7 @@
 // Every scenario, by the name that picks it on the command line, in the order a run takes them
 // and the report lists them. A new scenario is a file in this folder and one line here.
 import type { Scenario } from "../scenario.ts";
+import { attention } from "./attention.ts";
 import { cluster } from "./cluster.ts";
 import { connections } from "./connections.ts";
 import { conversation } from "./conversation.ts";
@@ -23,4 +24,5 @@ export const scenarios: Record<string, Scenario> = {
   conversation,
   search,
   webhooks,
+  attention,
 };

@@ -32,7 +32,9 @@ import {
 import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
+  type DecidedPush,
   type NewMessage,
+  type PushBatch,
   type PushJob,
   RowNotFound,
   type Sent,
@@ -432,6 +434,31 @@ export class PostgresStore extends SqlStore {
       if (row) outcomes[i] = { value: rowToMessage(row), events: [], created: false };
     }
     return outcomes;
+  }
+
+  async queueBatchPushes(
+    batch: Pick<PushBatch, "from" | "to">,
+    pushes: DecidedPush[],
+    dueAt: number,
+  ): Promise<boolean> {
+    return this.sql.begin(async (tx) => {
+      // A second instance deciding the same batch waits here on the cursor's row, then finds it
+      // moved and queues nothing.
+      const moved = await tx.unsafe(
+        postgresQueries.movePushCursor,
+        [String(batch.from), String(batch.to)],
+        { prepare: true },
+      );
+      if (moved.count === 0) return false;
+      await Promise.all(
+        pushes.map(({ userIds, payload }) =>
+          tx.unsafe(postgresQueries.queuePushes, [JSON.stringify(userIds), payload, dueAt], {
+            prepare: true,
+          }),
+        ),
+      );
+      return true;
+    });
   }
 
   async latestEventId(): Promise<number> {

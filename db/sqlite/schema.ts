@@ -192,6 +192,11 @@ export const messages = sqliteTable(
       .where(sql`${table.pinEventId} is not null`),
     // <!channel>/<!here> messages, rare: what a mention count reads besides message_mentions.
     index("messages_mentions_all").on(table.chatId, table.id).where(sql`${table.mentionsAll} = 1`),
+    // What an unread count reads (issue #24): top-level messages not deleted, with their sender,
+    // so that counting above a marker reads the index alone.
+    index("messages_unread")
+      .on(table.chatId, table.id, table.senderId)
+      .where(sql`${table.threadId} is null and ${table.deleted} = 0`),
   ],
 );
 

@@ -23,8 +23,10 @@ import {
 import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
+  type DecidedPush,
   type Log,
   type NewMessage,
+  type PushBatch,
   type Sent,
   type UniqueIndex,
   UniqueViolation,
@@ -409,6 +411,24 @@ export class SqliteStore extends SqlStore {
       Date.now(),
     ) as { id: number };
     return { value: message, events: [messageCreated(event.id, message, data)], created: true };
+  }
+
+  async queueBatchPushes(
+    batch: Pick<PushBatch, "from" | "to">,
+    pushes: DecidedPush[],
+    dueAt: number,
+  ): Promise<boolean> {
+    // Synchronous, so no other write on this connection runs inside it.
+    return this.sqlite
+      .transaction(() => {
+        const moved = this.prepared.movePushCursor.run(String(batch.from), String(batch.to));
+        if (moved.changes === 0) return false;
+        for (const { userIds, payload } of pushes) {
+          this.prepared.queuePushes.run(JSON.stringify(userIds), payload, dueAt);
+        }
+        return true;
+      })
+      .immediate();
   }
 
   async latestEventId(): Promise<number> {

@@ -2,7 +2,8 @@
 // react to what was sent, and change a profile and the workspace's settings (workspace-wide
 // events), while the server is killed with SIGKILL at random moments; after each restart they
 // retry what was not acknowledged, and a listener resumes with `since`. Then the database is
-// checked.
+// checked. A second test kills the server with pushes still undecided: they arrive after the
+// restart.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import {
   signupPair,
   startServerProcess,
 } from "../support/process.ts";
+import { PushService } from "../support/push-service.ts";
 
 const kills = Number(process.env.CRASH_KILLS ?? 5);
 const perSender = Number(process.env.CRASH_MESSAGES ?? 120);
@@ -328,3 +330,65 @@ test(`${kills} SIGKILLs during sends, edits, reactions and reads: every acknowle
     `crash test: ${kills} SIGKILLs survived, ${total} messages and ${titles.length} profile changes checked, ${ids.length} events resumed`,
   );
 }, 120_000);
+
+test("sends acknowledged just before a SIGKILL, whose pushes were not yet queued, are pushed once each after the restart", async () => {
+  const service = new PushService();
+  const pushed = await startServerProcess([process.execPath, main], {
+    yaml: (dir, port) =>
+      `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: sqlite://${dir}/store/chat.db\nfiles:\n  dir: ${dir}/files\npush:\n  allowHttp: true\n`,
+  });
+  server = pushed;
+  try {
+    const { alice, bob } = await signupPair(pushed.url, "Pushed");
+    const chat = (await postJson(pushed.url, "/api/chat", alice.token, { members: [bob.user.id] }))
+      .body;
+    const subscribed = await postJson(
+      pushed.url,
+      "/api/push/subscriptions",
+      bob.token,
+      service.subscription("/bob"),
+    );
+    expect(subscribed.status).toBe(201);
+    // The push decisions' cursor is held still, so the process dies with them undecided: the
+    // sends are stored and acknowledged, and nothing is queued for them.
+    const db = new Database(join(pushed.dir, "store/chat.db"));
+    db.run("pragma busy_timeout = 5000");
+    db.run(`create trigger hold_push_cursor before update on settings
+              when old.key = 'push.cursor' begin select raise(abort, 'held by the test'); end`);
+    const sent: number[] = [];
+    for (let n = 0; n < 5; n++) {
+      const reply = await postJson(pushed.url, `/api/chat/${chat.id}`, alice.token, {
+        content: `while held ${n}`,
+      });
+      expect(reply.status).toBe(201);
+      sent.push(reply.body.id);
+    }
+    await Bun.sleep(300);
+    expect(db.query("select count(*) as queued from push_queue").get()).toEqual({ queued: 0 });
+    pushed.child.kill("SIGKILL");
+    await pushed.child.exited;
+    expect(service.deliveries).toEqual([]);
+    db.run("drop trigger hold_push_cursor");
+    db.close();
+
+    await pushed.restart();
+    for (const id of sent) await service.delivered((d) => d.payload.messageId === id, 10_000);
+    // A send after the restart, pushed too: what came before it has been sent by then.
+    const after = (
+      await postJson(pushed.url, `/api/chat/${chat.id}`, alice.token, { content: "after" })
+    ).body;
+    await service.delivered((d) => d.payload.messageId === after.id, 10_000);
+    for (const id of [...sent, after.id]) {
+      expect(service.forMessage(id)).toHaveLength(1);
+    }
+    expect(service.forMessage(sent[0] as number)[0]?.payload).toEqual({
+      type: "message",
+      chatId: chat.id,
+      messageId: sent[0],
+      title: "Alice",
+      body: "while held 0",
+    });
+  } finally {
+    service.server.stop(true);
+  }
+}, 60_000);

@@ -1,85 +1,14 @@
 // Web Push (contract v2): the VAPID key, subscriptions, and pushes to notified users with no open
 // connection, through a real local push service that decrypts what it receives (RFC 8291).
 import { afterAll, describe, expect, test } from "bun:test";
-import { createECDH, randomBytes } from "node:crypto";
-import ece from "http_ece";
+import { Notifier } from "../../src/features/notifications/notifier.ts";
 import { PushSender } from "../../src/features/notifications/push.ts";
+import { LocalHub } from "../../src/features/realtime/hub.ts";
 import { startTestApp } from "../support/app.ts";
 import { testConfig } from "../support/config.ts";
 import { type Person, people, signup } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
-
-type Delivery = { path: string; headers: Headers; payload: any };
-
-/** A push service: answers each endpoint path as told (201 by default) and decrypts what it gets. */
-class PushService {
-  readonly deliveries: Delivery[] = [];
-  readonly hits = new Map<string, number>();
-  readonly answers = new Map<string, number[]>();
-  readonly hanging = new Set<string>();
-  private readonly keys = new Map<string, { ecdh: ReturnType<typeof createECDH>; auth: Buffer }>();
-  private waiters: (() => void)[] = [];
-  readonly server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: async (request) => {
-      const path = new URL(request.url).pathname;
-      this.hits.set(path, (this.hits.get(path) ?? 0) + 1);
-      if (this.hanging.has(path)) return new Promise<Response>(() => {});
-      const status = this.answers.get(path)?.shift() ?? 201;
-      const body = Buffer.from(await request.arrayBuffer());
-      if (status === 201) {
-        const key = this.keys.get(path);
-        if (!key) throw new Error(`no subscription at ${path}`);
-        const plain = ece.decrypt(body, {
-          version: "aes128gcm",
-          privateKey: key.ecdh,
-          authSecret: key.auth.toString("base64url"),
-        });
-        this.deliveries.push({
-          path,
-          headers: request.headers,
-          payload: JSON.parse(plain.toString()),
-        });
-        for (const wake of this.waiters.splice(0)) wake();
-      }
-      return new Response(null, { status });
-    },
-  });
-
-  /** A browser's subscription at this service: its own key pair and secret. */
-  subscription(path: string) {
-    const ecdh = createECDH("prime256v1");
-    ecdh.generateKeys();
-    const auth = randomBytes(16);
-    this.keys.set(path, { ecdh, auth });
-    return {
-      endpoint: `http://127.0.0.1:${this.server.port}${path}`,
-      keys: {
-        p256dh: ecdh.getPublicKey().toString("base64url"),
-        auth: auth.toString("base64url"),
-      },
-    };
-  }
-
-  /** Waits until a delivery matches, or fails after a few seconds. */
-  async delivered(match: (delivery: Delivery) => boolean, ms = 5000): Promise<Delivery> {
-    const deadline = Date.now() + ms;
-    while (true) {
-      const found = this.deliveries.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error("no such push arrived");
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  forMessage(id: number) {
-    return this.deliveries.filter((delivery) => delivery.payload.messageId === id);
-  }
-}
+import { PushService } from "../support/push-service.ts";
 
 const service = new PushService();
 const app = await startTestApp({ push: { allowHttp: true } });
@@ -253,6 +182,21 @@ describe("pushes", () => {
     const sent = [];
     for (let n = 0; n < 20; n++) sent.push(await send(alice, direct.id, `burst ${n}`));
     await settle();
+    await second.stop();
+    for (const message of sent) expect(service.forMessage(message.id)).toHaveLength(1);
+  });
+
+  test("two instances deciding pushes from one event log queue each message's pushes once", async () => {
+    // A second instance's decisions, woken again and again while the server's own run too.
+    const hub = new LocalHub({ backpressureLimit: 1024, logger: () => {} });
+    const second = new Notifier(app.db, hub, () => {}, { pollMs: 10 });
+    await second.start();
+    const racing = setInterval(() => second.wake(), 1);
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => send(alice, direct.id, `raced ${n}`)),
+    );
+    await settle();
+    clearInterval(racing);
     await second.stop();
     for (const message of sent) expect(service.forMessage(message.id)).toHaveLength(1);
   });

@@ -13,6 +13,7 @@ import type { Store } from "../../db/store.ts";
 import { createApp } from "../../src/app.ts";
 import { type Config, isPostgresUrl } from "../../src/config.ts";
 import { FileStorage } from "../../src/features/files/storage.ts";
+import { Notifier } from "../../src/features/notifications/notifier.ts";
 import { PushSender } from "../../src/features/notifications/push.ts";
 import { startHub } from "../../src/features/realtime/cluster.ts";
 import type { LogLine } from "../../src/ops/logging.ts";
@@ -57,17 +58,22 @@ async function startInProcess(config: Config): Promise<Running> {
   // The limits' clock: real time, plus whatever a test moves it on by (no sleeping).
   let clockOffset = 0;
   const limits = new RateLimiter(() => Date.now() + clockOffset);
+  // As serve.ts does, looking for due pushes more often: tests wait for them.
+  const pushes = new PushSender(db, config, (line) => logs.push(line), { intervalMs: 50 });
+  const notifier = new Notifier(db, hub, (line) => logs.push(line), {
+    onQueued: () => void pushes.tick(),
+  });
+  await notifier.start();
   const app = createApp({
     config,
     db,
     hub,
     files,
     limits,
+    notifier,
     secret: config.auth.secret,
     logger: (line) => logs.push(line),
   }).listen({ hostname: "127.0.0.1", port: 0 });
-  // As serve.ts does, looking for due pushes more often: tests wait for them.
-  const pushes = new PushSender(db, config, (line) => logs.push(line), { intervalMs: 50 });
   pushes.start();
   return {
     url: `http://127.0.0.1:${app.server?.port}`,
@@ -79,6 +85,7 @@ async function startInProcess(config: Config): Promise<Running> {
     stop: async () => {
       await pushes.stop();
       await app.stop(true);
+      await notifier.stop();
       await hub.stop();
       await db.close();
     },

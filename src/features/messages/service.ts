@@ -9,7 +9,7 @@ import { isAdmin } from "../accounts/roles.ts";
 import { getVisibleChatAccess, requireMember, requireWritable } from "../chats/access.ts";
 import type { FileInfo } from "../files/model.ts";
 import { removeFileBytes, requireUploadedFiles } from "../files/service.ts";
-import { queueMessagePushes } from "../notifications/service.ts";
+import { mentionsEveryone } from "./mentions.ts";
 import {
   type Edit,
   emojiPattern,
@@ -33,7 +33,7 @@ export async function mentionsIn(
   ctx: Ctx,
   content: string,
 ): Promise<{ mentions: number[]; mentionsAll: boolean }> {
-  const mentionsAll = content.includes("<!") && /<!(channel|here)>/.test(content);
+  const mentionsAll = mentionsEveryone(content);
   if (!content.includes("<@")) return { mentions: [], mentionsAll };
   const named: number[] = [];
   for (const match of content.matchAll(/<@([1-9][0-9]{0,14})>/g)) {
@@ -94,8 +94,9 @@ export async function sendMessage(
       ? ((await ctx.db.insertMessage(message)) ?? (await sendAsMember(ctx, message, limitKey)))
       : await sendReply(ctx, { ...message, threadId }, limitKey);
   ctx.hub.publish(sent.events);
-  // After commit, never awaited: a push service cannot slow a send (issue #24).
-  if (sent.created) void queueMessagePushes(ctx, sent.value, mentionsAll);
+  // Its pushes are decided from its event, after this commit: who is connected is noted now.
+  const created = sent.events[0];
+  if (sent.created && created) ctx.notifier.sent(created.id, ctx.user.workspaceId);
   // The message's own event: the socket's ack waits for it, so that no ack precedes its event.
   return { message: sent.value, created: sent.created, limit, eventId: sent.events[0]?.id };
 }

@@ -1,12 +1,18 @@
 // Notifications (issue #24): who is notified of a new message, and the Web Push subscriptions
-// that reach those with no open connection. Pushes leave through a queue (push.ts): a send
-// only queues them, after its commit, and never waits for a push service.
+// that reach those with no open connection. Pushes are decided from the event log after the
+// send's commit (notifier.ts) and leave through a queue (push.ts): a send never waits for them.
 import webpush from "web-push";
-import type { NotifyLevel, Store } from "../../../db/store.ts";
+import type {
+  DecidedPush,
+  NotifyLevel,
+  PushBatch,
+  PushCandidate,
+  Store,
+} from "../../../db/store.ts";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
-import { errorLine } from "../../ops/logging.ts";
 import { defaultNotify } from "../chats/read-state.ts";
+import { mentionsEveryone } from "../messages/mentions.ts";
 import type { Message } from "../messages/model.ts";
 import type { PushPayload, PushSubscriptionBody } from "./model.ts";
 
@@ -14,6 +20,8 @@ import type { PushPayload, PushSubscriptionBody } from "./model.ts";
 export const maxSubscriptionsPerUser = 10;
 /** The contract's limit on a push's text. */
 export const maxPushBody = 200;
+/** A message older than this is pushed to nobody: as long as a push service keeps a push. */
+export const maxPushAge = 24 * 3600 * 1000;
 
 export type VapidKeys = { publicKey: string; privateKey: string };
 
@@ -56,7 +64,7 @@ export async function subscribe(ctx: Ctx, input: PushSubscriptionBody): Promise<
     { endpoint: input.endpoint, p256dh, auth },
     maxSubscriptionsPerUser,
   );
-  anyoneByStore.set(ctx.db, { at: Date.now(), value: true });
+  ctx.notifier.subscribed();
 }
 
 export async function unsubscribe(ctx: Ctx, endpoint: string): Promise<void> {
@@ -90,54 +98,45 @@ export function pushBody(message: Message): string {
 }
 
 /**
- * Whether anyone has a subscription, asked at most every two seconds per instance (a
- * subscription made on another instance is known here within that time): most sends then cost
- * no query at all.
+ * The pushes of a batch of new messages (db: pushBatch): one payload per message, to each
+ * notified member with no open connection as it was sent (`connectedAt`) who is not its sender.
  */
-const anyoneByStore = new WeakMap<Store, { at: number; value: boolean }>();
-const anyoneFor = 2_000;
-
-/**
- * Queues a push to each notified member with no open connection on any instance. Called after
- * the send has committed and been answered; it never throws to the sender.
- */
-export async function queueMessagePushes(
-  ctx: Ctx,
-  message: Message,
-  mentionsAll: boolean,
-): Promise<void> {
-  try {
-    const now = Date.now();
-    const known = anyoneByStore.get(ctx.db);
-    const stale = !known || now - known.at > anyoneFor;
-    if (!stale && !known.value) return;
-    // Who is connected as the message is sent, before any await lets someone leave (a refresh of
-    // the subscriptions' answer included: someone who reads the message and goes must not be
-    // pushed it).
-    const online = new Set(ctx.hub.onlineIn(ctx.user.workspaceId));
-    if (stale) {
-      const anyone = { at: now, value: await ctx.db.anyPushSubscription() };
-      anyoneByStore.set(ctx.db, anyone);
-      if (!anyone.value) return;
-    }
-    const candidates = await ctx.db.pushCandidates(message.chatId, message.senderId);
-    if (candidates.length === 0) return;
+export function decidePushes(
+  batch: PushBatch,
+  connectedAt: (eventId: number, workspaceId: number) => Set<number>,
+  now = Date.now(),
+): DecidedPush[] {
+  const byChat = Map.groupBy(batch.candidates, (candidate) => candidate.chatId);
+  const senders = new Map(batch.senders.map((sender) => [sender.id, sender.fullname]));
+  const pushes: DecidedPush[] = [];
+  for (const { eventId, message } of batch.messages) {
+    const candidates = byChat.get(message.chatId);
+    // Days late (a long outage, an import keeping old times), a push would only be noise.
+    if (!candidates || now - Date.parse(message.createdAt) > maxPushAge) continue;
+    const chat = candidates[0] as PushCandidate;
+    const connected = connectedAt(eventId, chat.workspaceId);
+    // Those in the thread before this reply, as when it was sent.
     const inThread = new Set(
-      message.threadId === null ? [] : await ctx.db.threadParticipants(message.threadId),
+      batch.participants
+        .filter((p) => p.rootId === message.threadId && p.since < message.id)
+        .map((p) => p.userId),
     );
-    const notified = candidates.filter(
-      (candidate) =>
-        !online.has(candidate.userId) &&
-        isNotified(
-          candidate.notify ?? defaultNotify(candidate.type),
-          candidate.userId,
-          { ...message, mentionsAll },
-          inThread,
-        ),
-    );
-    if (notified.length === 0) return;
-    const chat = candidates[0] as (typeof candidates)[number];
-    const sender = ctx.user.fullname;
+    const mentioned = { ...message, mentionsAll: mentionsEveryone(message.content) };
+    const userIds = candidates
+      .filter(
+        (candidate) =>
+          candidate.userId !== message.senderId &&
+          !connected.has(candidate.userId) &&
+          isNotified(
+            candidate.notify ?? defaultNotify(candidate.type),
+            candidate.userId,
+            mentioned,
+            inThread,
+          ),
+      )
+      .map((candidate) => candidate.userId);
+    if (userIds.length === 0) continue;
+    const sender = senders.get(message.senderId) ?? "";
     const payload: PushPayload = {
       type: "message",
       chatId: message.chatId,
@@ -145,12 +144,7 @@ export async function queueMessagePushes(
       title: chat.name === null ? sender : `${sender} in #${chat.name}`,
       body: pushBody(message),
     };
-    await ctx.db.queuePushes(
-      notified.map((candidate) => candidate.userId),
-      JSON.stringify(payload),
-      now,
-    );
-  } catch (error) {
-    ctx.logger(errorLine("queueing pushes failed", error, { messageId: message.id }));
+    pushes.push({ userIds, payload: JSON.stringify(payload) });
   }
+  return pushes;
 }

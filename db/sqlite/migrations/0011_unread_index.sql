@@ -1,0 +1,1 @@
+CREATE INDEX `messages_unread` ON `messages` (`chat_id`,`id`,`sender_id`) WHERE "messages"."thread_id" is null and "messages"."deleted" = 0;
