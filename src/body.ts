@@ -76,10 +76,15 @@ export function parseJson(bytes: Uint8Array): unknown {
   return JSON.parse(text);
 }
 
-export const jsonBodies = () =>
+/**
+ * `ownBodies` are routes (as declared, `/api/slack/:method`) that read their bodies with a parse
+ * hook of their own: Slack's API takes forms too, and answers a bad body in its own words.
+ */
+export const jsonBodies = (options: { ownBodies?: readonly string[] } = {}) =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
-    async ({ request, contentType }) => {
+    async ({ request, contentType, route }) => {
+      if (options.ownBodies?.includes(route)) return;
       // Multipart is streamed by the upload route itself, never buffered here.
       if (contentType?.startsWith("multipart/form-data")) return {};
       const bytes = await readLimited(request, maxJsonBytes);
