@@ -84,6 +84,9 @@ const detail = {
   ...documentedOnly({ 200: SlackAnswer, 429: SlackAnswer }),
 };
 
+/** GET takes its arguments from the query alone. */
+const { requestBody: _, ...queryDetail } = detail;
+
 export const slackApiRoutes = (deps: AuthDeps) => {
   const handle = async ({
     params,
@@ -120,5 +123,5 @@ export const slackApiRoutes = (deps: AuthDeps) => {
       params: MethodParams,
       detail,
     })
-    .get(slackApiRoute, handle, { params: MethodParams, detail });
+    .get(slackApiRoute, handle, { params: MethodParams, detail: queryDetail });
 };
