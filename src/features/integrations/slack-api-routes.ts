@@ -11,7 +11,7 @@ import type { Args } from "./slack-api-args.ts";
 /** The route as declared: the JSON body parser leaves its bodies to it (app.ts). */
 export const slackApiRoute = "/api/slack/:method";
 
-async function readSlackBody(request: Request, contentType: string): Promise<SlackBody> {
+export async function readSlackBody(request: Request, contentType: string): Promise<SlackBody> {
   const bytes = await readLimited(request, maxJsonBytes);
   if (!bytes) return { refusal: "invalid_arguments" };
   const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
