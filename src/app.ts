@@ -9,7 +9,8 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { botRoutes } from "./features/integrations/routes.ts";
-import { slackApiRoute, slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
+import { slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
+import { webhookRoutes } from "./features/integrations/webhook-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
 import { peopleRoutes } from "./features/people/routes.ts";
@@ -65,7 +66,7 @@ export function createApp(deps: AppDeps) {
     .use(requestLog({ logger, metrics }))
     .use(security(deps.config))
     .use(errorHandler(log))
-    .use(jsonBodies({ ownBodies: [slackApiRoute] }))
+    .use(jsonBodies())
     .use(openapiDocs(() => composed as DocumentedApp))
     .use(health(deps))
     .use(metricsRoute({ ...deps, metrics }))
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps) {
     .use(searchRoutes(deps))
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
+    .use(webhookRoutes(deps))
     .use(slackApiRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))

@@ -24,7 +24,14 @@ export const ConfigSchema = T.Object(
         port: T.Integer({ minimum: 0, maximum: 65535, default: 6688, description: "TCP port" }),
         trustedProxies: T.Array(T.String(), {
           default: [],
-          description: "Peer addresses whose X-Forwarded-For is believed (for per-IP limits)",
+          description:
+            "Peer addresses whose X-Forwarded-For (per-IP limits) and X-Forwarded-Proto/-Host (URLs the server hands out) are believed",
+        }),
+        publicUrl: T.String({
+          default: "",
+          pattern: "^$|^https?://[^/?#\\s]+(/[^?#\\s]*)?$",
+          description:
+            "The address clients reach the server at, such as https://chat.example.com: the base of URLs it hands out (webhooks'); empty: taken from each request",
         }),
         corsOrigins: T.Array(T.String(), {
           default: [],
@@ -163,6 +170,7 @@ const environmentOverrides: Record<string, { key: [string, string]; type: "strin
   {
     CHAT_HOST: { key: ["server", "host"], type: "string" },
     CHAT_PORT: { key: ["server", "port"], type: "integer" },
+    CHAT_PUBLIC_URL: { key: ["server", "publicUrl"], type: "string" },
     CHAT_DATABASE_URL: { key: ["database", "url"], type: "string" },
     CHAT_PUBSUB_URL: { key: ["pubsub", "url"], type: "string" },
     CHAT_FILES_DIR: { key: ["files", "dir"], type: "string" },

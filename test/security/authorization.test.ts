@@ -172,6 +172,14 @@ const publicChannel = async (archived = false) => {
   return id;
 };
 
+const makeWebhook = async () =>
+  (
+    await app.request("POST", `/api/chat/${sharedChat}/webhooks`, {
+      token: alice.token,
+      body: { name: "matrix hook" },
+    })
+  ).body as { id: number; url: string };
+
 const multipart = () => {
   const body = new FormData();
   body.append("files", new Blob(["x"]), "x.txt");
@@ -240,6 +248,27 @@ const rows: Record<string, Row> = {
   "delete /api/bots/{id}": {
     call: async () => ({ path: `/api/bots/${(await makeBot("to revoke")).user.id}` }),
     expect: adminOnly(204, 404),
+  },
+  "post /api/chat/{id}/webhooks": {
+    call: () => ({ path: `/api/chat/${sharedChat}/webhooks`, body: { name: "matrix hook" } }),
+    expect: onChat(201, 201, 404),
+  },
+  "get /api/chat/{id}/webhooks": {
+    call: () => ({ path: `/api/chat/${sharedChat}/webhooks` }),
+    expect: onChat(200, 200, 404),
+  },
+  // alice's webhook: bob, a member but not its creator, may not revoke it; the admin may.
+  "delete /api/webhooks/{id}": {
+    call: async () => ({ path: `/api/webhooks/${(await makeWebhook()).id}` }),
+    expect: authenticated({ owner: 204, admin: 204, member: 403, nonMember: 404, outsider: 404 }),
+  },
+  // The secret in the URL is the credential: whatever token comes along changes nothing.
+  "post /api/hooks/{secret}": {
+    call: async () => ({
+      path: new URL((await makeWebhook()).url).pathname,
+      body: { text: "matrix webhook" },
+    }),
+    expect: { valid: 200, ...everyone(200) },
   },
   "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
   "patch /api/workspace": {

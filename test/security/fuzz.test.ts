@@ -141,6 +141,85 @@ describe("fuzzing the v2 routes' path and query parameters", () => {
   });
 });
 
+describe("fuzzing incoming webhooks", () => {
+  const answers = ["ok", "invalid_payload", "no_service", "channel_is_archived", "rate_limited"];
+  const element = fc.oneof(
+    nasty,
+    fc.jsonValue(),
+    fc.record({
+      type: fc.constantFrom("section", "header", "context", "rich_text", "image", "actions"),
+      text: fc.oneof(
+        nasty,
+        fc.record({ type: fc.constantFrom("mrkdwn", "plain_text"), text: nasty }),
+      ),
+      elements: fc.array(fc.oneof(nasty, fc.jsonValue()), { maxLength: 5 }),
+      fields: fc.array(fc.oneof(nasty, fc.jsonValue()), { maxLength: 5 }),
+    }),
+  );
+  const payload = fc.record(
+    {
+      text: fc.oneof(nasty, fc.string({ unit: "grapheme" })),
+      attachments: fc.oneof(nasty, fc.array(element, { maxLength: 4 })),
+      blocks: fc.oneof(nasty, fc.array(element, { maxLength: 4 })),
+      thread_ts: fc.oneof(nasty, fc.constant("1700000000.000001")),
+      username: nasty,
+      icon_emoji: nasty,
+    },
+    { requiredKeys: [] },
+  );
+  const request = fc.oneof(
+    payload.map((value) => ({ type: "application/json", body: JSON.stringify(value) })),
+    payload.map((value) => ({
+      type: "application/x-www-form-urlencoded",
+      body: new URLSearchParams({ payload: JSON.stringify(value) }).toString(),
+    })),
+    bodyFor(["text", "attachments", "blocks"]).map((body) => ({ type: "application/json", body })),
+    fc.string().map((body) => ({ type: "application/x-www-form-urlencoded", body })),
+  );
+
+  test("any payload is answered in one of Slack's words, never a 5xx", async () => {
+    const channel = (
+      await app.request("POST", "/api/chat", {
+        token: alice.token,
+        body: { type: "private_channel", name: "fuzzed-hooks", members: [bob.user.id] },
+      })
+    ).body;
+    const { url } = (
+      await app.request("POST", `/api/chat/${channel.id}/webhooks`, {
+        token: alice.token,
+        body: { name: "fuzz" },
+      })
+    ).body;
+    await fc.assert(
+      fc.asyncProperty(request, async ({ type, body }) => {
+        const reply = await fetch(url, { method: "POST", headers: { "content-type": type }, body });
+        expect(reply.status).toBeLessThan(500);
+        expect(answers).toContain(await reply.text());
+      }),
+      { numRuns: runsPerRoute * 2 },
+    );
+  });
+
+  test("any secret that is not a webhook's is no_service", async () => {
+    const secret = nasty.map((value) =>
+      encodeURIComponent(String(value).toWellFormed()).slice(0, 4000),
+    );
+    await fc.assert(
+      fc.asyncProperty(secret, async (value) => {
+        const reply = await fetch(`${app.url}/api/hooks/${value}`, {
+          method: "POST",
+          body: '{"text":"x"}',
+        });
+        const text = await reply.text();
+        // An empty secret names no route at all: the envelope's 404.
+        if (value === "") expect(reply.status).toBe(404);
+        else expect({ status: reply.status, text }).toEqual({ status: 404, text: "no_service" });
+      }),
+      { numRuns: runsPerRoute },
+    );
+  });
+});
+
 describe("fuzzing search's query", () => {
   const text = fc.oneof(
     nasty.map((value) => String(value).toWellFormed().slice(0, 300)),

@@ -8,8 +8,8 @@ import { type AuthDeps, bearerToken, tokens } from "../accounts/auth.ts";
 import { callSlackMethod, type SlackBody, slackMethods } from "./slack-api.ts";
 import type { Args } from "./slack-api-args.ts";
 
-/** The route as declared: the JSON body parser leaves its bodies to it (app.ts). */
-export const slackApiRoute = "/api/slack/:method";
+/** The JSON body parser (src/body.ts) leaves this route's bodies to it. */
+const slackApiRoute = "/api/slack/:method";
 
 export async function readSlackBody(request: Request, contentType: string): Promise<SlackBody> {
   const bytes = await readLimited(request, maxJsonBytes);
