@@ -4,6 +4,7 @@
 import { Elysia, t } from "elysia";
 import { maxJsonBytes, nulPath, parseJson, readLimited } from "../../body.ts";
 import { documentedOnly } from "../../ops/openapi.ts";
+import { requestOrigin } from "../../ops/origin.ts";
 import { type AuthDeps, bearerToken, tokens } from "../accounts/auth.ts";
 import { callSlackMethod, type SlackBody, slackMethods } from "./slack-api.ts";
 import type { Args } from "./slack-api-args.ts";
@@ -94,6 +95,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
     body,
     headers,
     request,
+    server,
     set,
     jwt,
   }: {
@@ -102,6 +104,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
     body: unknown;
     headers: Record<string, string | undefined>;
     request: Request;
+    server: Parameters<typeof requestOrigin>[0];
     set: { status?: number | string; headers: Record<string, unknown> };
     jwt: Parameters<typeof callSlackMethod>[1];
   }) => {
@@ -110,7 +113,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
       query,
       body: (body ?? { args: {} }) as SlackBody,
       bearer: bearerToken(headers.authorization),
-      origin: new URL(request.url).origin,
+      origin: requestOrigin(server, request, deps.config.server),
     });
     set.status = answer.status;
     Object.assign(set.headers, answer.headers);
