@@ -246,7 +246,11 @@ describe("people and administration in the web app", () => {
     const shown = admin.getByRole("status", { name: "New bot's tokens" });
     await shown.waitFor();
     await shown.getByRole("button", { name: "Copy bot token" }).click();
-    const token = await alicePage.evaluate(() => navigator.clipboard.readText());
+    const token = await alicePage.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
     expect(token).toMatch(/^xoxb-/);
     expect(await shown.textContent()).toContain(token);
     const me = await app.request("GET", "/api/me", { token });
