@@ -9,6 +9,7 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { botRoutes } from "./features/integrations/routes.ts";
+import { slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
 import { webhookRoutes } from "./features/integrations/webhook-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps) {
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
     .use(webhookRoutes(deps))
+    .use(slackApiRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

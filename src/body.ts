@@ -76,8 +76,11 @@ export function parseJson(bytes: Uint8Array): unknown {
   return JSON.parse(text);
 }
 
-/** Routes that read their own bodies (src/features/integrations/webhook-routes.ts). */
-const ownBodiesPath = "/api/hooks/";
+/**
+ * Routes that read their own bodies: incoming webhooks and Slack's Web API take Slack's forms
+ * (form-encoded too) and answer a bad body in Slack's words (src/features/integrations).
+ */
+const ownBodiesPaths = ["/api/hooks/", "/api/slack/"];
 
 /** A request URL's path, without building a URL object on every request. */
 const pathOf = (url: string) => url.slice(url.indexOf("/", url.indexOf("//") + 2));
@@ -86,10 +89,10 @@ export const jsonBodies = () =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
     async ({ request, contentType }) => {
+      const path = pathOf(request.url);
+      if (ownBodiesPaths.some((prefix) => path.startsWith(prefix))) return;
       // Multipart is streamed by the upload route itself, never buffered here.
       if (contentType?.startsWith("multipart/form-data")) return {};
-      // Incoming webhooks take Slack's forms (form-encoded too) and read their bodies themselves.
-      if (pathOf(request.url).startsWith(ownBodiesPath)) return;
       const bytes = await readLimited(request, maxJsonBytes);
       if (!bytes) {
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));

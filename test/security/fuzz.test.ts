@@ -3,6 +3,7 @@
 // cases. Never a 5xx, always the error envelope, and the server stays healthy.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { slackMethods } from "../../src/features/integrations/slack-api.ts";
 import { startTestApp } from "../support/app.ts";
 import { people, signup } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
@@ -275,6 +276,71 @@ describe("fuzzing search's query", () => {
       { numRuns: runsPerRoute * 3 },
     );
   });
+});
+
+describe("fuzzing Slack's Web API", () => {
+  // Slack's arguments, filled with anything at all, and a few that name real things.
+  const slackArgs = fc.dictionary(
+    fc.constantFrom(
+      "channel",
+      "ts",
+      "thread_ts",
+      "timestamp",
+      "message_ts",
+      "text",
+      "blocks",
+      "attachments",
+      "name",
+      "users",
+      "user",
+      "email",
+      "query",
+      "limit",
+      "count",
+      "page",
+      "cursor",
+      "latest",
+      "oldest",
+      "inclusive",
+      "types",
+      "is_private",
+      "token",
+      "x[]",
+      "bad name",
+    ),
+    fc.oneof(
+      nasty,
+      fc.jsonValue(),
+      fc.constantFrom(`C${chat.id}`, `D${chat.id}`, `U${alice.user.id}`, "1700000000.000001", "*"),
+    ),
+  );
+  for (const method of slackMethods) {
+    test(`${method}: always HTTP 200 with {ok}, never an internal error`, async () => {
+      await fc.assert(
+        fc.asyncProperty(slackArgs, fc.boolean(), async (args, asForm) => {
+          const form = new URLSearchParams();
+          for (const [name, value] of Object.entries(args)) {
+            const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
+            form.set(name, text.toWellFormed());
+          }
+          const reply = await fetch(`${app.url}/api/slack/${method}`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${alice.token}`,
+              "content-type": asForm ? "application/x-www-form-urlencoded" : "application/json",
+            },
+            body: asForm ? form.toString() : JSON.stringify(args),
+          });
+          const body = (await reply.json()) as { ok: unknown; error?: string };
+          expect(reply.status).toBe(200);
+          expect(typeof body.ok).toBe("boolean");
+          if (!body.ok) expect(body.error).toMatch(/^[a-z_]+$/);
+          expect(body.error).not.toBe("internal_error");
+        }),
+        { numRuns: Math.ceil(runsPerRoute / 3) },
+      );
+    });
+  }
 });
 
 describe("fuzzing WebSocket frames", () => {
