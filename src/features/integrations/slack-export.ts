@@ -121,6 +121,9 @@ export type SlackMessage = {
   edited?: { user?: string; ts: string };
   pinned_to?: string[];
   files?: SlackFile[];
+  /** Older exports: the one file of a file_share or file_comment, and the comment. */
+  file?: SlackFile;
+  comment?: { comment?: string; user?: string };
   attachments?: SlackAttachment[];
   blocks?: SlackBlock[];
   user_profile?: { real_name?: string; display_name?: string; name?: string; image_72?: string };
