@@ -27,6 +27,11 @@ const tables = [
   "audit",
   "push_subscriptions",
   "push_queue",
+  "bot_tokens",
+  "webhooks",
+  "app_cursors",
+  "slack_imports",
+  "slack_ids",
 ] as const;
 
 /** Tables whose ids PostgreSQL hands out (identity columns), to move past the copied ids. */
@@ -42,6 +47,8 @@ const identityTables = [
   "audit",
   "push_subscriptions",
   "push_queue",
+  "webhooks",
+  "slack_imports",
 ] as const;
 
 const pageSize = 1000;
@@ -91,10 +98,13 @@ export async function copySqliteToPostgres(
 const primaryKey = (table: (typeof tables)[number]) => {
   if (table === "settings") return "key";
   if (table === "invites") return "code";
-  if (["message_files", "message_mentions", "file_removals"].includes(table)) return "rowid";
+  if (table === "app_cursors") return "user_id";
+  if (["message_files", "message_mentions", "file_removals", "slack_ids"].includes(table)) {
+    return "rowid";
+  }
   return "id";
 };
-// sessions and reset_codes have text ids: SQLite orders every text after the starting 0.
+// sessions, reset_codes and bot_tokens have text ids: SQLite orders every text after the starting 0.
 
 /** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {

@@ -30,6 +30,7 @@ import {
   type MessageChange,
   maxEmojiPerMessage,
   maxPinsPerChat,
+  type NewBot,
   type NewChat,
   type NewMessage,
   type NewUser,
@@ -148,8 +149,14 @@ export type RowWrite =
       row: { id: number; workspaceId: number; fullname: string; email: string; createdAt: number };
       role: Role;
       passwordHash: string;
+      /** A bot has no email: its key only keeps the unique index (db/queries.ts). */
+      bot: boolean;
     }
   | { kind: "user.update"; row: UserRow }
+  /** A bot's or app's token, under its SHA-256 (issue #27). */
+  | { kind: "bot.token.insert"; id: string; userId: number; tokenKind: "bot" | "app"; at: number }
+  /** Ends every bot and app token of the user. */
+  | { kind: "bot.tokens.delete"; userId: number }
   /** Ends every session of the user (tokens with a session id) … */
   | { kind: "user.sessions.end"; userId: number }
   /** … and every token and ticket made before (the token version goes up). */
@@ -367,7 +374,13 @@ export function planNewUser(
     status: null,
     timezone: null,
   };
-  rows.push({ kind: "user.insert", row: user, role: user.role, passwordHash: input.passwordHash });
+  rows.push({
+    kind: "user.insert",
+    row: user,
+    role: user.role,
+    passwordHash: input.passwordHash,
+    bot: false,
+  });
   // The workspace learns of its new member live and on resume, as of any profile change.
   const log = eventLog(state);
   const value = toUser(user);
@@ -387,6 +400,49 @@ export function planNewUser(
     rows: [...rows, ...log.rows, ...(general?.rows ?? [])],
     events: [...log.events, ...(general?.events ?? [])],
   };
+}
+
+export const newBotReads = (): Reads => ({ ids: ["users"] });
+
+/**
+ * A bot user (issue #27): a member of no chat until added, with no email and no password (it
+ * cannot sign in), and its tokens under their SHA-256. user.updated tells the workspace.
+ */
+export function planNewBot(state: State, input: NewBot): Plan<User> {
+  const id = taken(state, "users");
+  const row: UserRow = {
+    id,
+    workspaceId: input.workspaceId,
+    fullname: input.name,
+    email: "",
+    createdAt: state.now,
+    role: "member",
+    deactivated: 0,
+    bot: 1,
+    title: "",
+    avatarUrl: null,
+    status: null,
+    timezone: null,
+  };
+  const user = toUser(row);
+  const rows: RowWrite[] = [
+    { kind: "user.insert", row, role: "member", passwordHash: "", bot: true },
+    ...input.tokens.map(
+      (token): RowWrite => ({
+        kind: "bot.token.insert",
+        id: token.hash,
+        userId: id,
+        tokenKind: token.kind,
+        at: state.now,
+      }),
+    ),
+    ...(input.audit ?? []).map((entry) =>
+      auditRow(state, input.workspaceId, { ...entry, targetId: id }),
+    ),
+  ];
+  const log = eventLog(state);
+  log.append("user.updated", { workspace: input.workspaceId }, JSON.stringify(user));
+  return { value: user, rows: [...rows, ...log.rows], events: log.events };
 }
 
 /** What an audit entry records, besides the workspace and the time. */
@@ -438,6 +494,7 @@ export function planUserChange(state: State, change: UserChange, audit?: AuditEn
   if (after.deactivated === 1 && before.deactivated === 0) {
     rows.push({ kind: "user.sessions.end", userId: after.id });
     rows.push({ kind: "user.tokens.end", userId: after.id });
+    rows.push({ kind: "bot.tokens.delete", userId: after.id });
   }
   for (const entry of audit ?? []) rows.push(auditRow(state, after.workspaceId, entry));
   const log = eventLog(state);

@@ -43,6 +43,16 @@ export const searchScope = (m: string) => `${m}.deleted = 0
                              where cm.chat_id = c.id and cm.user_id = ?1
                                and cm.until_event_id is null)))`;
 
+/**
+ * A new message's Slack ts (src/features/integrations/slack-ids.ts), in microseconds: its time,
+ * or just past the chat's latest ts when that is later, so ts grow with ids in every chat. Every
+ * insert runs it under the write lock (SQLite's, or PostgreSQL's event counter).
+ */
+export const newTs = (chat: string, createdAt: string) => `(select case
+       when coalesce(max(o.ts), 0) + 1 > cast(${createdAt} as int8) * 1000
+       then coalesce(max(o.ts), 0) + 1 else cast(${createdAt} as int8) * 1000 end
+     from messages o where o.chat_id = ${chat})`;
+
 const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
   role, deactivated, bot, title, avatar_url as "avatarUrl", status, timezone`;
 const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
@@ -279,8 +289,9 @@ export const queries = {
      values (?1, ?2, ?3, ?4, ?5)`,
   setWorkspaceOwner: "update workspaces set owner_id = ?2 where id = ?1",
   insertMessage: `insert into messages (id, chat_id, sender_id, content, files, client_id,
-       created_at, thread_id, mentions, mentions_all, attachments)
-     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+       created_at, thread_id, mentions, mentions_all, attachments, ts)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+             coalesce(cast(?12 as int8), ${newTs("?2", "?7")}))`,
   updateMessage: `update messages set content = ?2, files = ?3, attachments = ?4, edited_at = ?5,
        deleted = ?6, reactions = ?7, pin_event_id = ?8, mentions = ?9, mentions_all = ?10,
        reply_count = ?11, last_reply_at = ?12
@@ -328,8 +339,17 @@ export const queries = {
   dropRemovedFiles: `delete from files where exists (select 1 from file_removals r
        where r.workspace_id = files.workspace_id and r.hash = files.hash)`,
   insertUser: `insert into users (id, workspace_id, fullname, email, email_key, password_hash,
-       created_at, role)
-     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+       created_at, role, bot)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+  insertBotToken: "insert into bot_tokens (id, user_id, kind, created_at) values (?1, ?2, ?3, ?4)",
+  deleteBotTokens: "delete from bot_tokens where user_id = ?1",
+  bots: `select ${userColumns} from users u where workspace_id = ?1 and bot = 1
+       and not exists (select 1 from webhooks w where w.user_id = u.id)
+     order by id`,
+  tokenAccount: `select ${userColumns}, token_version as "tokenVersion", 0 as "sessionOpen"
+     from users where id = (select user_id from bot_tokens where id = ?1 and kind = ?2)`,
+  messageTs: `select id, ts from messages where id in (select cast(value as bigint) from json_each(?1))`,
+  messageByTs: "select * from messages where chat_id = ?1 and ts = ?2",
   updateUser: `update users set fullname = ?2, title = ?3, avatar_url = ?4, status = ?5,
        timezone = ?6, role = ?7, deactivated = ?8
      where id = ?1`,
@@ -473,6 +493,7 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
           m.mentions,
           m.mentions_all,
           m.attachments,
+          m.ts ?? null,
         ],
       ];
     }
@@ -527,11 +548,27 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       return ["markUnsentFileRemovals", [row.before]];
     case "user.insert": {
       const { id, workspaceId, fullname, email, createdAt } = row.row;
+      // A bot has no email; a key no email folds to keeps the unique index.
+      const key = row.bot ? `bot:${id}` : fold(email);
       return [
         "insertUser",
-        [id, workspaceId, fullname, email, fold(email), row.passwordHash, createdAt, row.role],
+        [
+          id,
+          workspaceId,
+          fullname,
+          email,
+          key,
+          row.passwordHash,
+          createdAt,
+          row.role,
+          row.bot ? 1 : 0,
+        ],
       ];
     }
+    case "bot.token.insert":
+      return ["insertBotToken", [row.id, row.userId, row.tokenKind, row.at]];
+    case "bot.tokens.delete":
+      return ["deleteBotTokens", [row.userId]];
     case "user.update": {
       const { id, fullname, title, avatarUrl, status, timezone, role, deactivated } = row.row;
       return ["updateUser", [id, fullname, title, avatarUrl, status, timezone, role, deactivated]];

@@ -45,7 +45,8 @@ export function toUser(row: UserRow): User {
   return {
     id: row.id,
     fullname: row.fullname,
-    email: row.email,
+    // A bot has no email (API.md § Objects in v2).
+    email: row.bot === 1 ? null : row.email,
     workspaceId: row.workspaceId,
     createdAt: iso(row.createdAt),
     role: row.role,
@@ -127,6 +128,8 @@ export type MessageRow = {
   mentions: string;
   mentions_all: number;
   attachments: string;
+  /** Slack's ts in microseconds; a new row leaves it to the insert (db/queries.ts, newTs). */
+  ts?: number | null;
 };
 
 // Most messages carry no files, reactions or mentions: no parse for those.

@@ -10,6 +10,7 @@ import {
   type AuditEntry,
   expiryReads,
   messageChangeReads,
+  newBotReads,
   newUserReads,
   type Plan,
   planAudit,
@@ -18,6 +19,7 @@ import {
   planChatDeletion,
   planExpiry,
   planMessageChange,
+  planNewBot,
   planNewChat,
   planNewUser,
   planRead,
@@ -63,6 +65,7 @@ import type {
   MemberState,
   MessageChange,
   MessageSearch,
+  NewBot,
   NewChat,
   NewMessage,
   NewUpload,
@@ -215,6 +218,30 @@ export abstract class SqlStore implements Store {
       planNewUser(state, input),
     );
     return { ...value, events };
+  }
+
+  async createBot(input: NewBot): Promise<Written<User>> {
+    return this.write(newBotReads(), (state) => planNewBot(state, input));
+  }
+
+  async listBots(workspaceId: number): Promise<User[]> {
+    return (await this.rows<UserRow>("bots", [workspaceId])).map(toUser);
+  }
+
+  async findTokenAccount(hash: string, kind: "bot" | "app"): Promise<Account | undefined> {
+    const row = await this.row<UserRow & { tokenVersion: number }>("tokenAccount", [hash, kind]);
+    return row && { user: toUser(row), tokenVersion: row.tokenVersion, sessionOpen: false };
+  }
+
+  async messageTs(ids: number[]): Promise<Map<number, number>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.rows<{ id: number; ts: number }>("messageTs", [JSON.stringify(ids)]);
+    return new Map(rows.map((row) => [Number(row.id), Number(row.ts)]));
+  }
+
+  async findMessageByTs(chatId: number, ts: number): Promise<Message | undefined> {
+    const row = await this.row<MessageRow>("messageByTs", [chatId, ts]);
+    return row && rowToMessage(row);
   }
 
   async listUsers(workspaceId: number): Promise<User[]> {

@@ -113,6 +113,15 @@ export type NewMessage = {
   attachments?: FileInfo[];
 };
 
+/** A bot user and its tokens (issue #27), each kept under its SHA-256. */
+export type NewBot = {
+  workspaceId: number;
+  name: string;
+  tokens: { hash: string; kind: "bot" | "app" }[];
+  /** Recorded with the bot's id as their target. */
+  audit?: AuditEntry[];
+};
+
 /** Limits the contract sets, checked at commit by the plans. */
 export const maxEmojiPerMessage = 50;
 export const maxPinsPerChat = 100;
@@ -425,6 +434,18 @@ export interface Store {
   claimPushes(now: number, leaseUntil: number, limit: number): Promise<PushJob[]>;
   finishPush(id: number): Promise<void>;
   retryPush(id: number, dueAt: number): Promise<void>;
+
+  // The Slack bridge (issue #27).
+  /** A bot user with its tokens, and user.updated to the workspace. */
+  createBot(input: NewBot): Promise<Written<User>>;
+  /** The workspace's bots that have tokens or had them (not webhooks' users), oldest first. */
+  listBots(workspaceId: number): Promise<User[]>;
+  /** The account a bot or app token (by its SHA-256) belongs to, while the token stands. */
+  findTokenAccount(hash: string, kind: "bot" | "app"): Promise<Account | undefined>;
+  /** The Slack ts (microseconds) of each of the messages, by id. */
+  messageTs(ids: number[]): Promise<Map<number, number>>;
+  /** The chat's message with this ts. */
+  findMessageByTs(chatId: number, ts: number): Promise<Message | undefined>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

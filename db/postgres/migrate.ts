@@ -11,6 +11,7 @@ import conversations from "./migrations/0004_conversations.sql" with { type: "te
 import people from "./migrations/0005_people.sql" with { type: "text" };
 import search from "./migrations/0006_search.sql" with { type: "text" };
 import attention from "./migrations/0007_attention.sql" with { type: "text" };
+import slackBridge from "./migrations/0008_slack_bridge.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -23,6 +24,7 @@ export const postgresMigrations: Record<string, string> = {
   "0005_people": people,
   "0006_search": search,
   "0007_attention": attention,
+  "0008_slack_bridge": slackBridge,
 };
 
 type Tx = TransactionSql<Record<string, never>>;

@@ -152,9 +152,11 @@ export const messages = pgTable(
     mentions: text("mentions").notNull().default("[]"),
     mentionsAll: integer("mentions_all").notNull().default(0),
     attachments: text("attachments").notNull().default("[]"),
+    ts: bigint("ts", { mode: "number" }),
   },
   (table) => [
     index("messages_chat_id").on(table.chatId, table.id),
+    uniqueIndex("messages_chat_ts").on(table.chatId, table.ts),
     uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
     index("messages_thread").on(table.threadId, table.id).where(sql`${table.threadId} is not null`),
     index("messages_pins")
@@ -369,4 +371,72 @@ export const pushQueue = pgTable(
     leaseUntil: bigint("lease_until", { mode: "number" }).notNull().default(0),
   },
   (table) => [index("push_queue_due").on(table.dueAt)],
+);
+
+// The Slack bridge (issue #27): see db/sqlite/schema.ts.
+export const botTokens = pgTable(
+  "bot_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind", { enum: ["bot", "app"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("bot_tokens_user").on(table.userId)],
+);
+
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: serialId(),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    chatId: integer("chat_id").notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdBy: integer("created_by")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("webhooks_secret").on(table.secretHash),
+    index("webhooks_chat").on(table.chatId),
+  ],
+);
+
+export const appCursors = pgTable("app_cursors", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  ackedEventId: bigint("acked_event_id", { mode: "number" }).notNull().default(0),
+  updatedAt: createdAt("updated_at"),
+});
+
+export const slackImports = pgTable("slack_imports", {
+  id: serialId(),
+  workspaceId: integer("workspace_id"),
+  createdBy: integer("created_by"),
+  status: text("status").notNull(),
+  progress: text("progress").notNull().default("{}"),
+  report: text("report"),
+  createdAt: createdAt(),
+  updatedAt: createdAt("updated_at"),
+});
+
+export const slackIds = pgTable(
+  "slack_ids",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    kind: text("kind").notNull(),
+    slackId: text("slack_id").notNull(),
+    targetId: bigint("target_id", { mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workspaceId, table.kind, table.slackId] })],
 );

@@ -328,9 +328,14 @@ export class PostgresStore extends SqlStore {
           ),
           inserted as (
             insert into messages (id, chat_id, sender_id, content, files, client_id, created_at,
-                                  mentions, mentions_all, attachments)
+                                  mentions, mentions_all, attachments, ts)
             select id, chat_id, sender_id, content, files, client_id, ${now}::int8,
-                   mentions, mentions_all, attachments
+                   mentions, mentions_all, attachments,
+                   -- Slack's ts (db/queries.ts, newTs), for each of the batch's messages in a chat.
+                   greatest(${now}::int8 * 1000 - 1,
+                            coalesce((select max(o.ts) from messages o
+                                       where o.chat_id = input.chat_id), 0))
+                     + row_number() over (partition by chat_id order by ord)
               from input
              where exists (select 1 from chat_members m
                             where m.chat_id = input.chat_id and m.user_id = input.sender_id

@@ -15,6 +15,7 @@ import conversations from "./migrations/0006_conversations.sql" with { type: "te
 import people from "./migrations/0007_people.sql" with { type: "text" };
 import search from "./migrations/0008_search.sql" with { type: "text" };
 import attention from "./migrations/0009_attention.sql" with { type: "text" };
+import slackBridge from "./migrations/0010_slack_bridge.sql" with { type: "text" };
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -29,6 +30,7 @@ export const sqliteMigrations: Record<string, string> = {
   "0007_people": people,
   "0008_search": search,
   "0009_attention": attention,
+  "0010_slack_bridge": slackBridge,
 };
 
 /** A step written in code that follows its migration's SQL, in the same transaction. */

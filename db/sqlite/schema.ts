@@ -177,9 +177,13 @@ export const messages = sqliteTable(
     mentionsAll: integer("mentions_all").notNull().default(0),
     // FileInfo[] as JSON, one per entry of files, with the name each was sent under.
     attachments: text("attachments").notNull().default("[]"),
+    // Slack's `ts` in microseconds (src/features/integrations/slack-ids.ts): unique in its chat,
+    // growing with the id, its seconds the message's time; an import keeps the export's own.
+    ts: integer("ts"),
   },
   (table) => [
     index("messages_chat_id").on(table.chatId, table.id),
+    uniqueIndex("messages_chat_ts").on(table.chatId, table.ts),
     // A retried send can never be stored twice, however the retries race.
     uniqueIndex("messages_client_id_unique").on(table.chatId, table.senderId, table.clientId),
     index("messages_thread").on(table.threadId, table.id).where(sql`${table.threadId} is not null`),
@@ -415,4 +419,82 @@ export const pushQueue = sqliteTable(
     leaseUntil: integer("lease_until", { mode: "number" }).notNull().default(0),
   },
   (table) => [index("push_queue_due").on(table.dueAt)],
+);
+
+// The Slack bridge (issue #27). A bot's tokens, kept under their SHA-256: `bot` (xoxb-) opens the
+// API as the bot user, `app` (xapp-) opens Socket Mode. Revoking a bot deletes its rows.
+export const botTokens = sqliteTable(
+  "bot_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    kind: text("kind", { enum: ["bot", "app"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("bot_tokens_user").on(table.userId)],
+);
+
+// Incoming webhooks: each posts into its chat as its own bot user; its URL's secret is kept
+// under its SHA-256, so the URL is shown once, when it is made.
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    workspaceId: integer("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    chatId: integer("chat_id").notNull(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id),
+    createdBy: integer("created_by")
+      .notNull()
+      .references(() => users.id),
+    name: text("name").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("webhooks_secret").on(table.secretHash),
+    index("webhooks_chat").on(table.chatId),
+  ],
+);
+
+// Slack Socket Mode: how far each app (a bot user) has acknowledged the event log, so events
+// that arose while it had no connection, or were not acknowledged, are delivered again.
+export const appCursors = sqliteTable("app_cursors", {
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  ackedEventId: integer("acked_event_id").notNull().default(0),
+  updatedAt: createdAt("updated_at"),
+});
+
+// Slack imports: one row per run, with its progress and report as JSON, read by the admin route.
+export const slackImports = sqliteTable("slack_imports", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  workspaceId: integer("workspace_id"),
+  createdBy: integer("created_by"),
+  // "running" | "done" | "failed"
+  status: text("status").notNull(),
+  progress: text("progress").notNull().default("{}"),
+  report: text("report"),
+  createdAt: createdAt(),
+  updatedAt: createdAt("updated_at"),
+});
+
+// What each Slack id of an export became here, per workspace: a re-import or a resumed one finds
+// its users, bots and chats again instead of making them twice.
+export const slackIds = sqliteTable(
+  "slack_ids",
+  {
+    workspaceId: integer("workspace_id").notNull(),
+    // "user" | "bot" | "chat" | "file"
+    kind: text("kind").notNull(),
+    slackId: text("slack_id").notNull(),
+    targetId: integer("target_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workspaceId, table.kind, table.slackId] })],
 );

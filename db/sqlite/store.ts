@@ -5,7 +5,14 @@ import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type KeptReplies, messageCreated, type Plan, type Reads, type State } from "../plan.ts";
-import { chatTakesMessages, type Param, type Query, queries, statementOf } from "../queries.ts";
+import {
+  chatTakesMessages,
+  newTs,
+  type Param,
+  type Query,
+  queries,
+  statementOf,
+} from "../queries.ts";
 import {
   type ChatRow,
   type MessageRow,
@@ -106,8 +113,8 @@ function prepareOwnStatements(sqlite: Database) {
       [number, number, string, string, string | null, number, string, number, string]
     >(
       `insert into messages (chat_id, sender_id, content, files, client_id, created_at,
-         mentions, mentions_all, attachments)
-       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+         mentions, mentions_all, attachments, ts)
+       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ${newTs("?1", "?6")}
         where exists (select 1 from chat_members
                        where chat_id = ?1 and user_id = ?2 and until_event_id is null)
           and ${chatTakesMessages("?1")}

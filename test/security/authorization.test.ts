@@ -37,8 +37,23 @@ const identities = [
   "deactivated",
   "download",
   "ticket",
+  "bot",
+  "appToken",
+  "revokedBot",
 ] as const;
 type Identity = (typeof identities)[number];
+
+// A bot of acme in no chat, which answers like the non-member unless a row says otherwise; its
+// app token opens no route of the API, and a revoked bot's token none at all.
+const makeBot = async (name: string) =>
+  (await app.request("POST", "/api/bots", { token: alice.token, body: { name } })).body as {
+    user: { id: number };
+    token: string;
+    appToken: string;
+  };
+const bot = await makeBot("Matrix bot");
+const revokedBot = await makeBot("Revoked bot");
+await app.request("DELETE", `/api/bots/${revokedBot.user.id}`, { token: alice.token });
 
 const secret = new TextEncoder().encode(app.config.auth.secret);
 const now = Math.floor(Date.now() / 1000);
@@ -63,6 +78,9 @@ const tokens: Record<Identity, string | undefined> = {
   deactivated: erin.token,
   download: undefined,
   ticket: undefined,
+  bot: bot.token,
+  appToken: bot.appToken,
+  revokedBot: revokedBot.token,
 };
 
 // A download token opens downloads only; a ticket opens one WebSocket or event stream only.
@@ -120,6 +138,8 @@ const invalidTokens: Identity[] = [
   "deactivated",
   "download",
   "ticket",
+  "appToken",
+  "revokedBot",
 ];
 /** What every authenticated route answers a caller without a valid token. */
 const authenticated = (valid: Row["expect"] | number): Row["expect"] =>
@@ -211,6 +231,15 @@ const rows: Record<string, Row> = {
   "post /api/users/{id}/reset": {
     call: () => ({ path: `/api/users/${frank.user.id}/reset`, body: {} }),
     expect: adminOnly(201, 404),
+  },
+  "post /api/bots": {
+    call: () => ({ path: "/api/bots", body: { name: "matrix" } }),
+    expect: adminOnly(201),
+  },
+  "get /api/bots": { call: () => ({ path: "/api/bots" }), expect: adminOnly(200) },
+  "delete /api/bots/{id}": {
+    call: async () => ({ path: `/api/bots/${(await makeBot("to revoke")).user.id}` }),
+    expect: adminOnly(204, 404),
   },
   "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
   "patch /api/workspace": {
@@ -418,6 +447,7 @@ function expected(row: Row, identity: Identity): number {
   const explicit = row.expect[identity];
   if (explicit !== undefined) return explicit;
   if (invalidTokens.includes(identity)) return 401;
+  if (identity === "bot") return expected(row, "nonMember");
   return row.expect.valid as number;
 }
 

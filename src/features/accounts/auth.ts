@@ -77,6 +77,7 @@ async function credentialFor(
   kind: "session" | "download",
 ): Promise<Credential> {
   if (!token) throw unauthorized();
+  if (kind === "session" && token.startsWith("xoxb-")) return credentialForBotToken(deps, token);
   const claims = await verifiedClaims(deps.secret, verifier, token);
   if (claims && Number(claims.exp) * 1000 <= Date.now()) throw unauthorized("the token expired");
   const typ = claims ? (claims.typ ?? "session") : undefined;
@@ -93,6 +94,28 @@ async function credentialFor(
   };
 }
 
+/**
+ * A bot token (issue #27) opens the API as its bot until the bot is revoked: it has no expiry
+ * nor session, and deactivating the bot deletes it. App tokens open only Socket Mode.
+ */
+async function credentialForBotToken(deps: AuthDeps, token: string): Promise<Credential> {
+  const account = await deps.db.findTokenAccount(secretHash(token), "bot");
+  const live = requireLive(account, account?.tokenVersion, null);
+  return {
+    user: live.user,
+    tokenVersion: live.tokenVersion,
+    sessionId: null,
+    expiresAt: Number.POSITIVE_INFINITY,
+  };
+}
+
+/** The bot an app token (xapp-) belongs to, for Socket Mode; 401 when it does not stand. */
+export async function userForAppToken(deps: Deps, token: string | undefined): Promise<User> {
+  if (!token?.startsWith("xapp-")) throw unauthorized("an app token (xapp-…) is needed");
+  const account = await deps.db.findTokenAccount(secretHash(token), "app");
+  return requireLive(account, account?.tokenVersion, null).user;
+}
+
 export async function userForToken(
   deps: AuthDeps,
   verifier: Verifier,
@@ -104,8 +127,13 @@ export async function userForToken(
 export const ticketTtlMs = 60_000;
 export const downloadTokenTtlMs = 24 * 3_600_000;
 
-/** Tickets are kept under their SHA-256: the table alone cannot open a connection. */
-const ticketId = (ticket: string) => new Bun.CryptoHasher("sha256").update(ticket).digest("hex");
+/**
+ * Tickets, bot and app tokens and webhook secrets are kept under their SHA-256: the tables alone
+ * open nothing. They are random and long, so no slow hash is needed.
+ */
+export const secretHash = (secret: string) =>
+  new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+const ticketId = secretHash;
 
 /** A single-use ticket for one WebSocket or event stream, ending with its session at the latest. */
 export async function issueTicket(

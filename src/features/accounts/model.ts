@@ -37,12 +37,14 @@ export const User = t.Object(
   {
     id: Type.Integer({ minimum: 1 }),
     fullname: t.String(),
-    email: t.String(),
+    email: t.Nullable(t.String({ description: "null for a bot" })),
     workspaceId: Type.Integer({ minimum: 1 }),
     createdAt: t.String({ format: "date-time" }),
     role: Role,
     deactivated: t.Boolean({ description: "Signed out everywhere and unable to sign in" }),
-    bot: t.Boolean(),
+    bot: t.Boolean({
+      description: "A bot user (POST /api/bots, or a webhook's): it cannot sign in",
+    }),
     title: t.String({ description: "May be empty" }),
     avatarUrl: t.Nullable(t.String({ description: "An uploaded image's file URL" })),
     status: t.Nullable(Status),

@@ -83,6 +83,7 @@ export async function changePassword(
   input: ChangePasswordBody,
   signer: Signer,
 ): Promise<NewToken> {
+  if (ctx.user.email === null) throw forbidden("a bot has no password");
   const record = await ctx.db.findUserByEmail(ctx.user.email);
   if (!record || !(await Bun.password.verify(input.currentPassword, record.passwordHash))) {
     throw forbidden("the current password is wrong");
