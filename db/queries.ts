@@ -352,6 +352,10 @@ export const queries = {
      from users where id = (select user_id from bot_tokens where id = ?1 and kind = ?2)`,
   messageTs: `select id, ts from messages where id in (select cast(value as bigint) from json_each(?1))`,
   messageByTs: "select * from messages where chat_id = ?1 and ts = ?2",
+  // Slack export (issue #27): every chat of a workspace, and a chat's messages in id order.
+  workspaceChats: `select ${chatColumns} from chats c where c.workspace_id = ?1 order by c.id`,
+  chatMessagesAfter: `select * from messages where chat_id = ?1 and id > ?2 and deleted = 0
+     order by id limit ?3`,
   // Slack import (issue #27).
   slackIdsOf: `select slack_id as "slackId", target_id as "targetId" from slack_ids
      where workspace_id = ?1 and kind = ?2`,

@@ -61,6 +61,7 @@ import type {
   ChatChange,
   Dialect,
   FileRef,
+  ImportedMessage,
   InviteRecord,
   MemberState,
   MessageChange,
@@ -68,7 +69,6 @@ import type {
   NewBot,
   NewChat,
   NewMessage,
-  ImportedMessage,
   NewUpload,
   NewUser,
   NotifyLevel,
@@ -247,6 +247,19 @@ export abstract class SqlStore implements Store {
     return row && rowToMessage(row);
   }
 
+  async listWorkspaceChats(workspaceId: number): Promise<Chat[]> {
+    return this.toChats(await this.rows<ChatRow>("workspaceChats", [workspaceId]));
+  }
+
+  async listChatMessagesAfter(
+    chatId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<(Message & { ts: number })[]> {
+    const rows = await this.rows<MessageRow>("chatMessagesAfter", [chatId, afterId, limit]);
+    return rows.map((row) => ({ ...rowToMessage(row), ts: Number(row.ts) }));
+  }
+
   async slackIds(workspaceId: number, kind: SlackIdKind): Promise<Map<string, number>> {
     const rows = await this.rows<{ slackId: string; targetId: number }>("slackIdsOf", [
       workspaceId,
@@ -298,9 +311,7 @@ export abstract class SqlStore implements Store {
   }
 
   async listSlackImports(workspaceId: number): Promise<SlackImportRecord[]> {
-    return (await this.rows<SlackImportRecord>("slackImportsOf", [workspaceId])).map(
-      slackImportOf,
-    );
+    return (await this.rows<SlackImportRecord>("slackImportsOf", [workspaceId])).map(slackImportOf);
   }
 
   async settleImportedChats(chatIds: number[]): Promise<void> {

@@ -491,14 +491,31 @@ export interface Store {
   findMessageByTs(chatId: number, ts: number): Promise<Message | undefined>;
 
   // Slack import (issue #27): large batches without events, see docs/adr/0014-slack-import.md.
+  /** Every chat of the workspace, whoever is in it (the Slack export), oldest first. */
+  listWorkspaceChats(workspaceId: number): Promise<Chat[]>;
+  /** A chat's messages not deleted, replies included, in id order after `afterId`, with their ts. */
+  listChatMessagesAfter(
+    chatId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<(Message & { ts: number })[]>;
   /** The workspace's map from Slack ids of one kind to ours, from earlier imports. */
   slackIds(workspaceId: number, kind: SlackIdKind): Promise<Map<string, number>>;
   /** Remembers Slack ids; one already mapped keeps its target. */
-  recordSlackIds(workspaceId: number, kind: SlackIdKind, entries: [string, number][]): Promise<void>;
+  recordSlackIds(
+    workspaceId: number,
+    kind: SlackIdKind,
+    entries: [string, number][],
+  ): Promise<void>;
   createSlackImport(input: { createdBy: number | null; progress: string }): Promise<number>;
   updateSlackImport(
     id: number,
-    change: { workspaceId?: number; status: SlackImportRecord["status"]; progress: string; report?: string | null },
+    change: {
+      workspaceId?: number;
+      status: SlackImportRecord["status"];
+      progress: string;
+      report?: string | null;
+    },
   ): Promise<void>;
   findSlackImport(id: number): Promise<SlackImportRecord | undefined>;
   /** The workspace's imports, newest first. */

@@ -442,7 +442,9 @@ export class PostgresStore extends SqlStore {
   async reserveMessageIds(count: number): Promise<number> {
     return this.sql.begin(async (tx) => {
       await tx`select nextval(pg_get_serial_sequence('messages', 'id'))`;
-      await tx.unsafe(`alter table messages alter column id set increment by ${Math.max(1, Math.floor(count))}`);
+      await tx.unsafe(
+        `alter table messages alter column id set increment by ${Math.max(1, Math.floor(count))}`,
+      );
       const [row] = await tx<{ last: string }[]>`
         select nextval(pg_get_serial_sequence('messages', 'id')) as last`;
       await tx.unsafe("alter table messages alter column id set increment by 1");

@@ -133,10 +133,18 @@ export type ExportScan = {
   fingerprint: string;
 };
 
-/** Reads the whole zip once; `onMessages` hears how many messages have been scanned so far. */
+/** Where the bytes of a file the zip carries go as they are inflated. */
+export type UploadSink = { write(data: Uint8Array): Promise<void>; end(): Promise<void> };
+
+/**
+ * Reads the whole zip once; `onMessages` hears how many messages have been scanned so far, and
+ * `stage` takes the bytes of each file the zip carries (they may come after the messages that
+ * share them, so the second read could not wait for them).
+ */
 export async function scanExport(
   open: () => ReadableStream<Uint8Array>,
   onMessages: (count: number) => void = () => {},
+  stage?: (fileId: string, entryName: string) => UploadSink,
 ): Promise<ExportScan> {
   const metadata = new Map<string, unknown>();
   const carried = new Set<string>();
@@ -148,6 +156,7 @@ export async function scanExport(
   const skipped = new Map<string, number>();
   const botNames = new Map<string, string>();
   let scanned = 0;
+  let sink: UploadSink | undefined;
   const wanted = (name: string) =>
     isMetadataFile(name) ||
     parseDayFile(name) !== undefined ||
@@ -156,6 +165,14 @@ export async function scanExport(
     // Uploads are only noted here; their bytes are read in the second pass.
     const upload = parseUploadEntry(piece.name);
     if (upload && !isMetadataFile(piece.name) && !parseDayFile(piece.name)) {
+      if (stage && !carried.has(upload)) {
+        sink ??= stage(upload, piece.name);
+        if (piece.data.length > 0) await sink.write(piece.data);
+        if (piece.final) {
+          await sink.end();
+          sink = undefined;
+        }
+      }
       if (piece.final) carried.add(upload);
       continue;
     }
