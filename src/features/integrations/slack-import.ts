@@ -620,11 +620,13 @@ async function toImported(
 ): Promise<ImportedMessage | string> {
   const { people, scan } = pass;
   const micros = parseTs(message.ts) as number;
-  const byBot = message.subtype === "bot_message" || !message.user;
+  // An old file_comment names its author in the comment.
+  const author = message.user ?? message.comment?.user;
+  const byBot = message.subtype === "bot_message" || !author;
   const senderId = byBot
     ? (message.bot_id && people.bots.get(message.bot_id)) ||
-      (message.user ? people.users.get(message.user) : undefined)
-    : people.users.get(message.user as string);
+      (author ? people.users.get(author) : undefined)
+    : people.users.get(author as string);
   if (senderId === undefined) return "its sender is not in the export";
 
   const pieces: string[] = [];
@@ -632,7 +634,8 @@ async function toImported(
   const text = slackToMarkdown(message.text ?? "", resolve);
   // A bot's text is the notification's summary of its blocks; a person's blocks repeat the text.
   pieces.push(byBot && blocks ? blocks : text || blocks);
-  if (message.comment?.comment) pieces.push(slackToMarkdown(message.comment.comment, resolve));
+  if (!pieces[0] && message.comment?.comment)
+    pieces.push(slackToMarkdown(message.comment.comment, resolve));
   const attachments = attachmentsToMarkdown(message.attachments, resolve);
   if (attachments) pieces.push(attachments);
 
