@@ -8,7 +8,7 @@ import { chatRoutes } from "./features/chats/routes.ts";
 import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
-import { botRoutes } from "./features/integrations/routes.ts";
+import { botRoutes, slackImportRoutes } from "./features/integrations/routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
 import { peopleRoutes } from "./features/people/routes.ts";
@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps) {
     .use(searchRoutes(deps))
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
+    .use(slackImportRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

@@ -19,6 +19,7 @@ import type { Message } from "../../src/features/messages/model.ts";
 import { makeResetCode } from "../../src/features/people/service.ts";
 import { onBinary, startTestApp, type TestApp } from "../support/app.ts";
 import { builtBinary } from "../support/binary.ts";
+import { people as fixtures } from "../support/fixtures.ts";
 import { createDatabase, onPostgres } from "../support/postgres.ts";
 import { carriedFile, richExport, writeSlackExport } from "../support/slack-export.ts";
 
@@ -295,6 +296,43 @@ test("a real public export imports: its people, channels, bot posts and file sha
   expect(
     users.filter((user) => !user.bot).every((user) => user.email?.endsWith("@import.invalid")),
   ).toBe(true);
+});
+
+describe("the admin route", async () => {
+  const app = await startTestApp();
+  const { alice, bob, mallory } = await fixtures(app);
+  const upload = (token: string) => {
+    const body = new FormData();
+    body.append("files", Bun.file(rich), "acme.zip");
+    return app.request("POST", "/api/admin/import", { token, body });
+  };
+
+  test("the owner uploads an export and follows its import to the report; a member may not, an outsider sees nothing", async () => {
+    expect((await upload(bob.token)).status).toBe(403);
+    const started = await upload(alice.token);
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ status: "running", report: null });
+    const path = `/api/admin/import/${started.body.id}`;
+    let job = started.body;
+    for (let tries = 0; job.status === "running" && tries < 200; tries++) {
+      await Bun.sleep(50);
+      job = (await app.request("GET", path, { token: alice.token })).body;
+    }
+    expect(job).toMatchObject({
+      status: "done",
+      progress: { phase: "done", total: richExport.imported, done: richExport.imported },
+      report: {
+        workspace: { id: alice.workspace.id, created: false },
+        messages: { imported: richExport.imported },
+      },
+    });
+    expect((await app.request("GET", path, { token: bob.token })).status).toBe(403);
+    expect((await app.request("GET", path, { token: mallory.token })).status).toBe(404);
+    const channels = await app.request("GET", "/api/channels", { token: bob.token });
+    expect(channels.body.map((chat: Chat) => chat.name)).toContain("general-slack");
+    const theirs = await app.request("GET", "/api/channels", { token: mallory.token });
+    expect(theirs.body.map((chat: Chat) => chat.name)).not.toContain("general-slack");
+  });
 });
 
 describe("the round trip", async () => {
