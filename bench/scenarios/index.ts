@@ -9,6 +9,7 @@ import { fanout } from "./fanout.ts";
 import { history } from "./history.ts";
 import { manyChats } from "./many-chats.ts";
 import { search } from "./search.ts";
+import { slackImport } from "./slack-import.ts";
 import { slowConsumers } from "./slow-consumers.ts";
 
 export const scenarios: Record<string, Scenario> = {
@@ -21,4 +22,5 @@ export const scenarios: Record<string, Scenario> = {
   cluster,
   conversation,
   search,
+  "slack-import": slackImport,
 };

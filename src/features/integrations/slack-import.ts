@@ -85,8 +85,11 @@ export class ImportRefused extends Error {
   }
 }
 
-/** Messages per transaction: large enough that a commit is a small part of the cost. */
-const batchSize = 2000;
+/**
+ * Messages per transaction, sorted by id by the store: an export's day files interleave ids of
+ * every chat, and big sorted batches write the tables nearly in order (twice the speed of 2,000).
+ */
+const batchSize = 20_000;
 
 /** A Slack user's email, or the placeholder the contract gives those without one. */
 export const importEmail = (user: SlackUser): string =>
