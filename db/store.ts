@@ -125,7 +125,7 @@ export type NewBot = {
 /**
  * A message of a Slack import (src/features/integrations/slack-import.ts), written as it was:
  * with the id the import gave it (its place in time), its original time and ts, its thread,
- * reactions, pin and edit time. No event is recorded for it (docs/adr/0014-slack-import.md).
+ * reactions, pin and edit time. No event is recorded for it (docs/adr/0013-slack-import.md).
  */
 export type ImportedMessage = {
   id: number;
@@ -490,7 +490,7 @@ export interface Store {
   /** The chat's message with this ts. */
   findMessageByTs(chatId: number, ts: number): Promise<Message | undefined>;
 
-  // Slack import (issue #27): large batches without events, see docs/adr/0014-slack-import.md.
+  // Slack import (issue #27): large batches without events, see docs/adr/0013-slack-import.md.
   /** Every chat of the workspace, whoever is in it (the Slack export), oldest first. */
   listWorkspaceChats(workspaceId: number): Promise<Chat[]>;
   /** A chat's messages not deleted, replies included, in id order after `afterId`, with their ts. */

@@ -1,4 +1,4 @@
-// Importing a Slack export (API.md § Integrations, "Slack export"; docs/adr/0014-slack-import.md).
+// Importing a Slack export (API.md § Integrations, "Slack export"; docs/adr/0013-slack-import.md).
 // Two reads of the zip: the first (slack-scan.ts) keeps the metadata and ranks every message in
 // time; then people and chats are made one by one, as anyone's would be (with their events); the
 // second read writes the messages in large batches through the store's bulk verb, with the ids
