@@ -7,7 +7,16 @@
 // __uploads/<file id>/<name> or <chat folder>/attachments/<file id>-<name>.
 // The zip is read and written as a stream with fflate: a 1,000,000-message export never sits in
 // memory, only one entry at a time.
-import { Unzip, UnzipInflate, UnzipPassThrough, Zip, ZipDeflate } from "fflate";
+import { inflateRawSync } from "node:zlib";
+import {
+  type AsyncFlateStreamHandler,
+  Unzip,
+  type UnzipDecoder,
+  UnzipInflate,
+  UnzipPassThrough,
+  Zip,
+  ZipDeflate,
+} from "fflate";
 
 /** A user of users.json. Slack writes many more fields; these are the ones anything reads. */
 export type SlackUser = {
@@ -169,6 +178,41 @@ export const dayOfTs = (ts: string): string =>
 
 // Reading.
 
+/**
+ * Deflate for zip entries: the small ones (metadata and day files, almost all of an export) are
+ * inflated by zlib in one call once their compressed bytes are in, three times faster than
+ * inflating in JavaScript; files the export carries, which may be large, stream through fflate.
+ */
+class Inflate implements UnzipDecoder {
+  static compression = 8;
+  ondata: AsyncFlateStreamHandler = () => {};
+  private parts: Uint8Array[] = [];
+  private readonly streaming: UnzipInflate | undefined;
+
+  constructor(filename: string) {
+    if (parseUploadEntry(filename) === undefined) return;
+    this.streaming = new UnzipInflate();
+    this.streaming.ondata = (error, data, final) => this.ondata(error, data, final);
+  }
+
+  push(chunk: Uint8Array, final: boolean): void {
+    if (this.streaming) return this.streaming.push(chunk, final);
+    this.parts.push(chunk);
+    if (!final) return;
+    const compressed = concat(this.parts);
+    this.parts = [];
+    let inflated: Buffer;
+    try {
+      inflated = inflateRawSync(compressed);
+    } catch (error) {
+      this.ondata(error as never, new Uint8Array(0), true);
+      return;
+    }
+    const view = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
+    this.ondata(null, view as Uint8Array<ArrayBuffer>, true);
+  }
+}
+
 /** A piece of a zip entry as the stream inflates it; `final` on its last piece. */
 export type ZipPiece = { name: string; data: Uint8Array; final: boolean };
 
@@ -191,7 +235,7 @@ export async function* unzipPieces(
     };
     file.start();
   });
-  unzip.register(UnzipInflate);
+  unzip.register(Inflate);
   unzip.register(UnzipPassThrough);
   for await (const chunk of source) {
     // Large chunks are fed in slices so that one push inflates a bounded amount.
@@ -227,7 +271,7 @@ export async function* unzipEntries(
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
   let at = 0;
   for (const part of parts) {
