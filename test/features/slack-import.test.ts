@@ -10,11 +10,7 @@ import type { Store } from "../../db/store.ts";
 import type { User } from "../../src/features/accounts/model.ts";
 import type { Chat } from "../../src/features/chats/model.ts";
 import { exportSlack } from "../../src/features/integrations/slack-export-writer.ts";
-import {
-  ImportRefused,
-  type ImportReport,
-  importSlackExport,
-} from "../../src/features/integrations/slack-import.ts";
+import { ImportRefused, importSlackExport } from "../../src/features/integrations/slack-import.ts";
 import type { Message } from "../../src/features/messages/model.ts";
 import { makeResetCode } from "../../src/features/people/service.ts";
 import { onBinary, startTestApp, type TestApp } from "../support/app.ts";
@@ -453,5 +449,3 @@ describe("the command line", () => {
 });
 
 process.on("beforeExit", () => rmSync(dir, { recursive: true, force: true }));
-
-export type { ImportReport };
