@@ -196,7 +196,10 @@ class Inflate implements UnzipDecoder {
   }
 
   push(chunk: Uint8Array, final: boolean): void {
-    if (this.streaming) return this.streaming.push(chunk, final);
+    if (this.streaming) {
+      this.streaming.push(chunk, final);
+      return;
+    }
     this.parts.push(chunk);
     if (!final) return;
     const compressed = concat(this.parts);
