@@ -57,6 +57,8 @@ export const newTs = (chat: string, createdAt: string) => `(select case
 const webhookColumns = `w.id, w.workspace_id as "workspaceId", w.chat_id as "chatId",
   w.user_id as "userId", w.created_by as "createdBy", w.name, w.created_at as "createdAt",
   1 - u.deactivated as active`;
+const slackImportColumns = `id, workspace_id as "workspaceId", created_by as "createdBy", status,
+  progress, report, created_at as "createdAt", updated_at as "updatedAt"`;
 const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
   role, deactivated, bot, title, avatar_url as "avatarUrl", status, timezone`;
 const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
@@ -366,6 +368,38 @@ export const queries = {
   webhookBySecret: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
      where w.secret_hash = ?1 and u.deactivated = 0
        and exists (select 1 from chats c where c.id = w.chat_id)`,
+  // Slack export (issue #27): every chat of a workspace, and a chat's messages in id order.
+  workspaceChats: `select ${chatColumns} from chats c where c.workspace_id = ?1 order by c.id`,
+  chatMessagesAfter: `select * from messages where chat_id = ?1 and id > ?2 and deleted = 0
+     order by id limit ?3`,
+  // Slack import (issue #27).
+  slackIdsOf: `select slack_id as "slackId", target_id as "targetId" from slack_ids
+     where workspace_id = ?1 and kind = ?2`,
+  insertSlackId: `insert into slack_ids (workspace_id, kind, slack_id, target_id)
+     values (?1, ?2, ?3, ?4) on conflict do nothing`,
+  insertSlackImport: `insert into slack_imports (created_by, status, progress, created_at, updated_at)
+     values (?1, 'running', ?2, ?3, ?3) returning id`,
+  updateSlackImport: `update slack_imports set workspace_id = coalesce(?2, workspace_id), status = ?3,
+       progress = ?4, report = coalesce(?5, report), updated_at = ?6
+     where id = ?1`,
+  slackImportById: `select ${slackImportColumns} from slack_imports where id = ?1`,
+  slackImportsOf: `select ${slackImportColumns} from slack_imports where workspace_id = ?1
+     order by id desc`,
+  // A root's reply count and newest reply, counted once after the import wrote its replies.
+  settleRoots: `update messages set
+       reply_count = (select count(*) from messages r where r.thread_id = messages.id and r.deleted = 0),
+       last_reply_at = (select max(r.created_at) from messages r
+                         where r.thread_id = messages.id and r.deleted = 0)
+     where chat_id = ?1 and thread_id is null
+       and id in (select thread_id from messages where chat_id = ?1 and thread_id is not null)`,
+  settleLastMessage: `update chats set last_message_id = (select max(id) from messages
+       where chat_id = ?1 and thread_id is null and deleted = 0)
+     where id = ?1`,
+  // Imported history is read history: members start at its end, not with years of unread.
+  settleMarkers: `update chat_members
+     set last_read_message_id = (select coalesce(last_message_id, 0) from chats where id = ?1)
+     where chat_id = ?1 and until_event_id is null
+       and last_read_message_id < (select coalesce(last_message_id, 0) from chats where id = ?1)`,
   updateUser: `update users set fullname = ?2, title = ?3, avatar_url = ?4, status = ?5,
        timezone = ?6, role = ?7, deactivated = ?8
      where id = ?1`,

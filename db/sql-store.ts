@@ -64,6 +64,7 @@ import type {
   DecidedPush,
   Dialect,
   FileRef,
+  ImportedMessage,
   InviteRecord,
   MemberState,
   MessageChange,
@@ -81,6 +82,8 @@ import type {
   PushSubscriptionRecord,
   ReplyOutcome,
   Sent,
+  SlackIdKind,
+  SlackImportRecord,
   Store,
   Ticket,
   UserRecord,
@@ -267,6 +270,84 @@ export abstract class SqlStore implements Store {
     const row = await this.row<WebhookRow>("webhookBySecret", [secretHash]);
     return row && toWebhook(row);
   }
+
+  async listWorkspaceChats(workspaceId: number): Promise<Chat[]> {
+    return this.toChats(await this.rows<ChatRow>("workspaceChats", [workspaceId]));
+  }
+
+  async listChatMessagesAfter(
+    chatId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<(Message & { ts: number })[]> {
+    const rows = await this.rows<MessageRow>("chatMessagesAfter", [chatId, afterId, limit]);
+    return rows.map((row) => ({ ...rowToMessage(row), ts: Number(row.ts) }));
+  }
+
+  async slackIds(workspaceId: number, kind: SlackIdKind): Promise<Map<string, number>> {
+    const rows = await this.rows<{ slackId: string; targetId: number }>("slackIdsOf", [
+      workspaceId,
+      kind,
+    ]);
+    return new Map(rows.map((row) => [row.slackId, Number(row.targetId)]));
+  }
+
+  async recordSlackIds(
+    workspaceId: number,
+    kind: SlackIdKind,
+    entries: [string, number][],
+  ): Promise<void> {
+    for (const [slackId, targetId] of entries)
+      await this.run("insertSlackId", [workspaceId, kind, slackId, targetId]);
+  }
+
+  async createSlackImport(input: { createdBy: number | null; progress: string }): Promise<number> {
+    const row = await this.row<{ id: number }>("insertSlackImport", [
+      input.createdBy,
+      input.progress,
+      Date.now(),
+    ]);
+    return Number(row?.id);
+  }
+
+  async updateSlackImport(
+    id: number,
+    change: {
+      workspaceId?: number;
+      status: SlackImportRecord["status"];
+      progress: string;
+      report?: string | null;
+    },
+  ): Promise<void> {
+    await this.run("updateSlackImport", [
+      id,
+      change.workspaceId ?? null,
+      change.status,
+      change.progress,
+      change.report ?? null,
+      Date.now(),
+    ]);
+  }
+
+  async findSlackImport(id: number): Promise<SlackImportRecord | undefined> {
+    const row = await this.row<SlackImportRecord>("slackImportById", [id]);
+    return row && slackImportOf(row);
+  }
+
+  async listSlackImports(workspaceId: number): Promise<SlackImportRecord[]> {
+    return (await this.rows<SlackImportRecord>("slackImportsOf", [workspaceId])).map(slackImportOf);
+  }
+
+  async settleImportedChats(chatIds: number[]): Promise<void> {
+    for (const chatId of chatIds) {
+      await this.run("settleRoots", [chatId]);
+      await this.run("settleLastMessage", [chatId]);
+      await this.run("settleMarkers", [chatId]);
+    }
+  }
+
+  abstract reserveMessageIds(count: number): Promise<number>;
+  abstract importMessages(messages: ImportedMessage[]): Promise<number>;
 
   async listUsers(workspaceId: number): Promise<User[]> {
     return (await this.rows<UserRow>("usersOf", [workspaceId])).map(toUser);
@@ -737,4 +818,14 @@ const toWebhook = (row: WebhookRow): Webhook => ({
   name: row.name,
   createdAt: Number(row.createdAt),
   active: Number(row.active) === 1,
+});
+
+/** PostgreSQL answers bigints as numbers too, but be sure: ids and times are numbers here. */
+const slackImportOf = (row: SlackImportRecord): SlackImportRecord => ({
+  ...row,
+  id: Number(row.id),
+  workspaceId: row.workspaceId === null ? null : Number(row.workspaceId),
+  createdBy: row.createdBy === null ? null : Number(row.createdBy),
+  createdAt: Number(row.createdAt),
+  updatedAt: Number(row.updatedAt),
 });

@@ -146,6 +146,49 @@ export type NewWebhook = {
   secretHash: string;
 };
 
+/**
+ * A message of a Slack import (src/features/integrations/slack-import.ts), written as it was:
+ * with the id the import gave it (its place in time), its original time and ts, its thread,
+ * reactions, pin and edit time. No event is recorded for it (docs/adr/0014-slack-import.md).
+ */
+export type ImportedMessage = {
+  id: number;
+  chatId: number;
+  senderId: number;
+  content: string;
+  /** Milliseconds. */
+  createdAt: number;
+  /** Slack's ts in microseconds. */
+  ts: number;
+  threadId: number | null;
+  editedAt: number | null;
+  reactions: { emoji: string; userIds: number[] }[];
+  /** The event a pinned message counts as pinned by (the chat's creation); null unpinned. */
+  pinEventId: number | null;
+  mentions: number[];
+  mentionsAll: boolean;
+  files: string[];
+  fileRefs: FileRef[];
+  attachments: FileInfo[];
+};
+
+/** What the Slack id maps of an import hold: users (bots too), bots by bot id, chats, files. */
+export type SlackIdKind = "user" | "bot" | "chat" | "file";
+
+/** An import job, as `GET /api/admin/import/{id}` shows it. */
+export type SlackImportRecord = {
+  id: number;
+  workspaceId: number | null;
+  createdBy: number | null;
+  status: "running" | "done" | "failed";
+  /** JSON, src/features/integrations/model.ts ImportProgress. */
+  progress: string;
+  /** JSON, the report once done (or why it failed). */
+  report: string | null;
+  createdAt: number;
+  updatedAt: number;
+};
+
 /** Limits the contract sets, checked at commit by the plans. */
 export const maxEmojiPerMessage = 50;
 export const maxPinsPerChat = 100;
@@ -511,6 +554,47 @@ export interface Store {
   findWebhook(id: number): Promise<Webhook | undefined>;
   /** The webhook a secret (by its SHA-256) opens, while it is not revoked and its chat is there. */
   findWebhookBySecret(secretHash: string): Promise<Webhook | undefined>;
+
+  // Slack import (issue #27): large batches without events, see docs/adr/0014-slack-import.md.
+  /** Every chat of the workspace, whoever is in it (the Slack export), oldest first. */
+  listWorkspaceChats(workspaceId: number): Promise<Chat[]>;
+  /** A chat's messages not deleted, replies included, in id order after `afterId`, with their ts. */
+  listChatMessagesAfter(
+    chatId: number,
+    afterId: number,
+    limit: number,
+  ): Promise<(Message & { ts: number })[]>;
+  /** The workspace's map from Slack ids of one kind to ours, from earlier imports. */
+  slackIds(workspaceId: number, kind: SlackIdKind): Promise<Map<string, number>>;
+  /** Remembers Slack ids; one already mapped keeps its target. */
+  recordSlackIds(
+    workspaceId: number,
+    kind: SlackIdKind,
+    entries: [string, number][],
+  ): Promise<void>;
+  createSlackImport(input: { createdBy: number | null; progress: string }): Promise<number>;
+  updateSlackImport(
+    id: number,
+    change: {
+      workspaceId?: number;
+      status: SlackImportRecord["status"];
+      progress: string;
+      report?: string | null;
+    },
+  ): Promise<void>;
+  findSlackImport(id: number): Promise<SlackImportRecord | undefined>;
+  /** The workspace's imports, newest first. */
+  listSlackImports(workspaceId: number): Promise<SlackImportRecord[]>;
+  /** Takes `count` message ids in a row that no send will take; answers the first. */
+  reserveMessageIds(count: number): Promise<number>;
+  /**
+   * Stores one batch of imported messages in one transaction, with their search text, mentions
+   * and files; a message whose id or whose chat and ts are taken already is left out (a rerun).
+   * Answers how many were stored.
+   */
+  importMessages(messages: ImportedMessage[]): Promise<number>;
+  /** After an import: roots' reply counts, the chats' last message, members' markers at it. */
+  settleImportedChats(chatIds: number[]): Promise<void>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

@@ -8,7 +8,7 @@ import { chatRoutes } from "./features/chats/routes.ts";
 import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
-import { botRoutes } from "./features/integrations/routes.ts";
+import { botRoutes, slackImportRoutes } from "./features/integrations/routes.ts";
 import { slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
 import { webhookRoutes } from "./features/integrations/webhook-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
@@ -80,6 +80,7 @@ export function createApp(deps: AppDeps) {
     .use(botRoutes(deps))
     .use(webhookRoutes(deps))
     .use(slackApiRoutes(deps))
+    .use(slackImportRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

@@ -1,14 +1,16 @@
 // The commands: `chat serve` (the default), `migrate`, `backup`, `migrate-to-postgres`, `config`,
-// `reset-password`.
+// `reset-password`, `import-slack`, `export-slack`.
 // Parses a command's arguments and runs it; never touches `process` (main.ts hands over argv and
 // the environment, and turns the outcome into an exit status).
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { openPostgres, openStore } from "../db/open.ts";
 import type { SqliteStore } from "../db/sqlite/store.ts";
 import packageJson from "../package.json" with { type: "json" };
 import { type Config, isPostgresUrl, loadConfig, maskSecrets } from "./config.ts";
+import { FileStorage } from "./features/files/storage.ts";
 import { serve } from "./serve.ts";
 
 export const usage = {
@@ -25,6 +27,10 @@ Commands:
   config         print the effective configuration, secrets masked
   reset-password <email>
                  print a single-use password reset code for a user
+  import-slack <export.zip> [--workspace NAME]
+                 import a Slack workspace export
+  export-slack <workspace> <out.zip> [--files]
+                 write a workspace as a Slack export
 
 Options:
   -h, --help     show help (also after a command)
@@ -58,6 +64,20 @@ Prints the effective configuration (file, environment and defaults) as YAML, sec
 Prints a password reset code for the user with this email (imported users' placeholder emails
 included): single-use, valid for one hour. The user sets a new password with it in the web app
 (or POST /api/password/reset), which ends their other sessions. Recorded in the audit log.`,
+  "import-slack": `Usage: chat import-slack <export.zip> [--workspace NAME]
+
+Imports a Slack workspace export (the zip Slack's "Export data" gives) into the workspace NAME,
+created when no workspace has that name and owned by the export's primary owner (default: the
+zip's file name without .zip). People keep their emails (those without one get
+<slack id>@import.invalid) but no password: give each a code with \`chat reset-password\`.
+An email that belongs to another workspace stops the import before anything is written (exit
+status 1). Running it again adds nothing twice, and finishes an import that was interrupted.
+Prints a progress bar, then what was imported and what was skipped, and why.`,
+  "export-slack": `Usage: chat export-slack <workspace> <out.zip> [--files]
+
+Writes the workspace as a Slack export: users.json, channels.json, groups.json, dms.json,
+mpims.json and one file per chat and day. With --files, the files messages carry are written
+inside the zip (under __uploads/); without, they are links to this server.`,
 };
 
 /** Wrong arguments: the command's usage follows the message, and the exit status is 2. */
@@ -97,9 +117,17 @@ export async function run(
   try {
     parsed = parseArgs({
       args,
-      options: { help: { type: "boolean", short: "h" } },
+      options: {
+        help: { type: "boolean", short: "h" },
+        ...(command === "import-slack" && { workspace: { type: "string" } }),
+        ...(command === "export-slack" && { files: { type: "boolean" } }),
+      },
       allowPositionals:
-        command === "backup" || command === "migrate-to-postgres" || command === "reset-password",
+        command === "backup" ||
+        command === "migrate-to-postgres" ||
+        command === "reset-password" ||
+        command === "import-slack" ||
+        command === "export-slack",
       strict: true,
     });
   } catch (error) {
@@ -110,13 +138,18 @@ export async function run(
     return 0;
   }
   const { config, source } = loadConfig(env);
-  return commands[command](config, source, parsed.positionals);
+  return commands[command](config, source, parsed.positionals, parsed.values);
 }
 
 type CommandName = Exclude<keyof typeof usage, "chat">;
 
 /** A command: its exit status, or undefined while it keeps running. */
-type Command = (config: Config, source: string, args: string[]) => Promise<number | undefined>;
+type Command = (
+  config: Config,
+  source: string,
+  args: string[],
+  options: Record<string, string | boolean | (string | boolean)[] | undefined>,
+) => Promise<number | undefined>;
 
 const commands: Record<CommandName, Command> = {
   serve: async (config, source) => {
@@ -187,6 +220,76 @@ const commands: Record<CommandName, Command> = {
       const { makeResetCode } = await import("./features/people/service.ts");
       const { code, expiresAt } = await makeResetCode({ db }, user, null);
       console.log(`reset code for ${user.email} (valid until ${expiresAt}):\n${code}`);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+
+  "import-slack": async (config, _, args, options) => {
+    const [path, ...extra] = args;
+    if (!path || extra.length > 0) {
+      throw new UsageError("import-slack takes one export zip", "import-slack");
+    }
+    if (!existsSync(path)) throw new UsageError(`${path} does not exist`, "import-slack");
+    const workspace =
+      typeof options.workspace === "string" && options.workspace.trim()
+        ? options.workspace.trim()
+        : basename(path).replace(/\.zip$/i, "");
+    const { importSlackExport, ImportRefused } = await import(
+      "./features/integrations/slack-import.ts"
+    );
+    const { progressBar, printImportReport } = await import(
+      "./features/integrations/import-progress.ts"
+    );
+    const db = await openStore(config.database);
+    const files = new FileStorage(config.files.dir);
+    await files.init();
+    const bar = progressBar();
+    try {
+      const report = await importSlackExport(
+        { db, files },
+        { path, workspace, createdBy: null },
+        bar.update,
+      );
+      bar.end();
+      printImportReport(report, (line) => console.log(line));
+      return 0;
+    } catch (error) {
+      bar.end();
+      if (error instanceof ImportRefused) {
+        console.error(`chat: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      await db.close();
+    }
+  },
+
+  "export-slack": async (config, _, args, options) => {
+    const [workspace, target, ...extra] = args;
+    if (!workspace || !target || extra.length > 0) {
+      throw new UsageError("export-slack takes a workspace and a zip to write", "export-slack");
+    }
+    if (existsSync(target))
+      throw new UsageError(`${target} exists: choose a new file`, "export-slack");
+    const { exportSlack } = await import("./features/integrations/slack-export-writer.ts");
+    const db = await openStore(config.database);
+    const files = new FileStorage(config.files.dir);
+    try {
+      const found = await db.findWorkspaceByName(workspace);
+      if (!found) {
+        console.error(`no workspace is named ${workspace}`);
+        return 1;
+      }
+      const counts = await exportSlack(
+        { db, files },
+        { workspaceId: found.id, path: target, files: options.files === true },
+      );
+      console.log(
+        `wrote ${target}: ${counts.users} users, ${counts.chats} chats, ${counts.messages} messages, ${counts.files} files inside`,
+      );
       return 0;
     } finally {
       await db.close();

@@ -10,6 +10,7 @@ import { fanout } from "./fanout.ts";
 import { history } from "./history.ts";
 import { manyChats } from "./many-chats.ts";
 import { search } from "./search.ts";
+import { slackImport } from "./slack-import.ts";
 import { slowConsumers } from "./slow-consumers.ts";
 import { webhooks } from "./webhooks.ts";
 
@@ -25,4 +26,5 @@ export const scenarios: Record<string, Scenario> = {
   search,
   webhooks,
   attention,
+  "slack-import": slackImport,
 };

@@ -33,6 +33,7 @@ import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type DecidedPush,
+  type ImportedMessage,
   type NewMessage,
   type PushBatch,
   type PushJob,
@@ -458,6 +459,84 @@ export class PostgresStore extends SqlStore {
         ),
       );
       return true;
+    });
+  }
+
+  /**
+   * Ids in a row from the identity: one step of `count` takes them all at once, so a send racing
+   * the reservation steps past them too; the first nextval makes sure the sequence has started.
+   */
+  async reserveMessageIds(count: number): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      await tx`select nextval(pg_get_serial_sequence('messages', 'id'))`;
+      await tx.unsafe(
+        `alter table messages alter column id set increment by ${Math.max(1, Math.floor(count))}`,
+      );
+      const [row] = await tx<{ last: string }[]>`
+        select nextval(pg_get_serial_sequence('messages', 'id')) as last`;
+      await tx.unsafe("alter table messages alter column id set increment by 1");
+      return Number(row?.last) - count + 1;
+    });
+  }
+
+  /** One transaction per batch, each table written by one statement over arrays. */
+  async importMessages(messages: ImportedMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const column = <T>(pick: (m: ImportedMessage) => T) => messages.map(pick);
+    return this.sql.begin(async (tx) => {
+      const inserted = await tx.unsafe<{ id: string }[]>(
+        `insert into messages (id, chat_id, sender_id, content, files, created_at, thread_id,
+           edited_at, reactions, pin_event_id, mentions, mentions_all, attachments, ts)
+         select * from unnest($1::int8[], $2::int4[], $3::int4[], $4::text[], $5::text[],
+           $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::int8[], $11::text[], $12::int4[],
+           $13::text[], $14::int8[])
+         on conflict do nothing returning id`,
+        [
+          column((m) => m.id),
+          column((m) => m.chatId),
+          column((m) => m.senderId),
+          column((m) => m.content),
+          column((m) => (m.files.length ? JSON.stringify(m.files) : "[]")),
+          column((m) => m.createdAt),
+          column((m) => m.threadId),
+          column((m) => m.editedAt),
+          column((m) => (m.reactions.length ? JSON.stringify(m.reactions) : "[]")),
+          column((m) => m.pinEventId),
+          column((m) => (m.mentions.length ? JSON.stringify(m.mentions) : "[]")),
+          column((m) => (m.mentionsAll ? 1 : 0)),
+          column((m) => (m.attachments.length ? JSON.stringify(m.attachments) : "[]")),
+          column((m) => m.ts),
+        ] as never[],
+      );
+      const stored = new Set(inserted.map((row) => Number(row.id)));
+      const written = messages.filter((m) => stored.has(m.id));
+      const indexed = written
+        .map((m) => ({ id: m.id, text: indexText(m.chatId, m.content) }))
+        .filter((m) => m.text);
+      if (indexed.length > 0)
+        await tx.unsafe(
+          `insert into message_search (message_id, tsv)
+           select id, search_vector(text) from unnest($1::int8[], $2::text[]) as t(id, text)
+           on conflict (message_id) do nothing`,
+          [indexed.map((m) => m.id), indexed.map((m) => m.text)] as never[],
+        );
+      const mentions = written.flatMap((m) => m.mentions.map((userId) => [m.id, userId, m.chatId]));
+      if (mentions.length > 0)
+        await tx.unsafe(
+          `insert into message_mentions (message_id, user_id, chat_id)
+           select * from unnest($1::int8[], $2::int4[], $3::int4[]) on conflict do nothing`,
+          [0, 1, 2].map((i) => mentions.map((row) => row[i])) as never[],
+        );
+      const files = written.flatMap((m) =>
+        m.fileRefs.map((file, position) => [m.id, position, file.workspaceId, file.hash] as const),
+      );
+      if (files.length > 0)
+        await tx.unsafe(
+          `insert into message_files (message_id, position, workspace_id, hash)
+           select * from unnest($1::int8[], $2::int4[], $3::int4[], $4::text[])`,
+          [0, 1, 2, 3].map((i) => files.map((row) => row[i])) as never[],
+        );
+      return written.length;
     });
   }
 

@@ -24,6 +24,7 @@ import { indexText } from "../search.ts";
 import { SqlStore } from "../sql-store.ts";
 import {
   type DecidedPush,
+  type ImportedMessage,
   type Log,
   type NewMessage,
   type PushBatch,
@@ -129,6 +130,21 @@ function prepareOwnStatements(sqlite: Database) {
     ),
     insertEvent: sqlite.query<{ id: number }, [string, number, number | null, string, number]>(
       "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?) returning id",
+    ),
+    // An imported message as it was (db/store.ts, importMessages); a rerun's repeat is ignored.
+    importMessage: sqlite.query(
+      `insert or ignore into messages (id, chat_id, sender_id, content, files, created_at,
+         thread_id, edited_at, reactions, pin_event_id, mentions, mentions_all, attachments, ts)
+       values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+    ),
+    messageSequence: sqlite.query<{ seq: number }, []>(
+      "select seq from sqlite_sequence where name = 'messages'",
+    ),
+    setMessageSequence: sqlite.query<never, [number]>(
+      "update sqlite_sequence set seq = ?1 where name = 'messages'",
+    ),
+    startMessageSequence: sqlite.query<never, [number]>(
+      "insert into sqlite_sequence (name, seq) values ('messages', ?1)",
     ),
     touchChat: sqlite.query<never, [number, number, number]>(
       "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
@@ -429,6 +445,55 @@ export class SqliteStore extends SqlStore {
         return true;
       })
       .immediate();
+  }
+
+  async reserveMessageIds(count: number): Promise<number> {
+    const { statements } = this;
+    const reserve = this.sqlite.transaction(() => {
+      const row = statements.messageSequence.get();
+      const last = row?.seq ?? 0;
+      if (row) statements.setMessageSequence.run(last + count);
+      else statements.startMessageSequence.run(last + count);
+      return last + 1;
+    });
+    return reserve.immediate();
+  }
+
+  /** One transaction per batch, prepared statements only: the import's whole cost is here. */
+  async importMessages(messages: ImportedMessage[]): Promise<number> {
+    const { statements, prepared } = this;
+    const store = this.sqlite.transaction((batch: ImportedMessage[]) => {
+      let stored = 0;
+      for (const m of batch) {
+        const inserted = statements.importMessage.run(
+          m.id,
+          m.chatId,
+          m.senderId,
+          m.content,
+          m.files.length ? JSON.stringify(m.files) : "[]",
+          m.createdAt,
+          m.threadId,
+          m.editedAt,
+          m.reactions.length ? JSON.stringify(m.reactions) : "[]",
+          m.pinEventId,
+          m.mentions.length ? JSON.stringify(m.mentions) : "[]",
+          m.mentionsAll ? 1 : 0,
+          m.attachments.length ? JSON.stringify(m.attachments) : "[]",
+          m.ts,
+        );
+        if (inserted.changes === 0) continue;
+        stored++;
+        const text = indexText(m.chatId, m.content);
+        if (text) statements.indexMessage.run(m.id, text);
+        for (const userId of m.mentions) prepared.insertMention.run(m.id, userId, m.chatId);
+        for (const [position, file] of m.fileRefs.entries())
+          prepared.insertMessageFile.run(m.id, position, file.workspaceId, file.hash);
+      }
+      return stored;
+    });
+    // FTS5 flushes its pending terms whenever a rowid is below the last one written: in id
+    // order, a batch costs one flush instead of nearly one per message.
+    return store.immediate([...messages].sort((a, b) => a.id - b.id));
   }
 
   async latestEventId(): Promise<number> {

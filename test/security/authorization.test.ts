@@ -2,6 +2,7 @@
 // A route with no row here fails the test, so a new route cannot ship without its access rules.
 import { describe, expect, test } from "bun:test";
 import { createECDH, randomBytes } from "node:crypto";
+import { zipSync } from "fflate";
 import { SignJWT } from "jose";
 import { startTestApp } from "../support/app.ts";
 import { type Person, people } from "../support/fixtures.ts";
@@ -186,6 +187,20 @@ const multipart = () => {
   return body;
 };
 
+/** The smallest Slack export: nobody, no chat; importing it changes nothing. */
+const emptyExport = () => {
+  const body = new FormData();
+  const zip = zipSync({
+    "users.json": new TextEncoder().encode("[]"),
+    "channels.json": new TextEncoder().encode("[]"),
+  });
+  body.append("files", new Blob([zip]), "empty.zip");
+  return body;
+};
+const importJob = (
+  await app.request("POST", "/api/admin/import", { token: alice.token, body: emptyExport() })
+).body.id as number;
+
 /** A browser's push subscription: a P-256 public key and a 16-byte secret. */
 const browserSubscription = () => {
   const ecdh = createECDH("prime256v1");
@@ -269,6 +284,14 @@ const rows: Record<string, Row> = {
       body: { text: "matrix webhook" },
     }),
     expect: { valid: 200, ...everyone(200) },
+  },
+  "post /api/admin/import": {
+    call: () => ({ path: "/api/admin/import", body: emptyExport() }),
+    expect: adminOnly(202),
+  },
+  "get /api/admin/import/{id}": {
+    call: () => ({ path: `/api/admin/import/${importJob}` }),
+    expect: adminOnly(200, 404),
   },
   "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
   "patch /api/workspace": {

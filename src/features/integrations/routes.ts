@@ -4,8 +4,9 @@ import { rateLimits } from "../../rate-limit.ts";
 import { type AuthDeps, authenticated } from "../accounts/auth.ts";
 import { User } from "../accounts/model.ts";
 import { IdParams } from "../chats/model.ts";
-import { CreateBotBody, NewBot } from "./model.ts";
-import { createBot, listBots, revokeBot } from "./service.ts";
+import { maxUploadBytes, receiveUploads } from "../files/multipart.ts";
+import { CreateBotBody, ImportJob, NewBot } from "./model.ts";
+import { createBot, getSlackImport, listBots, revokeBot, startSlackImport } from "./service.ts";
 
 const adminErrors = { 403: ErrorBody, ...errorResponses } as const;
 
@@ -54,3 +55,49 @@ export const botRoutes = (deps: AuthDeps) =>
         },
       },
     );
+
+export const slackImportRoutes = (deps: AuthDeps) =>
+  new Elysia({ name: "slack-import", prefix: "/api/admin", detail: { tags: ["Integrations"] } })
+    .use(rateLimits(deps))
+    .use(authenticated(deps))
+    .post(
+      "/import",
+      async ({ ctx, request, set }) => {
+        // The whole request may be one file: the zip streams to a staged file, never to memory.
+        const maxSize =
+          maxUploadBytes({ maxSize: deps.config.files.maxSize, maxFiles: 10 }) - 1024 * 1024;
+        const [zip, ...more] = await receiveUploads(request, deps.files, { maxSize, maxFiles: 1 });
+        for (const extra of more) await deps.files.discard(extra.tempPath);
+        set.status = 202;
+        return startSlackImport(ctx, zip as NonNullable<typeof zip>);
+      },
+      {
+        limit: "uploads",
+        response: { 202: ImportJob, ...adminErrors },
+        detail: {
+          summary: "Import a Slack export (owner and admins)",
+          description:
+            "multipart/form-data with one part named `files`: the zip of a Slack workspace export, imported into the caller's workspace as `chat import-slack` does (API.md § Integrations). Answers 202 at once with the job; `GET /api/admin/import/{id}` follows it. Importing the same export again adds nothing. An email of the export that belongs to another workspace fails the job before anything is written. For exports larger than an upload may be, use `chat import-slack` on the server's machine.",
+          requestBody: {
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  properties: { files: { type: "string", format: "binary" } },
+                  required: ["files"],
+                },
+              },
+            },
+          },
+        },
+      },
+    )
+    .get("/import/:id", ({ ctx, params }) => getSlackImport(ctx, Number(params.id)), {
+      params: IdParams,
+      response: { 200: ImportJob, ...adminErrors },
+      detail: {
+        summary: "A Slack import's progress and report (owner and admins)",
+        description:
+          "`status` is `running` until the import is `done` (with its report) or `failed` (with why). Another workspace's import is 404.",
+      },
+    });
