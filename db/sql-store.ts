@@ -244,6 +244,15 @@ export abstract class SqlStore implements Store {
     return row && rowToMessage(row);
   }
 
+  async findAppCursor(userId: number): Promise<number | undefined> {
+    const row = await this.row<{ ackedEventId: number }>("appCursor", [userId]);
+    return row && Number(row.ackedEventId);
+  }
+
+  async keepAppCursor(userId: number, ackedEventId: number): Promise<void> {
+    await this.run("keepAppCursor", [userId, ackedEventId, Date.now()]);
+  }
+
   async listUsers(workspaceId: number): Promise<User[]> {
     return (await this.rows<UserRow>("usersOf", [workspaceId])).map(toUser);
   }

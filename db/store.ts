@@ -446,6 +446,10 @@ export interface Store {
   messageTs(ids: number[]): Promise<Map<number, number>>;
   /** The chat's message with this ts. */
   findMessageByTs(chatId: number, ts: number): Promise<Message | undefined>;
+  /** How far a Socket Mode app (its bot user) has acknowledged the event log; none before its first ack. */
+  findAppCursor(userId: number): Promise<number | undefined>;
+  /** Moves the app's cursor forward to `ackedEventId` (never back). */
+  keepAppCursor(userId: number, ackedEventId: number): Promise<void>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

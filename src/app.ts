@@ -9,6 +9,7 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { botRoutes } from "./features/integrations/routes.ts";
+import { socketModeRoutes } from "./features/integrations/socket-mode-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
 import { peopleRoutes } from "./features/people/routes.ts";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
     .use(searchRoutes(deps))
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
+    .use(socketModeRoutes(deps))
     .use(websocketRoutes(deps))
     .use(eventStreamRoutes(deps))
     .use(presenceRoutes(deps))

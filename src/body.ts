@@ -76,6 +76,11 @@ export function parseJson(bytes: Uint8Array): unknown {
   return JSON.parse(text);
 }
 
+/** Slack's clients post form-encoded fields to the Slack-compatible API (API.md § Integrations). */
+const isSlackForm = (request: Request, contentType: string | undefined) =>
+  contentType?.startsWith("application/x-www-form-urlencoded") === true &&
+  new URL(request.url).pathname.startsWith("/api/slack/");
+
 export const jsonBodies = () =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
@@ -86,6 +91,10 @@ export const jsonBodies = () =>
       if (!bytes) {
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));
         return {};
+      }
+      if (isSlackForm(request, contentType)) {
+        // Values stay strings, as Slack's clients send them (objects as JSON strings).
+        return Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
       }
       let body: unknown;
       try {

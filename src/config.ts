@@ -31,6 +31,12 @@ export const ConfigSchema = T.Object(
           description:
             "Origins other sites' pages may call the API from; empty: none (CORS closed)",
         }),
+        publicUrl: T.String({
+          default: "",
+          pattern: "^$|^https?://[^/?#]+$",
+          description:
+            "The server's address as clients reach it (https://chat.example.com), for the absolute URLs it hands out; empty: taken from each request and the trusted proxy's headers",
+        }),
         shutdownTimeout: Duration("10s", "How long a graceful shutdown waits for work in flight"),
         http2: T.Boolean({
           default: true,
@@ -134,6 +140,19 @@ export const ConfigSchema = T.Object(
         sseKeepAlive: Duration("15s", "How often an idle event stream gets a comment line"),
       },
       "Live delivery",
+    ),
+    socketMode: section(
+      {
+        ackTimeout: Duration(
+          "10s",
+          "How long an envelope waits for its acknowledgement before it is sent again",
+        ),
+        keepFor: Duration(
+          "24h",
+          "How long events wait for an app with no connection; older ones are not delivered",
+        ),
+      },
+      "Slack Socket Mode: events for apps on their own WebSocket",
     ),
     push: section(
       {
