@@ -76,25 +76,21 @@ export function parseJson(bytes: Uint8Array): unknown {
   return JSON.parse(text);
 }
 
-/** Slack's clients post form-encoded fields to the Slack-compatible API (API.md § Integrations). */
-const isSlackForm = (request: Request, contentType: string | undefined) =>
-  contentType?.startsWith("application/x-www-form-urlencoded") === true &&
-  new URL(request.url).pathname.startsWith("/api/slack/");
-
-export const jsonBodies = () =>
+/**
+ * `ownBodies` are routes (as declared, `/api/slack/:method`) that read their bodies with a parse
+ * hook of their own: Slack's API takes forms too, and answers a bad body in its own words.
+ */
+export const jsonBodies = (options: { ownBodies?: readonly string[] } = {}) =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
-    async ({ request, contentType }) => {
+    async ({ request, contentType, route }) => {
+      if (options.ownBodies?.includes(route)) return;
       // Multipart is streamed by the upload route itself, never buffered here.
       if (contentType?.startsWith("multipart/form-data")) return {};
       const bytes = await readLimited(request, maxJsonBytes);
       if (!bytes) {
         refuseBody(request, payloadTooLarge("a JSON body may be at most 256 KiB"));
         return {};
-      }
-      if (isSlackForm(request, contentType)) {
-        // Values stay strings, as Slack's clients send them (objects as JSON strings).
-        return Object.fromEntries(new URLSearchParams(new TextDecoder().decode(bytes)));
       }
       let body: unknown;
       try {

@@ -72,7 +72,7 @@ const realtimePaths = {
   },
   "/api/slack/socket": {
     get: {
-      tags: ["Slack"],
+      tags: ["Integrations"],
       summary: "Slack Socket Mode's WebSocket",
       description:
         'The one-use URL `apps.connections.open` answers. The server sends `hello` (`num_connections`, `debug_info`, `connection_info.app_id`), then an `events_api` envelope for each message in a chat the bot is a member of (not its own; replies included) and an `app_mention` when it mentions the bot, with Slack\'s fields. The app acknowledges each with `{envelope_id, payload}`; one not acknowledged within `socketMode.ackTimeout` (10 s) is sent again with the same `envelope_id`, `retry_attempt` 1–3 and `retry_reason: "timeout"`. Events that arise while the app has no connection wait for it `socketMode.keepFor` (24 h) and follow its next `hello`, in order; with several sockets, each envelope goes to one of them. `disconnect` (`refresh_requested`, `link_disabled` when the bot is revoked, `too_many_websockets` past 10 sockets) comes before the server closes a socket.',

@@ -3,16 +3,23 @@
 import type { ServerWebSocket } from "bun";
 import { Elysia, t } from "elysia";
 import { durationMs } from "../../config.ts";
-import { AppError, badRequest } from "../../errors.ts";
+import { badRequest } from "../../errors.ts";
 import { errorLine, type Logger } from "../../ops/logging.ts";
+import { documentedOnly } from "../../ops/openapi.ts";
 import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, bearerToken, botForSocketModeTicket } from "../accounts/auth.ts";
 import type { User } from "../accounts/model.ts";
 import type { LocalHub } from "../realtime/hub.ts";
 import { publicBaseUrl } from "./public-url.ts";
+import type { SlackBody } from "./slack-api.ts";
+import { slackFailure } from "./slack-api-errors.ts";
+import { readSlackBody } from "./slack-api-routes.ts";
 import { type AppSocket, openAppConnection, SocketModeApps } from "./socket-mode.ts";
 
 const SlackFailure = t.Object({ ok: t.Literal(false), error: t.String() });
+
+/** The route as declared: the JSON body parser leaves its bodies to it (app.ts), as to the Web API's. */
+export const socketModeRoute = "/api/slack/apps.connections.open";
 
 export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
   const apps = new SocketModeApps(deps, {
@@ -20,13 +27,17 @@ export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
     keepForMs: durationMs(deps.config.socketMode.keepFor),
   });
   // A static path: it wins over the Web API's /api/slack/:method.
-  return new Elysia({ name: "socket-mode", prefix: "/api/slack", detail: { tags: ["Slack"] } })
+  return new Elysia({ name: "socket-mode", detail: { tags: ["Integrations"] } })
     .post(
-      "/apps.connections.open",
+      socketModeRoute,
       async ({ request, server, body, set }) => {
+        const read = body as SlackBody;
+        if ("refusal" in read) return { ok: false as const, error: read.refusal };
+        const field = read.args.token;
         const token =
           bearerToken(request.headers.get("authorization") ?? undefined) ??
-          fieldToken(body as Record<string, unknown> | undefined);
+          (typeof field === "string" && field !== "" ? field : undefined);
+        if (!token) return { ok: false as const, error: "not_authed" };
         try {
           const url = await openAppConnection(deps, {
             token,
@@ -35,33 +46,46 @@ export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
           });
           return { ok: true as const, url };
         } catch (error) {
-          return slackFailure(error, token, set, deps.logger);
+          const failure = slackFailure("apps.connections.open", error);
+          if (failure.unexpected) deps.logger(errorLine("unexpected error", failure.unexpected));
+          if (failure.retryAfter) {
+            set.status = 429;
+            set.headers["retry-after"] = failure.retryAfter;
+          }
+          return { ok: false as const, error: failure.error };
         }
       },
       {
-        body: t.Optional(
-          t.Object(
-            {
-              token: t.Optional(
-                t.Unknown({ description: "The app token, if not a Bearer header" }),
-              ),
-            },
-            { additionalProperties: true },
-          ),
-        ),
-        response: {
-          200: t.Union([t.Object({ ok: t.Literal(true), url: t.String() }), SlackFailure]),
-          429: SlackFailure,
-        },
+        parse: ({ request, contentType }) => readSlackBody(request, contentType ?? ""),
         detail: {
           summary: "Open a Socket Mode connection (Slack's apps.connections.open)",
           description:
-            "With an app token (`xapp-…`) as a Bearer header or a `token` field (JSON or form-encoded), answers `{ok: true, url}`: a one-use WebSocket URL (`wss://…/api/slack/socket?ticket=…`, from `server.publicUrl` when set) good for a minute. Slack's wire rules: HTTP 200 with `{ok: false, error}` for `not_authed` (no token) and `invalid_auth` (any other token, or a revoked bot's), and 429 `ratelimited` with `Retry-After` past the `connects` limit.",
+            "With an app token (`xapp-…`) as a Bearer header or a `token` argument (form-encoded or JSON), answers `{ok: true, url}`: a one-use WebSocket URL (`wss://…/api/slack/socket?ticket=…`, from `server.publicUrl` when set) good for a minute; see `GET /api/slack/socket` for what it carries. Slack's wire rules: HTTP 200 with `{ok: false, error}` for `not_authed` (no token) and `invalid_auth` (any other token, or a revoked bot's), and 429 `ratelimited` with `Retry-After` past the `connects` limit.",
+          requestBody: {
+            content: {
+              "application/x-www-form-urlencoded": {
+                schema: {
+                  type: "object" as const,
+                  properties: { token: { type: "string" as const } },
+                },
+              },
+              "application/json": {
+                schema: {
+                  type: "object" as const,
+                  properties: { token: { type: "string" as const } },
+                },
+              },
+            },
+          },
+          ...documentedOnly({
+            200: t.Union([t.Object({ ok: t.Literal(true), url: t.String() }), SlackFailure]),
+            429: SlackFailure,
+          }),
         },
       },
     )
     .get(
-      "/socket",
+      "/api/slack/socket",
       async ({ request, server, query }) => {
         const bot = await botForSocketModeTicket(deps, query.ticket ?? "");
         const data = new AppSocketSession(apps, bot, deps.logger);
@@ -77,28 +101,6 @@ export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
       },
     );
 };
-
-const fieldToken = (body: Record<string, unknown> | undefined) =>
-  typeof body?.token === "string" ? body.token : undefined;
-
-/** Slack's answer to a failure: 200 `{ok: false}`, or 429 `ratelimited` with Retry-After. */
-function slackFailure(
-  error: unknown,
-  token: string | undefined,
-  set: { status?: number | string; headers: Record<string, unknown> },
-  logger: Logger,
-): { ok: false; error: string } {
-  if (error instanceof AppError && error.code === "rate_limited") {
-    set.status = 429;
-    set.headers["retry-after"] = error.headers["retry-after"];
-    return { ok: false, error: "ratelimited" };
-  }
-  if (error instanceof AppError && error.code === "unauthorized") {
-    return { ok: false, error: token ? "invalid_auth" : "not_authed" };
-  }
-  logger(errorLine("apps.connections.open failed", error));
-  return { ok: false, error: "internal_error" };
-}
 
 /** Bun's socket as the delivery's AppSocket. */
 class BunAppSocket implements AppSocket {
