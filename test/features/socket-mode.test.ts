@@ -4,13 +4,13 @@ import { describe, expect, test } from "bun:test";
 import { SocketModeClient } from "@slack/socket-mode";
 import { startTestApp } from "../support/app.ts";
 import { type Person, people } from "../support/fixtures.ts";
-import { FrameQueue, type LiveFrame } from "../support/live.ts";
+import { postJson, signupPair } from "../support/process.ts";
+import { type Bot, openApp as openSlackApp, startTargetProcess, textOf } from "../support/slack.ts";
 
 const ackTimeoutMs = 400;
 const app = await startTestApp({ socketMode: { ackTimeout: `${ackTimeoutMs}ms` } });
 const { alice, bob, mallory } = await people(app);
 
-type Bot = { user: { id: number }; token: string; appToken: string };
 let bots = 0;
 async function makeBot(by: Person): Promise<Bot> {
   const reply = await app.request("POST", "/api/bots", {
@@ -43,54 +43,7 @@ async function send(by: { token: string }, chatId: number, content: string, thre
 const connectionsOpen = (options: Parameters<typeof app.request>[2] = {}) =>
   app.request("POST", "/api/slack/apps.connections.open", options);
 
-/** A raw Socket Mode client: reads frames in order, acknowledges when told. */
-async function openApp(appToken: string) {
-  const opened = await connectionsOpen({ token: appToken });
-  expect(opened.body).toMatchObject({ ok: true });
-  const socket = new WebSocket(opened.body.url);
-  const frames = new FrameQueue();
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.addEventListener("close", (event) => {
-      frames.end();
-      resolve({ code: event.code, reason: event.reason });
-    }),
-  );
-  socket.addEventListener("message", (event) => frames.push(JSON.parse(String(event.data))));
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("open", () => resolve());
-    socket.addEventListener("error", () => reject(new Error("the socket did not open")));
-  });
-  const hello = await frames.take();
-  expect(hello.type).toBe("hello");
-  return {
-    hello,
-    frames,
-    closed,
-    url: opened.body.url as string,
-    next: (timeoutMs = 5000) => frames.take({ timeoutMs }),
-    ack(envelope: LiveFrame) {
-      socket.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: {} }));
-    },
-    /** The next envelope, acknowledged. */
-    async received(timeoutMs = 5000) {
-      const envelope = await frames.take({ timeoutMs });
-      expect(envelope.type).toBe("events_api");
-      socket.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: {} }));
-      return envelope;
-    },
-    /** Fails if any frame arrives within `ms`. */
-    async nothingFor(ms: number) {
-      const frame = await frames.take({ timeoutMs: ms }).catch(() => undefined);
-      expect(frame).toBeUndefined();
-    },
-    close() {
-      socket.close();
-      return closed;
-    },
-  };
-}
-
-const textOf = (envelope: LiveFrame) => envelope.payload.event.text as string;
+const openApp = (appToken: string) => openSlackApp(app.url, appToken);
 
 describe("apps.connections.open", () => {
   test("answers Slack's way: not_authed without a token, invalid_auth for anything but a standing app token", async () => {
@@ -526,5 +479,51 @@ describe("Slack's SocketModeClient", () => {
       .then(() => "connected")
       .catch((error) => error.data?.error);
     expect(refused).toBe("invalid_auth");
+  });
+});
+
+describe("across a server restart", () => {
+  test("the server says disconnect before it stops; after it starts again, what was not acknowledged and what arose meanwhile come, in order, with their envelope ids", async () => {
+    const server = await startTargetProcess("socketMode:\n  ackTimeout: 2s");
+    try {
+      const { alice } = await signupPair(server.url, "Restart");
+      const bot = (await postJson(server.url, "/api/bots", alice.token, { name: "Ops" }))
+        .body as Bot;
+      const chatId = (
+        await postJson(server.url, "/api/chat", alice.token, {
+          type: "public_channel",
+          name: "ops",
+          members: [bot.user.id],
+        })
+      ).body.id;
+      const say = (content: string) =>
+        postJson(server.url, `/api/chat/${chatId}`, alice.token, { content });
+      const before = await openSlackApp(server.url, bot.appToken);
+      await say("acknowledged");
+      expect(textOf(await before.received())).toBe("acknowledged");
+      await say("not acknowledged");
+      const pending = await before.next();
+      expect(textOf(pending)).toBe("not acknowledged");
+
+      await server.terminate();
+      expect(await before.next()).toMatchObject({
+        type: "disconnect",
+        reason: "refresh_requested",
+      });
+      await before.closed;
+
+      await server.restart();
+      await say("while the app was away");
+      const after = await openSlackApp(server.url, bot.appToken);
+      const again = await after.received();
+      expect(again.envelope_id).toBe(pending.envelope_id);
+      expect(again.payload).toEqual(pending.payload);
+      expect(textOf(await after.received())).toBe("while the app was away");
+      await say("live");
+      expect(textOf(await after.received())).toBe("live");
+      await after.close();
+    } finally {
+      await server.dispose();
+    }
   });
 });
