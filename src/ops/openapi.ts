@@ -70,6 +70,46 @@ const realtimePaths = {
       },
     },
   },
+  "/api/slack/apps.connections.open": {
+    post: {
+      tags: ["Integrations"],
+      summary: "Open a Socket Mode connection (Slack's apps.connections.open)",
+      description:
+        "With an app token (`xapp-…`) as a Bearer header or a `token` argument (form-encoded or JSON), answers `{ok: true, url}`: a one-use WebSocket URL (`wss://…/api/slack/socket?ticket=…`, from `server.publicUrl` when set) good for a minute; see `GET /api/slack/socket` for what it carries. Slack's wire rules: HTTP 200 with `{ok: false, error}` for `not_authed` (no token) and `invalid_auth` (any other token, or a revoked bot's), and 429 `ratelimited` with `Retry-After` past the `connects` limit.",
+      requestBody: {
+        required: false,
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: { type: "object", properties: { token: { type: "string" } } },
+          },
+          "application/json": {
+            schema: { type: "object", properties: { token: { type: "string" } } },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: "`{ok: true, url}`, or `{ok: false, error}`",
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["ok"],
+                properties: {
+                  ok: { type: "boolean" },
+                  url: { type: "string" },
+                  error: { type: "string" },
+                },
+              },
+            },
+          },
+        },
+        429: {
+          description: '`{ok: false, error: "ratelimited"}` with `Retry-After` in whole seconds',
+        },
+      },
+    },
+  },
   "/api/slack/socket": {
     get: {
       tags: ["Integrations"],
