@@ -132,7 +132,7 @@ describe("fuzzing Slack's apps.connections.open", () => {
           body,
         });
         expect(reply.status).toBe(200);
-        const answer = await reply.json();
+        const answer = (await reply.json()) as { ok: unknown; error?: string };
         expect(typeof answer.ok).toBe("boolean");
         if (!answer.ok) expect(answer.error).toMatch(/^[a-z_]+$/);
       }),
