@@ -34,12 +34,14 @@ import {
   type NewChat,
   type NewMessage,
   type NewUser,
+  type NewWebhook,
   type ReplyOutcome,
   RowNotFound,
+  type Webhook,
 } from "./store.ts";
 
 /** Tables whose new rows take their id in the plan. */
-export type IdTable = "workspaces" | "users" | "chats" | "messages";
+export type IdTable = "workspaces" | "users" | "chats" | "messages" | "webhooks";
 
 /** What a write reads, in its transaction, before it is planned. */
 export type Reads = {
@@ -157,6 +159,8 @@ export type RowWrite =
   | { kind: "bot.token.insert"; id: string; userId: number; tokenKind: "bot" | "app"; at: number }
   /** Ends every bot and app token of the user. */
   | { kind: "bot.tokens.delete"; userId: number }
+  /** An incoming webhook, under its secret's SHA-256 (issue #27). */
+  | { kind: "webhook.insert"; row: Omit<Webhook, "active">; secretHash: string }
   /** Ends every session of the user (tokens with a session id) … */
   | { kind: "user.sessions.end"; userId: number }
   /** … and every token and ticket made before (the token version goes up). */
@@ -443,6 +447,50 @@ export function planNewBot(state: State, input: NewBot): Plan<User> {
   const log = eventLog(state);
   log.append("user.updated", { workspace: input.workspaceId }, JSON.stringify(user));
   return { value: user, rows: [...rows, ...log.rows], events: log.events };
+}
+
+export const newWebhookReads = (chatId: number): Reads => ({
+  chat: chatId,
+  ids: ["users", "webhooks"],
+});
+
+/**
+ * An incoming webhook (issue #27): its bot user (user.updated to the workspace), who joins the
+ * chat as any new member does (chat.updated to the others, chat.created to it), the webhook's
+ * row, and its audit entry.
+ */
+export function planNewWebhook(state: State, input: NewWebhook): Plan<Webhook> {
+  if (!state.chat) throw new RowNotFound("chat");
+  const bot = planNewBot(state, { workspaceId: input.workspaceId, name: input.name, tokens: [] });
+  const joined = planChatChange(after(state, bot.events), { add: [bot.value.id] });
+  const webhook: Webhook = {
+    id: taken(state, "webhooks"),
+    workspaceId: input.workspaceId,
+    chatId: input.chatId,
+    userId: bot.value.id,
+    createdBy: input.createdBy,
+    name: input.name,
+    createdAt: state.now,
+    active: true,
+  };
+  const { active: _, ...row } = webhook;
+  const audit = auditRow(state, input.workspaceId, {
+    actorId: input.createdBy,
+    action: "webhook.created",
+    targetType: "webhook",
+    targetId: webhook.id,
+    details: { chatId: input.chatId, name: input.name },
+  });
+  return {
+    value: webhook,
+    rows: [
+      ...bot.rows,
+      ...joined.rows,
+      { kind: "webhook.insert", row, secretHash: input.secretHash },
+      audit,
+    ],
+    events: [...bot.events, ...joined.events],
+  };
 }
 
 /** What an audit entry records, besides the workspace and the time. */

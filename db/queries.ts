@@ -53,6 +53,10 @@ export const newTs = (chat: string, createdAt: string) => `(select case
        then coalesce(max(o.ts), 0) + 1 else cast(${createdAt} as int8) * 1000 end
      from messages o where o.chat_id = ${chat})`;
 
+/** A webhook is revoked when its bot user is deactivated. */
+const webhookColumns = `w.id, w.workspace_id as "workspaceId", w.chat_id as "chatId",
+  w.user_id as "userId", w.created_by as "createdBy", w.name, w.created_at as "createdAt",
+  1 - u.deactivated as active`;
 const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
   role, deactivated, bot, title, avatar_url as "avatarUrl", status, timezone`;
 const chatColumns = `c.id, c.workspace_id as "workspaceId", c.type, c.name, c.owner_id as "ownerId",
@@ -357,6 +361,18 @@ export const queries = {
        acked_event_id = case when excluded.acked_event_id > app_cursors.acked_event_id
          then excluded.acked_event_id else app_cursors.acked_event_id end,
        updated_at = excluded.updated_at`,
+  insertWebhook: `insert into webhooks (id, workspace_id, chat_id, user_id, created_by, name,
+       secret_hash, created_at)
+     values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+  webhooksOfChat: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
+     where w.chat_id = ?1 and u.deactivated = 0
+     order by w.id`,
+  webhookById: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
+     where w.id = ?1`,
+  // A webhook whose chat was deleted opens nothing.
+  webhookBySecret: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
+     where w.secret_hash = ?1 and u.deactivated = 0
+       and exists (select 1 from chats c where c.id = w.chat_id)`,
   updateUser: `update users set fullname = ?2, title = ?3, avatar_url = ?4, status = ?5,
        timezone = ?6, role = ?7, deactivated = ?8
      where id = ?1`,
@@ -576,6 +592,13 @@ export function statementOf(row: RowWrite): [Query, Param[]] {
       return ["insertBotToken", [row.id, row.userId, row.tokenKind, row.at]];
     case "bot.tokens.delete":
       return ["deleteBotTokens", [row.userId]];
+    case "webhook.insert": {
+      const { id, workspaceId, chatId, userId, createdBy, name, createdAt } = row.row;
+      return [
+        "insertWebhook",
+        [id, workspaceId, chatId, userId, createdBy, name, row.secretHash, createdAt],
+      ];
+    }
     case "user.update": {
       const { id, fullname, title, avatarUrl, status, timezone, role, deactivated } = row.row;
       return ["updateUser", [id, fullname, title, avatarUrl, status, timezone, role, deactivated]];

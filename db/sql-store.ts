@@ -12,6 +12,7 @@ import {
   messageChangeReads,
   newBotReads,
   newUserReads,
+  newWebhookReads,
   type Plan,
   planAudit,
   planChatArchive,
@@ -22,6 +23,7 @@ import {
   planNewBot,
   planNewChat,
   planNewUser,
+  planNewWebhook,
   planRead,
   planReply,
   planUnsentUploads,
@@ -70,6 +72,7 @@ import type {
   NewMessage,
   NewUpload,
   NewUser,
+  NewWebhook,
   NotifyLevel,
   PushCandidate,
   PushJob,
@@ -79,6 +82,7 @@ import type {
   Store,
   Ticket,
   UserRecord,
+  Webhook,
   Written,
 } from "./store.ts";
 import { RowNotFound } from "./store.ts";
@@ -251,6 +255,24 @@ export abstract class SqlStore implements Store {
 
   async keepAppCursor(userId: number, ackedEventId: number): Promise<void> {
     await this.run("keepAppCursor", [userId, ackedEventId, Date.now()]);
+  }
+
+  createWebhook(input: NewWebhook): Promise<Written<Webhook>> {
+    return this.write(newWebhookReads(input.chatId), (state) => planNewWebhook(state, input));
+  }
+
+  async listWebhooks(chatId: number): Promise<Webhook[]> {
+    return (await this.rows<WebhookRow>("webhooksOfChat", [chatId])).map(toWebhook);
+  }
+
+  async findWebhook(id: number): Promise<Webhook | undefined> {
+    const row = await this.row<WebhookRow>("webhookById", [id]);
+    return row && toWebhook(row);
+  }
+
+  async findWebhookBySecret(secretHash: string): Promise<Webhook | undefined> {
+    const row = await this.row<WebhookRow>("webhookBySecret", [secretHash]);
+    return row && toWebhook(row);
   }
 
   async listUsers(workspaceId: number): Promise<User[]> {
@@ -656,3 +678,20 @@ export abstract class SqlStore implements Store {
     return rows.map((row) => toChat(row, members.get(row.id) ?? []));
   }
 }
+
+/** A webhook row as both drivers return it (PostgreSQL's int8 may come as a string). */
+type WebhookRow = Omit<Webhook, "active" | "createdAt"> & {
+  createdAt: number | string;
+  active: number | string;
+};
+
+const toWebhook = (row: WebhookRow): Webhook => ({
+  id: Number(row.id),
+  workspaceId: Number(row.workspaceId),
+  chatId: Number(row.chatId),
+  userId: Number(row.userId),
+  createdBy: Number(row.createdBy),
+  name: row.name,
+  createdAt: Number(row.createdAt),
+  active: Number(row.active) === 1,
+});

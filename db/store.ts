@@ -122,6 +122,30 @@ export type NewBot = {
   audit?: AuditEntry[];
 };
 
+/**
+ * An incoming webhook (issue #27): a secret URL that posts into its chat as its own bot user,
+ * made a member of the chat with it. Revoked when that user is deactivated.
+ */
+export type Webhook = {
+  id: number;
+  workspaceId: number;
+  chatId: number;
+  userId: number;
+  createdBy: number;
+  name: string;
+  createdAt: number;
+  active: boolean;
+};
+
+/** A webhook to make: its bot user is named after it; only its secret's SHA-256 is kept. */
+export type NewWebhook = {
+  workspaceId: number;
+  chatId: number;
+  createdBy: number;
+  name: string;
+  secretHash: string;
+};
+
 /** Limits the contract sets, checked at commit by the plans. */
 export const maxEmojiPerMessage = 50;
 export const maxPinsPerChat = 100;
@@ -450,6 +474,17 @@ export interface Store {
   findAppCursor(userId: number): Promise<number | undefined>;
   /** Moves the app's cursor forward to `ackedEventId` (never back). */
   keepAppCursor(userId: number, ackedEventId: number): Promise<void>;
+  /**
+   * A webhook with its bot user, who joins the chat (chat.created to it, chat.updated to the
+   * others, user.updated to the workspace), and its audit entry, in one transaction.
+   */
+  createWebhook(input: NewWebhook): Promise<Written<Webhook>>;
+  /** The chat's webhooks that are not revoked, oldest first. */
+  listWebhooks(chatId: number): Promise<Webhook[]>;
+  /** A webhook by id, revoked or not. */
+  findWebhook(id: number): Promise<Webhook | undefined>;
+  /** The webhook a secret (by its SHA-256) opens, while it is not revoked and its chat is there. */
+  findWebhookBySecret(secretHash: string): Promise<Webhook | undefined>;
 
   ping(): Promise<void>;
   /** A consistent copy of the whole database at `path`, taken while the server runs. */

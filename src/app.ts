@@ -9,8 +9,9 @@ import { maxFilesPerUpload } from "./features/files/model.ts";
 import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { botRoutes } from "./features/integrations/routes.ts";
-import { slackApiRoute, slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
-import { socketModeRoute, socketModeRoutes } from "./features/integrations/socket-mode-routes.ts";
+import { slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
+import { socketModeRoutes } from "./features/integrations/socket-mode-routes.ts";
+import { webhookRoutes } from "./features/integrations/webhook-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
 import { peopleRoutes } from "./features/people/routes.ts";
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps) {
     .use(requestLog({ logger, metrics }))
     .use(security(deps.config))
     .use(errorHandler(log))
-    .use(jsonBodies({ ownBodies: [slackApiRoute, socketModeRoute] }))
+    .use(jsonBodies())
     .use(openapiDocs(() => composed as DocumentedApp))
     .use(health(deps))
     .use(metricsRoute({ ...deps, metrics }))
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps) {
     .use(searchRoutes(deps))
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
+    .use(webhookRoutes(deps))
     .use(socketModeRoutes(deps))
     .use(slackApiRoutes(deps))
     .use(websocketRoutes(deps))

@@ -77,14 +77,20 @@ export function parseJson(bytes: Uint8Array): unknown {
 }
 
 /**
- * `ownBodies` are routes (as declared, `/api/slack/:method`) that read their bodies with a parse
- * hook of their own: Slack's API takes forms too, and answers a bad body in its own words.
+ * Routes that read their own bodies: incoming webhooks and Slack's Web API take Slack's forms
+ * (form-encoded too) and answer a bad body in Slack's words (src/features/integrations).
  */
-export const jsonBodies = (options: { ownBodies?: readonly string[] } = {}) =>
+const ownBodiesPaths = ["/api/hooks/", "/api/slack/"];
+
+/** A request URL's path, without building a URL object on every request. */
+const pathOf = (url: string) => url.slice(url.indexOf("/", url.indexOf("//") + 2));
+
+export const jsonBodies = () =>
   new Elysia({ name: "json-bodies" }).onParse(
     { as: "global" },
-    async ({ request, contentType, route }) => {
-      if (options.ownBodies?.includes(route)) return;
+    async ({ request, contentType }) => {
+      const path = pathOf(request.url);
+      if (ownBodiesPaths.some((prefix) => path.startsWith(prefix))) return;
       // Multipart is streamed by the upload route itself, never buffered here.
       if (contentType?.startsWith("multipart/form-data")) return {};
       const bytes = await readLimited(request, maxJsonBytes);

@@ -24,18 +24,19 @@ export const ConfigSchema = T.Object(
         port: T.Integer({ minimum: 0, maximum: 65535, default: 6688, description: "TCP port" }),
         trustedProxies: T.Array(T.String(), {
           default: [],
-          description: "Peer addresses whose X-Forwarded-For is believed (for per-IP limits)",
+          description:
+            "Peer addresses whose X-Forwarded-For (per-IP limits) and X-Forwarded-Proto/-Host (URLs the server hands out) are believed",
+        }),
+        publicUrl: T.String({
+          default: "",
+          pattern: "^$|^https?://[^/?#\\s]+(/[^?#\\s]*)?$",
+          description:
+            "The address clients reach the server at, such as https://chat.example.com: the base of URLs it hands out (webhooks', Socket Mode's); empty: taken from each request",
         }),
         corsOrigins: T.Array(T.String(), {
           default: [],
           description:
             "Origins other sites' pages may call the API from; empty: none (CORS closed)",
-        }),
-        publicUrl: T.String({
-          default: "",
-          pattern: "^$|^https?://[^/?#]+$",
-          description:
-            "The server's address as clients reach it (https://chat.example.com), for the absolute URLs it hands out; empty: taken from each request and the trusted proxy's headers",
         }),
         shutdownTimeout: Duration("10s", "How long a graceful shutdown waits for work in flight"),
         http2: T.Boolean({
@@ -182,6 +183,7 @@ const environmentOverrides: Record<string, { key: [string, string]; type: "strin
   {
     CHAT_HOST: { key: ["server", "host"], type: "string" },
     CHAT_PORT: { key: ["server", "port"], type: "integer" },
+    CHAT_PUBLIC_URL: { key: ["server", "publicUrl"], type: "string" },
     CHAT_DATABASE_URL: { key: ["database", "url"], type: "string" },
     CHAT_PUBSUB_URL: { key: ["pubsub", "url"], type: "string" },
     CHAT_FILES_DIR: { key: ["files", "dir"], type: "string" },

@@ -10,6 +10,7 @@ import { history } from "./history.ts";
 import { manyChats } from "./many-chats.ts";
 import { search } from "./search.ts";
 import { slowConsumers } from "./slow-consumers.ts";
+import { webhooks } from "./webhooks.ts";
 
 export const scenarios: Record<string, Scenario> = {
   fanout,
@@ -21,4 +22,5 @@ export const scenarios: Record<string, Scenario> = {
   cluster,
   conversation,
   search,
+  webhooks,
 };

@@ -237,6 +237,46 @@ describe("people and administration in the web app", () => {
     await admin.getByRole("button", { name: "Close" }).click();
   });
 
+  test("the admin page makes a bot whose tokens are shown once and work, and revoking it ends them", async () => {
+    await alicePage.getByRole("button", { name: "Administration" }).click();
+    const admin = dialog(alicePage);
+    const form = admin.getByRole("form", { name: "New bot" });
+    await form.getByLabel("Bot name").fill("Deploy");
+    await form.getByRole("button", { name: "Make bot" }).click();
+    const shown = admin.getByRole("status", { name: "New bot's tokens" });
+    await shown.waitFor();
+    await shown.getByRole("button", { name: "Copy bot token" }).click();
+    const token = await alicePage.evaluate(() =>
+      (
+        globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+      ).navigator.clipboard.readText(),
+    );
+    expect(token).toMatch(/^xoxb-/);
+    expect(await shown.textContent()).toContain(token);
+    const me = await app.request("GET", "/api/me", { token });
+    expect(me.body.user).toMatchObject({ fullname: "Deploy", bot: true });
+    const bots = admin.getByRole("list", { name: "Bots" });
+    await bots.getByRole("listitem").filter({ hasText: "Deploy" }).waitFor();
+    // Listed again, the bot shows no token: only its name.
+    await admin.getByRole("button", { name: "Close" }).click();
+    await alicePage.getByRole("button", { name: "Administration" }).click();
+    const again = dialog(alicePage);
+    await again
+      .getByRole("list", { name: "Bots" })
+      .getByRole("listitem")
+      .filter({ hasText: "Deploy" })
+      .waitFor();
+    expect(await again.textContent()).not.toContain(token);
+    await again.getByRole("button", { name: "Revoke Deploy" }).click();
+    await again.getByRole("status").filter({ hasText: "Deploy revoked" }).waitFor();
+    expect((await app.request("GET", "/api/me", { token })).status).toBe(401);
+    await again
+      .getByRole("list", { name: "Audit log" })
+      .getByText("Alice revoked the bot Deploy")
+      .waitFor();
+    await again.getByRole("button", { name: "Close" }).click();
+  });
+
   test("archiving in the chat settings makes the channel read-only for everyone in it; unarchiving brings the composer back", async () => {
     await alicePage.getByRole("button", { name: "Settings", exact: true }).click();
     await dialog(alicePage).getByRole("button", { name: "Archive channel" }).click();

@@ -172,6 +172,14 @@ const publicChannel = async (archived = false) => {
   return id;
 };
 
+const makeWebhook = async () =>
+  (
+    await app.request("POST", `/api/chat/${sharedChat}/webhooks`, {
+      token: alice.token,
+      body: { name: "matrix hook" },
+    })
+  ).body as { id: number; url: string };
+
 const multipart = () => {
   const body = new FormData();
   body.append("files", new Blob(["x"]), "x.txt");
@@ -259,6 +267,27 @@ const rows: Record<string, Row> = {
       },
     }),
     expect: { valid: 401, ...everyone(401) },
+  },
+  "post /api/chat/{id}/webhooks": {
+    call: () => ({ path: `/api/chat/${sharedChat}/webhooks`, body: { name: "matrix hook" } }),
+    expect: onChat(201, 201, 404),
+  },
+  "get /api/chat/{id}/webhooks": {
+    call: () => ({ path: `/api/chat/${sharedChat}/webhooks` }),
+    expect: onChat(200, 200, 404),
+  },
+  // alice's webhook: bob, a member but not its creator, may not revoke it; the admin may.
+  "delete /api/webhooks/{id}": {
+    call: async () => ({ path: `/api/webhooks/${(await makeWebhook()).id}` }),
+    expect: authenticated({ owner: 204, admin: 204, member: 403, nonMember: 404, outsider: 404 }),
+  },
+  // The secret in the URL is the credential: whatever token comes along changes nothing.
+  "post /api/hooks/{secret}": {
+    call: async () => ({
+      path: new URL((await makeWebhook()).url).pathname,
+      body: { text: "matrix webhook" },
+    }),
+    expect: { valid: 200, ...everyone(200) },
   },
   "get /api/workspace": { call: () => ({ path: "/api/workspace" }), expect: authenticated(200) },
   "patch /api/workspace": {
@@ -448,6 +477,15 @@ const rows: Record<string, Row> = {
     call: () => ({ path: "/api/events" }),
     expect: authenticated({ valid: 200, ticket: 200 }),
   },
+  // Slack's wire rules: HTTP 200 for every caller, the verdict in `{ok, error}` (checked below).
+  "post /api/slack/{method}": {
+    call: () => ({ path: "/api/slack/conversations.info", body: { channel: `C${sharedChat}` } }),
+    expect: { valid: 200, ...everyone(200) },
+  },
+  "get /api/slack/{method}": {
+    call: () => ({ path: `/api/slack/conversations.info?channel=C${sharedChat}` }),
+    expect: { valid: 200, ...everyone(200) },
+  },
   "get /api/ws": {
     call: () => ({
       path: "/api/ws",
@@ -566,6 +604,42 @@ describe("what search finds for each caller", () => {
     expect(await found(carol, "matrixleft")).toHaveLength(1);
     await app.request("POST", `/api/chat/${chat}/leave`, { token: carol.token });
     expect(await found(carol, "matrixleft")).toEqual([]);
+  });
+});
+
+describe("the Slack API's verdicts for each caller", () => {
+  // What each caller is told about alice's private channel with bob, in Slack's words.
+  const verdicts: Record<Identity, string> = {
+    none: "not_authed",
+    garbage: "invalid_auth",
+    expired: "invalid_auth",
+    otherSecret: "invalid_auth",
+    algNone: "invalid_auth",
+    outsider: "channel_not_found",
+    nonMember: "channel_not_found",
+    member: "ok",
+    owner: "ok",
+    admin: "channel_not_found",
+    deactivated: "invalid_auth",
+    download: "invalid_auth",
+    ticket: "invalid_auth",
+    bot: "channel_not_found",
+    appToken: "not_allowed_token_type",
+    revokedBot: "invalid_auth",
+  };
+  test("conversations.info on a private channel: ok for its members, a Slack error for everyone else", async () => {
+    const results: Record<string, string> = {};
+    for (const identity of identities) {
+      const token = identity === "ticket" ? await ticket(alice.token) : tokens[identity];
+      const reply = await fetch(`${app.url}/api/slack/conversations.info`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ channel: `C${sharedChat}`, ...(token && { token }) }),
+      });
+      const body = (await reply.json()) as { ok: boolean; error?: string };
+      results[identity] = body.ok ? "ok" : (body.error ?? "");
+    }
+    expect(results).toEqual(verdicts);
   });
 });
 

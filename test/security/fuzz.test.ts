@@ -3,6 +3,7 @@
 // cases. Never a 5xx, always the error envelope, and the server stays healthy.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { slackMethods } from "../../src/features/integrations/slack-api.ts";
 import { startTestApp } from "../support/app.ts";
 import { people, signup } from "../support/fixtures.ts";
 import { openWebSocket } from "../support/live.ts";
@@ -173,6 +174,85 @@ describe("fuzzing the v2 routes' path and query parameters", () => {
   });
 });
 
+describe("fuzzing incoming webhooks", () => {
+  const answers = ["ok", "invalid_payload", "no_service", "channel_is_archived", "rate_limited"];
+  const element = fc.oneof(
+    nasty,
+    fc.jsonValue(),
+    fc.record({
+      type: fc.constantFrom("section", "header", "context", "rich_text", "image", "actions"),
+      text: fc.oneof(
+        nasty,
+        fc.record({ type: fc.constantFrom("mrkdwn", "plain_text"), text: nasty }),
+      ),
+      elements: fc.array(fc.oneof(nasty, fc.jsonValue()), { maxLength: 5 }),
+      fields: fc.array(fc.oneof(nasty, fc.jsonValue()), { maxLength: 5 }),
+    }),
+  );
+  const payload = fc.record(
+    {
+      text: fc.oneof(nasty, fc.string({ unit: "grapheme" })),
+      attachments: fc.oneof(nasty, fc.array(element, { maxLength: 4 })),
+      blocks: fc.oneof(nasty, fc.array(element, { maxLength: 4 })),
+      thread_ts: fc.oneof(nasty, fc.constant("1700000000.000001")),
+      username: nasty,
+      icon_emoji: nasty,
+    },
+    { requiredKeys: [] },
+  );
+  const request = fc.oneof(
+    payload.map((value) => ({ type: "application/json", body: JSON.stringify(value) })),
+    payload.map((value) => ({
+      type: "application/x-www-form-urlencoded",
+      body: new URLSearchParams({ payload: JSON.stringify(value) }).toString(),
+    })),
+    bodyFor(["text", "attachments", "blocks"]).map((body) => ({ type: "application/json", body })),
+    fc.string().map((body) => ({ type: "application/x-www-form-urlencoded", body })),
+  );
+
+  test("any payload is answered in one of Slack's words, never a 5xx", async () => {
+    const channel = (
+      await app.request("POST", "/api/chat", {
+        token: alice.token,
+        body: { type: "private_channel", name: "fuzzed-hooks", members: [bob.user.id] },
+      })
+    ).body;
+    const { url } = (
+      await app.request("POST", `/api/chat/${channel.id}/webhooks`, {
+        token: alice.token,
+        body: { name: "fuzz" },
+      })
+    ).body;
+    await fc.assert(
+      fc.asyncProperty(request, async ({ type, body }) => {
+        const reply = await fetch(url, { method: "POST", headers: { "content-type": type }, body });
+        expect(reply.status).toBeLessThan(500);
+        expect(answers).toContain(await reply.text());
+      }),
+      { numRuns: runsPerRoute * 2 },
+    );
+  });
+
+  test("any secret that is not a webhook's is no_service", async () => {
+    const secret = nasty.map((value) =>
+      encodeURIComponent(String(value).toWellFormed()).slice(0, 4000),
+    );
+    await fc.assert(
+      fc.asyncProperty(secret, async (value) => {
+        const reply = await fetch(`${app.url}/api/hooks/${value}`, {
+          method: "POST",
+          body: '{"text":"x"}',
+        });
+        const text = await reply.text();
+        // An empty secret names no route at all: the envelope's 404.
+        if (value === "") expect(reply.status).toBe(404);
+        else expect({ status: reply.status, text }).toEqual({ status: 404, text: "no_service" });
+      }),
+      { numRuns: runsPerRoute },
+    );
+  });
+});
+
 describe("fuzzing search's query", () => {
   const text = fc.oneof(
     nasty.map((value) => String(value).toWellFormed().slice(0, 300)),
@@ -229,6 +309,71 @@ describe("fuzzing search's query", () => {
       { numRuns: runsPerRoute * 3 },
     );
   });
+});
+
+describe("fuzzing Slack's Web API", () => {
+  // Slack's arguments, filled with anything at all, and a few that name real things.
+  const slackArgs = fc.dictionary(
+    fc.constantFrom(
+      "channel",
+      "ts",
+      "thread_ts",
+      "timestamp",
+      "message_ts",
+      "text",
+      "blocks",
+      "attachments",
+      "name",
+      "users",
+      "user",
+      "email",
+      "query",
+      "limit",
+      "count",
+      "page",
+      "cursor",
+      "latest",
+      "oldest",
+      "inclusive",
+      "types",
+      "is_private",
+      "token",
+      "x[]",
+      "bad name",
+    ),
+    fc.oneof(
+      nasty,
+      fc.jsonValue(),
+      fc.constantFrom(`C${chat.id}`, `D${chat.id}`, `U${alice.user.id}`, "1700000000.000001", "*"),
+    ),
+  );
+  for (const method of slackMethods) {
+    test(`${method}: always HTTP 200 with {ok}, never an internal error`, async () => {
+      await fc.assert(
+        fc.asyncProperty(slackArgs, fc.boolean(), async (args, asForm) => {
+          const form = new URLSearchParams();
+          for (const [name, value] of Object.entries(args)) {
+            const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
+            form.set(name, text.toWellFormed());
+          }
+          const reply = await fetch(`${app.url}/api/slack/${method}`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${alice.token}`,
+              "content-type": asForm ? "application/x-www-form-urlencoded" : "application/json",
+            },
+            body: asForm ? form.toString() : JSON.stringify(args),
+          });
+          const body = (await reply.json()) as { ok: unknown; error?: string };
+          expect(reply.status).toBe(200);
+          expect(typeof body.ok).toBe("boolean");
+          if (!body.ok) expect(body.error).toMatch(/^[a-z_]+$/);
+          expect(body.error).not.toBe("internal_error");
+        }),
+        { numRuns: Math.ceil(runsPerRoute / 3) },
+      );
+    });
+  }
 });
 
 describe("fuzzing WebSocket frames", () => {

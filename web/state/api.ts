@@ -12,6 +12,7 @@ import type {
   WorkspaceSettings,
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
+import type { NewBot } from "../../src/features/integrations/model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
 import type {
   AuditEntry,
@@ -28,6 +29,7 @@ export type {
   FileInfo,
   Invite,
   InviteInfo,
+  NewBot,
   SearchAnswer,
   SearchQuery,
   Session,
@@ -127,6 +129,10 @@ export class Api {
     this.call<void>("DELETE", `/api/invites/${encodeURIComponent(code)}`);
   audit = (before?: number) =>
     this.call<AuditEntry[]>("GET", `/api/audit?limit=50${before ? `&before=${before}` : ""}`);
+  // Integrations (issue #27).
+  bots = () => this.call<User[]>("GET", "/api/bots");
+  createBot = (name: string) => this.call<NewBot>("POST", "/api/bots", { name });
+  revokeBot = (id: number) => this.call<void>("DELETE", `/api/bots/${id}`);
   resetCode = (userId: number) => this.call<ResetCode>("POST", `/api/users/${userId}/reset`, {});
   changePassword = (currentPassword: string, newPassword: string) =>
     this.call<NewToken>("POST", "/api/me/password", { currentPassword, newPassword });

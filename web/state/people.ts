@@ -63,6 +63,8 @@ const actions: Record<string, string> = {
   "chat.archived": "archived a chat",
   "chat.unarchived": "unarchived a chat",
   "message.deleted": "deleted a message of",
+  "bot.created": "made the bot",
+  "bot.revoked": "revoked the bot",
 };
 
 /** An audit entry in words: "Alice deactivated Bob". */

@@ -188,7 +188,14 @@ export function MessageItem({
       <div class="body">
         {!continues && (
           <header>
-            <strong>{sender}</strong> {stamp}
+            <strong>{sender}</strong>
+            {/* Bots and webhooks post as users of their own: say that no person wrote this. */}
+            {state.users[message.senderId]?.bot && (
+              <span class="app-badge" title="Posted by an app">
+                APP
+              </span>
+            )}{" "}
+            {stamp}
           </header>
         )}
         {message.pinned && (

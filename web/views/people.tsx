@@ -14,6 +14,7 @@ import {
 import type { Session } from "../state/session.ts";
 import type { State, User } from "../state/store.ts";
 import { Avatar, avatarSrc } from "./avatar.tsx";
+import { BotsSection } from "./integrations.tsx";
 
 export type PeopleView = "profile" | "people" | "admin";
 
@@ -473,6 +474,7 @@ function Admin({ session, state }: Props) {
           ))}
         </ul>
       </section>
+      <BotsSection session={session} run={outcome.run} changed={load} />
       <section aria-labelledby="admin-settings">
         <h3 id="admin-settings">Settings</h3>
         <form

@@ -4,12 +4,13 @@
 import { Elysia, t } from "elysia";
 import { maxJsonBytes, nulPath, parseJson, readLimited } from "../../body.ts";
 import { documentedOnly } from "../../ops/openapi.ts";
+import { requestOrigin } from "../../ops/origin.ts";
 import { type AuthDeps, bearerToken, tokens } from "../accounts/auth.ts";
 import { callSlackMethod, type SlackBody, slackMethods } from "./slack-api.ts";
 import type { Args } from "./slack-api-args.ts";
 
-/** The route as declared: the JSON body parser leaves its bodies to it (app.ts). */
-export const slackApiRoute = "/api/slack/:method";
+/** The JSON body parser (src/body.ts) leaves this route's bodies to it. */
+const slackApiRoute = "/api/slack/:method";
 
 export async function readSlackBody(request: Request, contentType: string): Promise<SlackBody> {
   const bytes = await readLimited(request, maxJsonBytes);
@@ -84,6 +85,9 @@ const detail = {
   ...documentedOnly({ 200: SlackAnswer, 429: SlackAnswer }),
 };
 
+/** GET takes its arguments from the query alone. */
+const { requestBody: _, ...queryDetail } = detail;
+
 export const slackApiRoutes = (deps: AuthDeps) => {
   const handle = async ({
     params,
@@ -91,6 +95,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
     body,
     headers,
     request,
+    server,
     set,
     jwt,
   }: {
@@ -99,6 +104,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
     body: unknown;
     headers: Record<string, string | undefined>;
     request: Request;
+    server: Parameters<typeof requestOrigin>[0];
     set: { status?: number | string; headers: Record<string, unknown> };
     jwt: Parameters<typeof callSlackMethod>[1];
   }) => {
@@ -107,7 +113,7 @@ export const slackApiRoutes = (deps: AuthDeps) => {
       query,
       body: (body ?? { args: {} }) as SlackBody,
       bearer: bearerToken(headers.authorization),
-      origin: new URL(request.url).origin,
+      origin: requestOrigin(server, request, deps.config.server),
     });
     set.status = answer.status;
     Object.assign(set.headers, answer.headers);
@@ -120,5 +126,5 @@ export const slackApiRoutes = (deps: AuthDeps) => {
       params: MethodParams,
       detail,
     })
-    .get(slackApiRoute, handle, { params: MethodParams, detail });
+    .get(slackApiRoute, handle, { params: MethodParams, detail: queryDetail });
 };

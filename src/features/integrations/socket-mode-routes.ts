@@ -5,17 +5,17 @@ import { Elysia, t } from "elysia";
 import { durationMs } from "../../config.ts";
 import { badRequest } from "../../errors.ts";
 import { errorLine, type Logger } from "../../ops/logging.ts";
+import { requestOrigin } from "../../ops/origin.ts";
 import { requestIp } from "../../rate-limit.ts";
 import { type AuthDeps, bearerToken, botForSocketModeTicket } from "../accounts/auth.ts";
 import type { User } from "../accounts/model.ts";
 import type { LocalHub } from "../realtime/hub.ts";
-import { publicBaseUrl } from "./public-url.ts";
 import type { SlackBody } from "./slack-api.ts";
 import { slackFailure } from "./slack-api-errors.ts";
 import { readSlackBody } from "./slack-api-routes.ts";
 import { type AppSocket, openAppConnection, SocketModeApps } from "./socket-mode.ts";
 
-/** The route as declared: the JSON body parser leaves its bodies to it (app.ts), as to the Web API's. */
+/** Its bodies are its own, as the Web API's (src/body.ts leaves /api/slack/ alone). */
 export const socketModeRoute = "/api/slack/apps.connections.open";
 
 export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
@@ -39,7 +39,7 @@ export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
           const url = await openAppConnection(deps, {
             token,
             ip: requestIp(server, request, deps.config.server.trustedProxies),
-            base: publicBaseUrl(deps.config, request, server?.requestIP(request)?.address),
+            base: requestOrigin(server, request, deps.config.server),
           });
           return { ok: true as const, url };
         } catch (error) {

@@ -12,7 +12,6 @@ import type { ChatType } from "../chats/model.ts";
 import type { Message } from "../messages/model.ts";
 import type { Frame } from "../realtime/events.ts";
 import { Connection, type LocalHub, type Transport } from "../realtime/hub.ts";
-import { webSocketBaseUrl } from "./public-url.ts";
 import {
   type DisconnectReason,
   disconnectFrame,
@@ -50,7 +49,7 @@ export async function openAppConnection(
   const credential = await credentialForAppToken(deps, input.token);
   deps.limits.take(`connects:ip:${input.ip}`, deps.config.limits.connects);
   const { ticket } = await issueSocketModeTicket(deps, credential);
-  return `${webSocketBaseUrl(input.base)}/api/slack/socket?ticket=${ticket}`;
+  return `${input.base.replace(/^http/, "ws")}/api/slack/socket?ticket=${ticket}`;
 }
 
 /** Slack's limits: three retries of an unacknowledged envelope, ten sockets per app. */
