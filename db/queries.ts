@@ -356,6 +356,13 @@ export const queries = {
      from users where id = (select user_id from bot_tokens where id = ?1 and kind = ?2)`,
   messageTs: `select id, ts from messages where id in (select cast(value as bigint) from json_each(?1))`,
   messageByTs: "select * from messages where chat_id = ?1 and ts = ?2",
+  appCursor: `select acked_event_id as "ackedEventId" from app_cursors where user_id = ?1`,
+  // A cursor only moves forward: instances that deliver the same app never take it back.
+  keepAppCursor: `insert into app_cursors (user_id, acked_event_id, updated_at) values (?1, ?2, ?3)
+     on conflict (user_id) do update set
+       acked_event_id = case when excluded.acked_event_id > app_cursors.acked_event_id
+         then excluded.acked_event_id else app_cursors.acked_event_id end,
+       updated_at = excluded.updated_at`,
   insertWebhook: `insert into webhooks (id, workspace_id, chat_id, user_id, created_by, name,
        secret_hash, created_at)
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,

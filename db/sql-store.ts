@@ -253,6 +253,15 @@ export abstract class SqlStore implements Store {
     return row && rowToMessage(row);
   }
 
+  async findAppCursor(userId: number): Promise<number | undefined> {
+    const row = await this.row<{ ackedEventId: number }>("appCursor", [userId]);
+    return row && Number(row.ackedEventId);
+  }
+
+  async keepAppCursor(userId: number, ackedEventId: number): Promise<void> {
+    await this.run("keepAppCursor", [userId, ackedEventId, Date.now()]);
+  }
+
   createWebhook(input: NewWebhook): Promise<Written<Webhook>> {
     return this.write(newWebhookReads(input.chatId), (state) => planNewWebhook(state, input));
   }

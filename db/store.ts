@@ -543,6 +543,10 @@ export interface Store {
   messageTs(ids: number[]): Promise<Map<number, number>>;
   /** The chat's message with this ts. */
   findMessageByTs(chatId: number, ts: number): Promise<Message | undefined>;
+  /** How far a Socket Mode app (its bot user) has acknowledged the event log; none before its first ack. */
+  findAppCursor(userId: number): Promise<number | undefined>;
+  /** Moves the app's cursor forward to `ackedEventId` (never back). */
+  keepAppCursor(userId: number, ackedEventId: number): Promise<void>;
   /**
    * A webhook with its bot user, who joins the chat (chat.created to it, chat.updated to the
    * others, user.updated to the workspace), and its audit entry, in one transaction.

@@ -10,6 +10,7 @@ import { maxUploadBytes } from "./features/files/multipart.ts";
 import { fileRoutes } from "./features/files/routes.ts";
 import { botRoutes, slackImportRoutes } from "./features/integrations/routes.ts";
 import { slackApiRoutes } from "./features/integrations/slack-api-routes.ts";
+import { socketModeRoutes } from "./features/integrations/socket-mode-routes.ts";
 import { webhookRoutes } from "./features/integrations/webhook-routes.ts";
 import { messageRoutes } from "./features/messages/routes.ts";
 import { notificationRoutes } from "./features/notifications/routes.ts";
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps) {
     .use(notificationRoutes(deps))
     .use(botRoutes(deps))
     .use(webhookRoutes(deps))
+    .use(socketModeRoutes(deps))
     .use(slackApiRoutes(deps))
     .use(slackImportRoutes(deps))
     .use(websocketRoutes(deps))

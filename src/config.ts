@@ -31,7 +31,7 @@ export const ConfigSchema = T.Object(
           default: "",
           pattern: "^$|^https?://[^/?#\\s]+(/[^?#\\s]*)?$",
           description:
-            "The address clients reach the server at, such as https://chat.example.com: the base of URLs it hands out (webhooks'); empty: taken from each request",
+            "The address clients reach the server at, such as https://chat.example.com: the base of URLs it hands out (webhooks', Socket Mode's); empty: taken from each request",
         }),
         corsOrigins: T.Array(T.String(), {
           default: [],
@@ -141,6 +141,19 @@ export const ConfigSchema = T.Object(
         sseKeepAlive: Duration("15s", "How often an idle event stream gets a comment line"),
       },
       "Live delivery",
+    ),
+    socketMode: section(
+      {
+        ackTimeout: Duration(
+          "10s",
+          "How long an envelope waits for its acknowledgement before it is sent again",
+        ),
+        keepFor: Duration(
+          "24h",
+          "How long events wait for an app with no connection; older ones are not delivered",
+        ),
+      },
+      "Slack Socket Mode: events for apps on their own WebSocket",
     ),
     push: section(
       {

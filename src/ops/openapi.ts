@@ -70,6 +70,67 @@ const realtimePaths = {
       },
     },
   },
+  "/api/slack/apps.connections.open": {
+    post: {
+      tags: ["Integrations"],
+      summary: "Open a Socket Mode connection (Slack's apps.connections.open)",
+      description:
+        "With an app token (`xapp-…`) as a Bearer header or a `token` argument (form-encoded or JSON), answers `{ok: true, url}`: a one-use WebSocket URL (`wss://…/api/slack/socket?ticket=…`, from `server.publicUrl` when set) good for a minute; see `GET /api/slack/socket` for what it carries. Slack's wire rules: HTTP 200 with `{ok: false, error}` for `not_authed` (no token) and `invalid_auth` (any other token, or a revoked bot's), and 429 `ratelimited` with `Retry-After` past the `connects` limit.",
+      requestBody: {
+        required: false,
+        content: {
+          "application/x-www-form-urlencoded": {
+            schema: { type: "object", properties: { token: { type: "string" } } },
+          },
+          "application/json": {
+            schema: { type: "object", properties: { token: { type: "string" } } },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: "`{ok: true, url}`, or `{ok: false, error}`",
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["ok"],
+                properties: {
+                  ok: { type: "boolean" },
+                  url: { type: "string" },
+                  error: { type: "string" },
+                },
+              },
+            },
+          },
+        },
+        429: {
+          description: '`{ok: false, error: "ratelimited"}` with `Retry-After` in whole seconds',
+        },
+      },
+    },
+  },
+  "/api/slack/socket": {
+    get: {
+      tags: ["Integrations"],
+      summary: "Slack Socket Mode's WebSocket",
+      description:
+        'The one-use URL `apps.connections.open` answers. The server sends `hello` (`num_connections`, `debug_info`, `connection_info.app_id`), then an `events_api` envelope for each message in a chat the bot is a member of (not its own; replies included) and an `app_mention` when it mentions the bot, with Slack\'s fields. The app acknowledges each with `{envelope_id, payload}`; one not acknowledged within `socketMode.ackTimeout` (10 s) is sent again with the same `envelope_id`, `retry_attempt` 1–3 and `retry_reason: "timeout"`. Events that arise while the app has no connection wait for it `socketMode.keepFor` (24 h) and follow its next `hello`, in order; with several sockets, each envelope goes to one of them. `disconnect` (`refresh_requested`, `link_disabled` when the bot is revoked, `too_many_websockets` past 10 sockets) comes before the server closes a socket.',
+      parameters: [
+        {
+          name: "ticket",
+          in: "query",
+          required: true,
+          description: "From the URL `apps.connections.open` answered; good once, for a minute",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        101: { description: "Switching to the WebSocket protocol" },
+        401: { description: "The ticket is unknown, used or expired, or the bot was revoked" },
+      },
+    },
+  },
 };
 
 const documentedResponses = "x-documented-responses";

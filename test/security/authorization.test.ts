@@ -264,6 +264,25 @@ const rows: Record<string, Row> = {
     call: async () => ({ path: `/api/bots/${(await makeBot("to revoke")).user.id}` }),
     expect: adminOnly(204, 404),
   },
+  // Slack's wire: HTTP 200 whatever the caller holds, `{ok: false}` but for an app token
+  // (test/features/socket-mode.test.ts reads the bodies).
+  "post /api/slack/apps.connections.open": {
+    call: () => ({ path: "/api/slack/apps.connections.open", body: {} }),
+    expect: { valid: 200, ...everyone(200) },
+  },
+  // Only the one-use ticket apps.connections.open answers opens it: no token, whatever its kind.
+  "get /api/slack/socket": {
+    call: () => ({
+      path: "/api/slack/socket",
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    }),
+    expect: { valid: 401, ...everyone(401) },
+  },
   "post /api/chat/{id}/webhooks": {
     call: () => ({ path: `/api/chat/${sharedChat}/webhooks`, body: { name: "matrix hook" } }),
     expect: onChat(201, 201, 404),

@@ -109,6 +109,39 @@ describe("fuzzing every JSON route", () => {
   }
 });
 
+describe("fuzzing Slack's apps.connections.open", () => {
+  test("hostile JSON and form bodies, with and without an app token: always Slack's {ok} at HTTP 200", async () => {
+    const bot = (
+      await app.request("POST", "/api/bots", { token: alice.token, body: { name: "F" } })
+    ).body as { appToken: string };
+    const contentType = fc.constantFrom(
+      "application/json",
+      "application/x-www-form-urlencoded",
+      "text/plain",
+      "application/octet-stream",
+      "",
+    );
+    const token = fc.constantFrom(undefined, bot.appToken, alice.token, "xapp-");
+    await fc.assert(
+      fc.asyncProperty(bodyFor(["token"]), contentType, token, async (body, type, bearer) => {
+        const reply = await fetch(`${app.url}/api/slack/apps.connections.open`, {
+          method: "POST",
+          headers: {
+            ...(type && { "content-type": type }),
+            ...(bearer && { authorization: `Bearer ${bearer}` }),
+          },
+          body,
+        });
+        expect(reply.status).toBe(200);
+        const answer = (await reply.json()) as { ok: unknown; error?: string };
+        expect(typeof answer.ok).toBe("boolean");
+        if (!answer.ok) expect(answer.error).toMatch(/^[a-z_]+$/);
+      }),
+      { numRuns: runsPerRoute },
+    );
+  });
+});
+
 describe("fuzzing the v2 routes' path and query parameters", () => {
   const segment = fc.oneof(
     // A lone surrogate cannot be percent-encoded: the well-formed text stands in for it.

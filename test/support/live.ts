@@ -4,7 +4,7 @@
 export type LiveFrame = { type: string; id?: number; [key: string]: any };
 
 /** Frames in arrival order, read one at a time; `take` waits for the next one. */
-class FrameQueue {
+export class FrameQueue {
   readonly all: LiveFrame[] = [];
   private read = 0;
   private wake: (() => void) | undefined;

@@ -111,9 +111,40 @@ async function credentialForBotToken(deps: AuthDeps, token: string): Promise<Cre
 
 /** The bot an app token (xapp-) belongs to, for Socket Mode; 401 when it does not stand. */
 export async function userForAppToken(deps: Deps, token: string | undefined): Promise<User> {
+  return (await credentialForAppToken(deps, token)).user;
+}
+
+export async function credentialForAppToken(
+  deps: Pick<Deps, "db">,
+  token: string | undefined,
+): Promise<Credential> {
   if (!token?.startsWith("xapp-")) throw unauthorized("an app token (xapp-…) is needed");
   const account = await deps.db.findTokenAccount(secretHash(token), "app");
-  return requireLive(account, account?.tokenVersion, null).user;
+  const live = requireLive(account, account?.tokenVersion, null);
+  return {
+    user: live.user,
+    tokenVersion: live.tokenVersion,
+    sessionId: null,
+    expiresAt: Number.POSITIVE_INFINITY,
+  };
+}
+
+/**
+ * Socket Mode's one-use WebSocket URL (API.md § Integrations): a ticket like POST /api/tickets'
+ * (hashed, single-use, a minute), kept under another hash, so neither kind opens the other's socket.
+ */
+export async function issueSocketModeTicket(
+  deps: Pick<Deps, "db">,
+  appCredential: Credential,
+): Promise<{ ticket: string; expiresAt: number }> {
+  return issueTicket(deps, appCredential, "socket-mode");
+}
+
+/** The bot a Socket Mode ticket opens a socket for, using the ticket up; 401 when it cannot. */
+export async function botForSocketModeTicket(deps: Pick<Deps, "db">, ticket: string) {
+  const { user } = await credentialForTicket(deps, ticket, "socket-mode");
+  if (!user.bot) throw unauthorized("the ticket is not a Socket Mode ticket");
+  return user;
 }
 
 export async function userForToken(
@@ -133,18 +164,21 @@ export const downloadTokenTtlMs = 24 * 3_600_000;
  */
 export const secretHash = (secret: string) =>
   new Bun.CryptoHasher("sha256").update(secret).digest("hex");
-const ticketId = secretHash;
+type TicketKind = "stream" | "socket-mode";
+const ticketId = (ticket: string, kind: TicketKind) =>
+  secretHash(kind === "stream" ? ticket : `${kind}:${ticket}`);
 
 /** A single-use ticket for one WebSocket or event stream, ending with its session at the latest. */
 export async function issueTicket(
   deps: Pick<Deps, "db">,
   credential: Credential,
+  kind: TicketKind = "stream",
 ): Promise<{ ticket: string; expiresAt: number }> {
   const ticket = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   const expiresAt = Math.min(Date.now() + ticketTtlMs, credential.expiresAt);
   const { user, tokenVersion, sessionId } = credential;
   await deps.db.createTicket({
-    id: ticketId(ticket),
+    id: ticketId(ticket, kind),
     userId: user.id,
     tokenVersion,
     sessionId,
@@ -154,8 +188,12 @@ export async function issueTicket(
 }
 
 /** Consumes a ticket: a second use, an expired ticket, or one whose session ended is 401. */
-async function credentialForTicket(deps: AuthDeps, ticket: string): Promise<Credential> {
-  const stored = await deps.db.consumeTicket(ticketId(ticket));
+async function credentialForTicket(
+  deps: Pick<Deps, "db">,
+  ticket: string,
+  kind: TicketKind = "stream",
+): Promise<Credential> {
+  const stored = await deps.db.consumeTicket(ticketId(ticket, kind));
   if (!stored || stored.expiresAt <= Date.now()) {
     throw unauthorized("the ticket is unknown, used or expired: ask for a new one");
   }

@@ -20,9 +20,9 @@ export interface TopicServer {
   publish(topic: string, data: string): number;
 }
 
-/** A WebSocket or an event stream, as the hub sees it. */
+/** A WebSocket, an event stream, or a Slack Socket Mode app's sockets, as the hub sees it. */
 export interface Transport {
-  readonly kind: "ws" | "sse";
+  readonly kind: "ws" | "sse" | "app";
   send(frame: Frame): void;
   /**
    * An answer to a frame the client sent (an ack), which nothing else is ordered against: it
@@ -372,7 +372,7 @@ export class LocalHub implements Hub {
     }
   }
 
-  countConnections(kind: "ws" | "sse"): number {
+  countConnections(kind: Transport["kind"]): number {
     let count = 0;
     for (const connections of this.byUser.values()) {
       for (const connection of connections) if (connection.transport.kind === kind) count += 1;
