@@ -2,9 +2,13 @@
 // profile dialog, avatars, the people directory, the admin page (members, invites, settings,
 // audit log), invite links, archiving, the password, signing out, and deactivation.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startTestApp } from "../support/app.ts";
 import { launchBrowser, tinyPng, watchForErrors } from "../support/browser.ts";
+import { richExport, writeSlackExport } from "../support/slack-export.ts";
 
 const app = await startTestApp();
 const errors: string[] = [];
@@ -275,6 +279,31 @@ describe("people and administration in the web app", () => {
       .getByText("Alice revoked the bot Deploy")
       .waitFor();
     await again.getByRole("button", { name: "Close" }).click();
+  });
+
+  test("the admin page imports a Slack export: the upload, the progress, the report, and the imported channel to join", async () => {
+    const zip = join(mkdtempSync(join(tmpdir(), "web-import-")), "acme.zip");
+    await writeSlackExport(zip);
+    await alicePage.getByRole("button", { name: "Administration" }).click();
+    const admin = dialog(alicePage);
+    const form = admin.getByRole("form", { name: "Slack import" });
+    await form.getByLabel("Export zip").setInputFiles(zip);
+    await form.getByRole("button", { name: "Import" }).click();
+    const report = admin.getByRole("status", { name: "Import report" });
+    await report.waitFor({ timeout: 20_000 });
+    const text = await report.textContent();
+    expect(text).toContain(`${richExport.imported} messages imported, 0 already there`);
+    expect(text).toContain("skipped");
+    // The same export again adds nothing.
+    await form.getByLabel("Export zip").setInputFiles(zip);
+    await form.getByRole("button", { name: "Import" }).click();
+    await admin
+      .getByRole("status", { name: "Import report" })
+      .getByText(`0 messages imported, ${richExport.imported} already there`)
+      .waitFor({ timeout: 20_000 });
+    await admin.getByRole("button", { name: "Close" }).click();
+    const channels = await api(bob, "GET", "/api/channels");
+    expect(channels.body.map((chat: { name: string }) => chat.name)).toContain("general-slack");
   });
 
   test("a member makes an incoming webhook in the chat settings; its posts show as an app's, and revoking it ends the URL", async () => {

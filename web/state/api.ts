@@ -12,7 +12,7 @@ import type {
   WorkspaceSettings,
 } from "../../src/features/accounts/model.ts";
 import type { FileInfo } from "../../src/features/files/model.ts";
-import type { NewBot } from "../../src/features/integrations/model.ts";
+import type { ImportJob, NewBot } from "../../src/features/integrations/model.ts";
 import type { NewWebhook, Webhook } from "../../src/features/integrations/webhook-model.ts";
 import type { Edit } from "../../src/features/messages/model.ts";
 import type {
@@ -28,6 +28,7 @@ export type {
   AuditEntry,
   Edit,
   FileInfo,
+  ImportJob,
   Invite,
   InviteInfo,
   NewBot,
@@ -161,18 +162,33 @@ export class Api {
 
   /** Uploads with progress (fetch cannot report upload progress; XMLHttpRequest can). */
   upload(files: File[], onProgress: (fraction: number) => void): Promise<FileInfo[]> {
+    return this.send<FileInfo[]>("/api/upload", files, 201, onProgress);
+  }
+
+  /** A Slack export zip, uploaded with progress; the import then runs on the server. */
+  startImport(file: File, onProgress: (fraction: number) => void): Promise<ImportJob> {
+    return this.send<ImportJob>("/api/admin/import", [file], 202, onProgress);
+  }
+  importJob = (id: number) => this.call<ImportJob>("GET", `/api/admin/import/${id}`);
+
+  private send<T>(
+    path: string,
+    files: File[],
+    expected: number,
+    onProgress: (fraction: number) => void,
+  ): Promise<T> {
     const form = new FormData();
     for (const file of files) form.append("files", file, file.name);
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
-      request.open("POST", "/api/upload");
+      request.open("POST", path);
       request.setRequestHeader("authorization", `Bearer ${this.token}`);
       request.upload.onprogress = (event) => {
         if (event.lengthComputable) onProgress(event.loaded / event.total);
       };
       request.onload = () => {
         const body = parse(request.responseText);
-        if (request.status === 201) resolve(body as FileInfo[]);
+        if (request.status === expected) resolve(body as T);
         else reject(toError(request.status, body));
       };
       request.onerror = () =>

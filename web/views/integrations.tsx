@@ -1,7 +1,7 @@
 // Integrations in the web app: the admin page's bots, and a chat's incoming webhooks in its
 // settings. Tokens and webhook URLs are shown once, when they are made: the server keeps hashes.
 import { useEffect, useState } from "preact/hooks";
-import type { NewBot, NewWebhook, Webhook } from "../state/api.ts";
+import type { ImportJob, NewBot, NewWebhook, Webhook } from "../state/api.ts";
 import { isAdmin } from "../state/people.ts";
 import type { Session } from "../state/session.ts";
 import type { State, User } from "../state/store.ts";
@@ -197,6 +197,148 @@ export function WebhooksSection({
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+type Report = {
+  workspace: { name: string };
+  users: { created: number; merged: number; existing: number; bots: number; deactivated: number };
+  chats: { created: number; existing: number; skipped: { name: string | null; reason: string }[] };
+  messages: { imported: number; existing: number; skipped: Record<string, number> };
+  files: { carried: number; linked: number };
+};
+
+/** The import's report in sentences: what came in, and every reason something did not. */
+function ImportReport({ job }: { job: ImportJob }) {
+  if (job.status === "failed") {
+    const failure = job.report as { error?: string } | null;
+    return (
+      <p class="error" role="alert">
+        The import failed: {failure?.error ?? "unknown error"}
+      </p>
+    );
+  }
+  const report = job.report as Report | null;
+  if (job.status !== "done" || !report) return null;
+  const skipped = Object.entries(report.messages.skipped);
+  return (
+    <div role="status" aria-label="Import report">
+      <p>Imported into {report.workspace.name}:</p>
+      <ul>
+        <li>
+          {report.users.created} people added, {report.users.merged} matched to existing accounts,{" "}
+          {report.users.bots} bots, {report.users.deactivated} deactivated
+        </li>
+        <li>
+          {report.chats.created} chats made, {report.chats.existing} already there
+        </li>
+        <li>
+          {report.messages.imported} messages imported, {report.messages.existing} already there
+        </li>
+        <li>
+          {report.files.carried} files carried in, {report.files.linked} kept as links
+        </li>
+        {skipped.map(([reason, count]) => (
+          <li key={reason}>
+            {count} skipped: {reason}
+          </li>
+        ))}
+        {report.chats.skipped.map((chat) => (
+          <li key={`${chat.name}:${chat.reason}`}>
+            Chat {chat.name ?? "?"} skipped: {chat.reason}
+          </li>
+        ))}
+      </ul>
+      <p class="hint">People claim their accounts with a reset code from you (Members above).</p>
+    </div>
+  );
+}
+
+/** A Slack export into this workspace: the upload, then the server's progress, then its report. */
+export function ImportSection({
+  session,
+  changed,
+}: {
+  session: Session;
+  changed: () => Promise<unknown>;
+}) {
+  const [uploaded, setUploaded] = useState<number>();
+  const [job, setJob] = useState<ImportJob>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    if (job?.status !== "running") return;
+    const timer = setTimeout(async () => {
+      try {
+        const next = await session.api.importJob(job.id);
+        setJob(next);
+        if (next.status !== "running") await changed();
+      } catch (failure) {
+        setError(failure instanceof Error ? failure.message : String(failure));
+      }
+    }, 500);
+    return () => clearTimeout(timer);
+  }, [job]);
+  const progress = job?.progress;
+  return (
+    <section aria-labelledby="admin-import">
+      <h3 id="admin-import">Import from Slack</h3>
+      <p class="hint">
+        A Slack workspace export (Settings &amp; administration → Import/Export Data → Export).
+        Importing the same export again adds nothing. Large exports import faster with{" "}
+        <code>chat import-slack</code> on the server.
+      </p>
+      <form
+        aria-label="Slack import"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const file =
+            (new FormData(event.currentTarget).get("export") as File | null) ?? undefined;
+          if (!file || file.size === 0) return;
+          setError(undefined);
+          setJob(undefined);
+          try {
+            setUploaded(0);
+            setJob(await session.api.startImport(file, setUploaded));
+          } catch (failure) {
+            setError(failure instanceof Error ? failure.message : String(failure));
+          } finally {
+            setUploaded(undefined);
+          }
+        }}
+      >
+        <label>
+          Export zip
+          <input name="export" type="file" accept=".zip,application/zip" required />
+        </label>
+        <button type="submit" disabled={uploaded !== undefined || job?.status === "running"}>
+          Import
+        </button>
+      </form>
+      {uploaded !== undefined && (
+        <label>
+          Uploading
+          <progress value={uploaded} max={1} />
+        </label>
+      )}
+      {job?.status === "running" && progress && (
+        <label>
+          {progress.phase === "messages"
+            ? `Importing messages: ${progress.done} of ${progress.total}`
+            : `Import: ${progress.phase}`}
+          <progress
+            aria-label="Import progress"
+            value={progress.total ? progress.done : undefined}
+            max={progress.total || 1}
+          />
+        </label>
+      )}
+      {job && <ImportReport job={job} />}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

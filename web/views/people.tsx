@@ -14,7 +14,7 @@ import {
 import type { Session } from "../state/session.ts";
 import type { State, User } from "../state/store.ts";
 import { Avatar, avatarSrc } from "./avatar.tsx";
-import { BotsSection } from "./integrations.tsx";
+import { BotsSection, ImportSection } from "./integrations.tsx";
 
 export type PeopleView = "profile" | "people" | "admin";
 
@@ -475,6 +475,7 @@ function Admin({ session, state }: Props) {
         </ul>
       </section>
       <BotsSection session={session} run={outcome.run} changed={load} />
+      <ImportSection session={session} changed={load} />
       <section aria-labelledby="admin-settings">
         <h3 id="admin-settings">Settings</h3>
         <form
