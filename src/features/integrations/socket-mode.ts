@@ -1,4 +1,4 @@
-// Slack Socket Mode's delivery (API.md § Integrations; docs/adr/0012-socket-mode-from-the-event-log.md):
+// Slack Socket Mode's delivery (API.md § Integrations; docs/adr/0015-socket-mode-from-the-event-log.md):
 // at least once, derived from the event log. An app (its bot user) is replayed what the log holds
 // for the bot past its acknowledged cursor (app_cursors), then follows the hub live like any
 // connection; an acknowledgement moves the cursor, so a reconnect or a restart sends again only
