@@ -1,7 +1,7 @@
 // The report of a run: one table of every scenario's rows, their notes, each scenario's sections
 // of detail, a chart of the ratios and each scenario's own charts. It knows no scenario; the
 // analysis of the figures is hand-written, in docs/performance.md, which the report links to.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { figure, localPortRange, percent } from "./lib.ts";
@@ -221,6 +221,7 @@ export function writeReport(dir: string, outcomes: Outcome[], full: boolean): st
       .flatMap((outcome) => outcome.charts ?? [])
       .map((chart): [string, string] => [chart.file, lineChart(chart)]),
   ];
+  mkdirSync(dir, { recursive: true });
   for (const [name, text] of files) writeFileSync(join(dir, name), text);
   return files.map(([name]) => join(dir, name));
 }
