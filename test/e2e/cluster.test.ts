@@ -503,6 +503,24 @@ describe("Slack Socket Mode across instances", () => {
     await other.nothingFor(500);
     await other.close();
   }, 60_000);
+
+  test("revoking the app closes its sockets on both instances, the delivering one and the one standing by, with disconnect", async () => {
+    const bot = (await postJson(instanceA.url, "/api/bots", alice.token, { name: "Doomed" }))
+      .body as Bot;
+    const clients = [
+      await openApp(instanceA.url, bot.appToken),
+      await openApp(instanceB.url, bot.appToken),
+    ];
+    const revoked = await fetch(`${instanceB.url}/api/bots/${bot.user.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(revoked.status).toBe(204);
+    for (const client of clients) {
+      expect(await client.next()).toMatchObject({ type: "disconnect", reason: "link_disabled" });
+      expect((await client.closed).code).toBe(1008);
+    }
+  });
 });
 
 describe("when Redis restarts", () => {

@@ -143,6 +143,7 @@ class AppSockets {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Lease steps, one after another. */
   private steps: Promise<void> = Promise.resolve();
+  private stepping = false;
   private ended = false;
   private readonly tickMs: number;
 
@@ -197,20 +198,27 @@ class AppSockets {
 
   /** Renews the lease, or takes it; the phase follows whether this instance holds it. */
   private step(): void {
-    this.steps = this.steps.then(async () => {
-      if (this.ended) return;
-      try {
-        if (this.lease) await this.renew();
-        else await this.take();
-      } catch (error) {
-        this.deps.logger(errorLine("a Socket Mode app's lease could not be kept", error));
-        // Unsure whether it still holds: it stops delivering before another may take over.
-        if (this.lease && Date.now() + this.tickMs >= this.lease.until) this.lease = undefined;
-      }
-      if (this.ended) return;
-      const holding = this.lease !== undefined;
-      if (this.phase?.delivering !== holding) this.startPhase(holding);
-    });
+    // A step slower than the interval (a slow database) is not queued behind again.
+    if (this.stepping) return;
+    this.stepping = true;
+    this.steps = this.steps
+      .then(async () => {
+        if (this.ended) return;
+        try {
+          if (this.lease) await this.renew();
+          else await this.take();
+        } catch (error) {
+          this.deps.logger(errorLine("a Socket Mode app's lease could not be kept", error));
+          // Unsure whether it still holds: it stops delivering before another may take over.
+          if (this.lease && Date.now() + this.tickMs >= this.lease.until) this.lease = undefined;
+        }
+        if (this.ended) return;
+        const holding = this.lease !== undefined;
+        if (this.phase?.delivering !== holding) this.startPhase(holding);
+      })
+      .finally(() => {
+        this.stepping = false;
+      });
   }
 
   private async take(): Promise<void> {
