@@ -221,6 +221,9 @@ export const queries = {
 
   // Writes outside plans: one statement each, no events.
   keepSetting: "insert into settings (key, value) values (?1, ?2) on conflict do nothing",
+  // Compare-and-set on a setting: changes it only from the value the caller read (leases).
+  swapSetting: "update settings set value = ?3 where key = ?1 and value = ?2",
+  dropSetting: "delete from settings where key = ?1 and value = ?2",
   changePassword: `update users set password_hash = ?2, token_version = token_version + 1
      where id = ?1 returning token_version as "tokenVersion"`,
   createInvite: `insert into invites (code, workspace_id, created_by, expires_at, created_at, max_uses)

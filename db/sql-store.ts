@@ -119,6 +119,21 @@ export abstract class SqlStore implements Store {
     return (await this.row<{ value: string }>("setting", [key]))?.value ?? value;
   }
 
+  async findSetting(key: string): Promise<string | undefined> {
+    return (await this.row<{ value: string }>("setting", [key]))?.value;
+  }
+
+  async swapSetting(
+    key: string,
+    from: string | undefined,
+    to: string | undefined,
+  ): Promise<boolean> {
+    if (from === undefined)
+      return to !== undefined && (await this.run("keepSetting", [key, to])) > 0;
+    if (to === undefined) return (await this.run("dropSetting", [key, from])) > 0;
+    return (await this.run("swapSetting", [key, from, to])) > 0;
+  }
+
   /** Asked on every authenticated request: one statement. */
   async findAccount(id: number, sessionId: string | null): Promise<Account | undefined> {
     const row = await this.row<UserRow & { tokenVersion: number; sessionOpen: number }>("account", [

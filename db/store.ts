@@ -325,6 +325,12 @@ export interface Store {
 
   /** Returns the value kept under `key`, storing `value` first if there was none. */
   keepSetting(key: string, value: string): Promise<string>;
+  findSetting(key: string): Promise<string | undefined>;
+  /**
+   * Compare-and-set: the setting becomes `to` only if it is `from` (undefined: absent, or to
+   * remove it). Whether it changed: of several instances swapping from one value, one does.
+   */
+  swapSetting(key: string, from: string | undefined, to: string | undefined): Promise<boolean>;
 
   /** Asked on every request: the user, the token version, and whether `sessionId` is open. */
   findAccount(id: number, sessionId: string | null): Promise<Account | undefined>;

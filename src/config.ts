@@ -152,6 +152,10 @@ export const ConfigSchema = T.Object(
           "24h",
           "How long events wait for an app with no connection; older ones are not delivered",
         ),
+        lease: Duration(
+          "15s",
+          "How long an instance delivers an app's events without renewing its lease (renewed every fifth of it); another instance with sockets of the app takes over after it",
+        ),
       },
       "Slack Socket Mode: events for apps on their own WebSocket",
     ),

@@ -60,11 +60,12 @@ export async function serve(config: Config, source: string): Promise<void> {
     await pushes.stop();
     // Sockets are told to go elsewhere (1001) and resume with since; requests in flight finish
     // and commit, within the configured bound.
-    hub.closeAll(1001, "server shutting down");
+    const closed = hub.closeAll(1001, "server shutting down");
     const bound = Bun.sleep(durationMs(config.server.shutdownTimeout)).then(() => "timeout");
     if ((await Promise.race([app.stop(), bound])) === "timeout") await app.stop(true);
     // After the last sends: their pushes are queued before the process ends.
     await notifier.stop();
+    await closed;
     await hub.stop();
     await db.close();
     process.exit(0);

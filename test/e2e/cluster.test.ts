@@ -18,6 +18,7 @@ import {
   signupAt,
   startServerProcess,
 } from "../support/process.ts";
+import { type AppClient, type Bot, openApp, textOf } from "../support/slack.ts";
 
 const main = join(import.meta.dir, "../../src/main.ts");
 const database = await createDatabase();
@@ -437,6 +438,88 @@ describe("deactivation across instances", () => {
     }
     const seen = await watcher.takeUntil((frame) => frame.type === "user.updated");
     expect(seen.at(-1)?.data).toMatchObject({ id: dan.user.id, deactivated: true });
+  });
+});
+
+describe("Slack Socket Mode across instances", () => {
+  test("an app with a socket on A and one on B hears each message once; when the delivering socket closes, the other gets what was not acknowledged and what follows", async () => {
+    const bot = (await postJson(instanceA.url, "/api/bots", alice.token, { name: "Relay" }))
+      .body as Bot;
+    const chatId = (
+      await postJson(instanceB.url, "/api/chat", alice.token, {
+        type: "public_channel",
+        name: "socket-cluster",
+        members: [bot.user.id],
+      })
+    ).body.id as number;
+    const onA = await openApp(instanceA.url, bot.appToken);
+    const onB = await openApp(instanceB.url, bot.appToken);
+    const say = async (on: ServerProcess, content: string) =>
+      expect((await postJson(on.url, `/api/chat/${chatId}`, alice.token, { content })).status).toBe(
+        201,
+      );
+
+    // Sent through both instances; whichever holds the lease delivers every one, once.
+    const texts = ["one", "two", "three", "four", "five", "six"];
+    for (const [index, text] of texts.entries()) {
+      await say(index % 2 === 0 ? instanceA : instanceB, text);
+    }
+    const heard = new Map<AppClient, string[]>([
+      [onA, []],
+      [onB, []],
+    ]);
+    const deadline = Date.now() + 10_000;
+    while ([...heard.values()].flat().length < texts.length && Date.now() < deadline) {
+      for (const [client, got] of heard) {
+        const frame = await client.frames.take({ timeoutMs: 100 }).catch(() => undefined);
+        if (!frame) continue;
+        expect(frame.type).toBe("events_api");
+        client.ack(frame);
+        got.push(textOf(frame));
+      }
+    }
+    const [holder, other] = (heard.get(onA)?.length ?? 0) > 0 ? [onA, onB] : [onB, onA];
+    expect(heard.get(holder)).toEqual(texts);
+    expect(heard.get(other)).toEqual([]);
+    // Nothing comes twice, on either socket.
+    await holder.nothingFor(500);
+    await other.nothingFor(10);
+
+    // The holder is sent one more, does not acknowledge it, and closes: its instance saves the
+    // cursor and releases the lease, and the other instance takes over from that cursor.
+    await say(instanceA, "not acknowledged");
+    const pending = await holder.next();
+    expect(textOf(pending)).toBe("not acknowledged");
+    await holder.close();
+    await say(instanceB, "after one");
+    await say(instanceA, "after two");
+    const again = await other.received(15_000);
+    expect(again.envelope_id).toBe(pending.envelope_id);
+    expect(textOf(again)).toBe("not acknowledged");
+    expect(textOf(await other.received())).toBe("after one");
+    expect(textOf(await other.received())).toBe("after two");
+    await say(instanceB, "live");
+    expect(textOf(await other.received())).toBe("live");
+    await other.nothingFor(500);
+    await other.close();
+  }, 60_000);
+
+  test("revoking the app closes its sockets on both instances, the delivering one and the one standing by, with disconnect", async () => {
+    const bot = (await postJson(instanceA.url, "/api/bots", alice.token, { name: "Doomed" }))
+      .body as Bot;
+    const clients = [
+      await openApp(instanceA.url, bot.appToken),
+      await openApp(instanceB.url, bot.appToken),
+    ];
+    const revoked = await fetch(`${instanceB.url}/api/bots/${bot.user.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(revoked.status).toBe(204);
+    for (const client of clients) {
+      expect(await client.next()).toMatchObject({ type: "disconnect", reason: "link_disabled" });
+      expect((await client.closed).code).toBe(1008);
+    }
   });
 });
 

@@ -22,6 +22,7 @@ export const socketModeRoutes = (deps: AuthDeps & { hub: LocalHub }) => {
   const apps = new SocketModeApps(deps, {
     ackTimeoutMs: durationMs(deps.config.socketMode.ackTimeout),
     keepForMs: durationMs(deps.config.socketMode.keepFor),
+    leaseMs: durationMs(deps.config.socketMode.lease),
   });
   // A static path: it wins over the Web API's /api/slack/:method.
   return new Elysia({ name: "socket-mode", detail: { tags: ["Integrations"] } })

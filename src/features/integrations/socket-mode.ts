@@ -2,7 +2,9 @@
 // at least once, derived from the event log. An app (its bot user) is replayed what the log holds
 // for the bot past its acknowledged cursor (app_cursors), then follows the hub live like any
 // connection; an acknowledgement moves the cursor, so a reconnect or a restart sends again only
-// what no socket acknowledged. One delivery per app per instance, shared by its sockets.
+// what no socket acknowledged. Across instances, only the one holding the app's lease (a row of
+// `settings`, taken and renewed by compare-and-set) delivers; the others keep their sockets of
+// the app open and take the lease over when it is released or runs out.
 import { hostname } from "node:os";
 import type { Deps } from "../../context.ts";
 import { errorLine } from "../../ops/logging.ts";
@@ -29,6 +31,8 @@ export type SocketModeTiming = {
   ackTimeoutMs: number;
   /** Events older than this are not delivered (an app that was away that long missed them). */
   keepForMs: number;
+  /** How long a lease holds unrenewed; renewed, and looked for by the others, every fifth of it. */
+  leaseMs: number;
 };
 
 /** One app socket, as the delivery sees it (Bun's, in socket-mode-routes.ts). */
@@ -59,13 +63,15 @@ const maxSockets = 10;
 const maxInFlight = 100;
 const replayPage = 500;
 
-/** Every app delivered from this instance, by its bot user. */
+/** Every app with sockets on this instance, by its bot user. */
 export class SocketModeApps {
-  private readonly deliveries = new Map<number, AppDelivery>();
-  /** Deliveries that ended, until their cursor is saved: the app's next one starts from it. */
+  private readonly apps = new Map<number, AppSockets>();
+  /** Apps whose last socket closed, until their cursor is saved and their lease released. */
   private readonly ending = new Map<number, Promise<void>>();
   private readonly closed = new WeakSet<AppSocket>();
   private readonly host = hostname();
+  /** This process, as the leases it holds name it. */
+  private readonly instance = crypto.randomUUID();
 
   constructor(
     private readonly deps: SocketModeDeps,
@@ -74,54 +80,216 @@ export class SocketModeApps {
 
   /** A new socket of the bot's app: `hello`, then its share of the app's envelopes. */
   async open(bot: User, socket: AppSocket): Promise<void> {
-    let delivery = this.deliveries.get(bot.id);
-    if (!delivery) {
+    let app = this.apps.get(bot.id);
+    if (!app) {
       await this.ending.get(bot.id);
-      delivery = this.deliveries.get(bot.id);
-      if (!delivery) {
-        const started = new AppDelivery(this.deps, this.timing, bot, this.host, (saved) =>
-          this.ended(bot.id, started, saved),
+      app = this.apps.get(bot.id);
+      if (!app) {
+        const started = new AppSockets(
+          this.deps,
+          this.timing,
+          bot,
+          this.host,
+          this.instance,
+          (done) => this.ended(bot.id, started, done),
         );
-        this.deliveries.set(bot.id, started);
-        void started.start();
-        delivery = started;
+        this.apps.set(bot.id, started);
+        app = started;
       }
     }
-    // It may have closed while the previous delivery saved its cursor.
-    if (!this.closed.has(socket)) delivery.add(socket);
+    // It may have closed while the previous one saved its cursor.
+    if (!this.closed.has(socket)) app.add(socket);
   }
 
   /** What the app sent: `{envelope_id, payload}` acknowledges an envelope; anything else is ignored. */
   receive(bot: User, message: unknown): void {
     const id = (message as { envelope_id?: unknown } | null)?.envelope_id;
-    if (typeof id === "string") this.deliveries.get(bot.id)?.acknowledge(id);
+    if (typeof id === "string") this.apps.get(bot.id)?.acknowledge(id);
   }
 
   close(bot: User, socket: AppSocket): void {
     this.closed.add(socket);
-    this.deliveries.get(bot.id)?.remove(socket);
+    this.apps.get(bot.id)?.remove(socket);
   }
 
-  private ended(botId: number, delivery: AppDelivery, saved: Promise<void>): void {
-    if (this.deliveries.get(botId) === delivery) this.deliveries.delete(botId);
-    const done: Promise<void> = saved.finally(() => {
-      if (this.ending.get(botId) === done) this.ending.delete(botId);
+  private ended(botId: number, app: AppSockets, done: Promise<void>): void {
+    if (this.apps.get(botId) === app) this.apps.delete(botId);
+    const ending: Promise<void> = done.finally(() => {
+      if (this.ending.get(botId) === ending) this.ending.delete(botId);
     });
-    this.ending.set(botId, done);
+    this.ending.set(botId, ending);
+  }
+}
+
+/** The settings key of an app's lease; its value is `<instance>:<until, ms since the epoch>`. */
+export const leaseKey = (botUserId: number) => `socket.lease.${botUserId}`;
+
+function readLease(value: string): { instance: string; until: number } {
+  const at = value.lastIndexOf(":");
+  return { instance: value.slice(0, at), until: Number(value.slice(at + 1)) };
+}
+
+/**
+ * One app's sockets on this instance and its lease. Holding the lease, it delivers (an
+ * AppDelivery replaying from the cursor, then live); without it, it stands by: its sockets stay
+ * open, and a hub connection that delivers nothing still brings revocation and shutdown to them.
+ * Every fifth of the lease it renews it, or tries to take it.
+ */
+class AppSockets {
+  readonly sockets: AppSocket[] = [];
+  private phase: AppDelivery | undefined;
+  /** The lease as stored, while this instance holds it. */
+  private lease: { value: string; until: number } | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Lease steps, one after another. */
+  private steps: Promise<void> = Promise.resolve();
+  private stepping = false;
+  private ended = false;
+  private readonly tickMs: number;
+
+  constructor(
+    private readonly deps: SocketModeDeps,
+    private readonly timing: SocketModeTiming,
+    readonly bot: User,
+    readonly host: string,
+    private readonly instance: string,
+    private readonly onEnded: (done: Promise<void>) => void,
+  ) {
+    this.tickMs = Math.max(1, Math.floor(timing.leaseMs / 5));
+  }
+
+  add(socket: AppSocket): void {
+    if (this.ended || this.sockets.length >= maxSockets) {
+      const reason = this.ended ? "refresh_requested" : "too_many_websockets";
+      socket.send(disconnectFrame(reason, this.host));
+      socket.close(1008, reason);
+      return;
+    }
+    this.sockets.push(socket);
+    socket.send(helloFrame(this.bot.id, this.sockets.length, this.host));
+    if (this.timer) {
+      this.phase?.pump();
+      return;
+    }
+    this.timer = setInterval(() => this.step(), this.tickMs);
+    this.step();
+  }
+
+  remove(socket: AppSocket): void {
+    const index = this.sockets.indexOf(socket);
+    if (index < 0) return;
+    this.sockets.splice(index, 1);
+    if (this.sockets.length === 0) this.finish();
+    else this.phase?.socketGone(socket);
+  }
+
+  acknowledge(envelopeId: string): void {
+    this.phase?.acknowledge(envelopeId);
+  }
+
+  /** `disconnect` on every socket before it is closed: Slack's clients connect again at once. */
+  end(why: DisconnectReason, code: number, reason: string): Promise<void> {
+    for (const socket of [...this.sockets]) {
+      socket.send(disconnectFrame(why, this.host));
+      socket.close(code, reason);
+    }
+    return this.finish();
+  }
+
+  /** Renews the lease, or takes it; the phase follows whether this instance holds it. */
+  private step(): void {
+    // A step slower than the interval (a slow database) is not queued behind again.
+    if (this.stepping) return;
+    this.stepping = true;
+    this.steps = this.steps
+      .then(async () => {
+        if (this.ended) return;
+        try {
+          if (this.lease) await this.renew();
+          else await this.take();
+        } catch (error) {
+          this.deps.logger(errorLine("a Socket Mode app's lease could not be kept", error));
+          // Unsure whether it still holds: it stops delivering before another may take over.
+          if (this.lease && Date.now() + this.tickMs >= this.lease.until) this.lease = undefined;
+        }
+        if (this.ended) return;
+        const holding = this.lease !== undefined;
+        if (this.phase?.delivering !== holding) this.startPhase(holding);
+      })
+      .finally(() => {
+        this.stepping = false;
+      });
+  }
+
+  private async take(): Promise<void> {
+    const key = leaseKey(this.bot.id);
+    const now = Date.now();
+    const found = await this.deps.db.findSetting(key);
+    if (found !== undefined) {
+      const held = readLease(found);
+      if (held.instance !== this.instance && held.until > now) return;
+    }
+    const lease = {
+      value: `${this.instance}:${now + this.timing.leaseMs}`,
+      until: now + this.timing.leaseMs,
+    };
+    if (await this.deps.db.swapSetting(key, found, lease.value)) this.lease = lease;
+  }
+
+  /** From the value it wrote last: a lease another instance took over is not renewed. */
+  private async renew(): Promise<void> {
+    const held = this.lease as { value: string; until: number };
+    const until = Date.now() + this.timing.leaseMs;
+    const value = `${this.instance}:${until}`;
+    const renewed = await this.deps.db.swapSetting(leaseKey(this.bot.id), held.value, value);
+    this.lease = renewed ? { value, until } : undefined;
+  }
+
+  /**
+   * The next phase's hub connection is attached (synchronously, in start) before the previous
+   * one is detached, so the bot does not go offline and online between them.
+   */
+  private startPhase(delivering: boolean): void {
+    const previous = this.phase;
+    this.phase = new AppDelivery(this.deps, this.timing, this, delivering);
+    void this.phase.start();
+    void previous?.finish();
+  }
+
+  /** Once its cursor is saved, the lease is released: another instance takes over from there. */
+  private finish(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    this.ended = true;
+    clearInterval(this.timer);
+    const saved = this.phase?.finish();
+    this.phase = undefined;
+    const done = (async () => {
+      await this.steps;
+      await saved;
+      const held = this.lease;
+      this.lease = undefined;
+      if (held) await this.deps.db.swapSetting(leaseKey(this.bot.id), held.value, undefined);
+    })().catch((error) =>
+      this.deps.logger(errorLine("a Socket Mode app's lease could not be released", error)),
+    );
+    this.onEnded(done);
+    return done;
   }
 }
 
 type InFlight = { envelope: Envelope; socket: AppSocket; timer: ReturnType<typeof setTimeout> };
 
 /**
- * One app's delivery on this instance: a connection of the hub (catching up, then live, its
- * chats following the bot's membership), whose stored events become envelopes, kept in event
- * order and handed to the app's sockets in turn.
+ * One phase of an app's delivery on this instance, with a hub connection of its own. Delivering
+ * (this instance holds the lease), the connection catches up and goes live, its chats following
+ * the bot's membership, and its stored events become envelopes, kept in event order and handed to
+ * the app's sockets in turn. Standing by, it goes live in no chat and delivers nothing: it is
+ * there for what the hub tells every connection (revocation, shutdown).
  */
 class AppDelivery implements Transport {
   readonly kind = "app";
   private readonly connection: Connection;
-  private readonly sockets: AppSocket[] = [];
+  private readonly bot: User;
   private turn = 0;
   /** Made, not yet sent (or to be sent again), in event order. */
   private readonly queue: Envelope[] = [];
@@ -141,11 +309,11 @@ class AppDelivery implements Transport {
   constructor(
     private readonly deps: SocketModeDeps,
     private readonly timing: SocketModeTiming,
-    private readonly bot: User,
-    private readonly host: string,
-    private readonly onEnded: (saved: Promise<void>) => void,
+    private readonly app: AppSockets,
+    readonly delivering: boolean,
   ) {
-    this.connection = new Connection(bot, this);
+    this.bot = app.bot;
+    this.connection = new Connection(app.bot, this);
   }
 
   /** Replays the log past the app's cursor, then goes live, as a WebSocket client's catch-up does. */
@@ -159,7 +327,12 @@ class AppDelivery implements Transport {
         this.close(1008, "the app's token was revoked");
         return;
       }
+      if (this.ended) return;
       hub.joinWorkspace(connection, isFirst);
+      if (!this.delivering) {
+        hub.goLive(connection, Number.MAX_SAFE_INTEGER);
+        return;
+      }
       for (const chatId of await db.listChatIdsOf(bot.id)) connection.chats.add(chatId);
       const cursor = (await db.findAppCursor(bot.id)) ?? 0;
       this.saved = cursor;
@@ -185,31 +358,15 @@ class AppDelivery implements Transport {
     }
   }
 
-  add(socket: AppSocket): void {
-    if (this.ended || this.sockets.length >= maxSockets) {
-      const reason = this.ended ? "refresh_requested" : "too_many_websockets";
-      socket.send(disconnectFrame(reason, this.host));
-      socket.close(1008, reason);
-      return;
-    }
-    this.sockets.push(socket);
-    socket.send(helloFrame(this.bot.id, this.sockets.length, this.host));
-    this.pump();
-  }
-
-  remove(socket: AppSocket): void {
-    const index = this.sockets.indexOf(socket);
-    if (index < 0) return;
-    this.sockets.splice(index, 1);
-    // What it was sent and did not acknowledge goes to the others, or to the next socket.
+  /** What was sent to a socket that closed and not acknowledged goes to the others. */
+  socketGone(socket: AppSocket): void {
     for (const [id, sent] of this.inFlight) {
       if (sent.socket !== socket) continue;
       clearTimeout(sent.timer);
       this.inFlight.delete(id);
       this.requeue(sent.envelope);
     }
-    if (this.sockets.length === 0) this.finish();
-    else this.pump();
+    this.pump();
   }
 
   acknowledge(envelopeId: string): void {
@@ -229,40 +386,41 @@ class AppDelivery implements Transport {
 
   // The hub's side: stored events reach the app as frames; presence and typing are not Slack's.
   send(frame: Frame): void {
-    if (frame.id !== undefined && !this.ended) this.offer(frame.id, frame.type, frame.json);
+    if (frame.id !== undefined && this.delivering && !this.ended) {
+      this.offer(frame.id, frame.type, frame.json);
+    }
   }
 
   bufferedBytes(): number {
-    return Math.max(0, ...this.sockets.map((socket) => socket.bufferedBytes()));
+    return Math.max(0, ...this.app.sockets.map((socket) => socket.bufferedBytes()));
   }
 
-  /** The hub closes the app: its bot was revoked (1008), the server stops (1001), too slow (1013). */
-  close(code: number, reason: string): void {
-    this.end(code === 1008 ? "link_disabled" : "refresh_requested", code, reason);
+  /**
+   * The hub closes the app: its bot was revoked (1008), the server stops (1001), too slow (1013).
+   * Resolves once its cursor is saved and its lease released (a graceful stop waits for that).
+   */
+  close(code: number, reason: string): Promise<void> {
+    return this.end(code === 1008 ? "link_disabled" : "refresh_requested", code, reason);
   }
 
-  /** `disconnect` on every socket before it is closed: Slack's clients connect again at once. */
-  private end(why: DisconnectReason, code: number, reason: string): void {
-    for (const socket of [...this.sockets]) {
-      socket.send(disconnectFrame(why, this.host));
-      socket.close(code, reason);
-    }
-    this.finish();
+  private end(why: DisconnectReason, code: number, reason: string): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return this.app.end(why, code, reason);
   }
 
-  private finish(): void {
-    if (this.ended) return;
+  /** Stops delivering; resolves once the cursor as it stands is saved (what is unacknowledged left after it). */
+  finish(): Promise<void> {
+    if (this.ended) return Promise.resolve();
     this.ended = true;
     for (const sent of this.inFlight.values()) clearTimeout(sent.timer);
     this.deps.hub.detach(this.connection);
-    // The cursor as it stands, what is unacknowledged left before it for the next delivery.
-    const saved = (async () => {
+    if (!this.delivering) return Promise.resolve();
+    return (async () => {
       await this.saving;
       await this.save();
     })().catch((error) =>
       this.deps.logger(errorLine("a Socket Mode app's cursor could not be saved", error)),
     );
-    this.onEnded(saved);
   }
 
   private offer(id: number, type: string, json: string): void {
@@ -323,9 +481,10 @@ class AppDelivery implements Transport {
   }
 
   /** Hands waiting envelopes to the sockets in turn, up to the bound on unacknowledged ones. */
-  private pump(): void {
+  pump(): void {
+    const { sockets } = this.app;
     while (this.queue.length > 0 && this.inFlight.size < maxInFlight && !this.ended) {
-      const socket = this.sockets[this.turn++ % this.sockets.length];
+      const socket = sockets[this.turn++ % sockets.length];
       if (!socket) return;
       this.transmit(this.queue.shift() as Envelope, socket);
     }

@@ -33,7 +33,8 @@ export interface Transport {
   subscribe?(topic: string): void;
   unsubscribe?(topic: string): void;
   bufferedBytes(): number;
-  close(code: number, reason: string): void;
+  /** May resolve later, once what the transport keeps is written (a Socket Mode app's cursor). */
+  close(code: number, reason: string): void | Promise<void>;
 }
 
 const sweepSlices = 10;
@@ -363,13 +364,18 @@ export class LocalHub implements Hub {
   /**
    * Closes every connection (graceful shutdown: 1001, clients resume elsewhere). Nobody here is
    * told who went offline: everyone here is being closed, and telling each of n connections
-   * about the n others took ~30 s of CPU at 10,000.
+   * about the n others took ~30 s of CPU at 10,000. Resolves once every transport has finished
+   * closing (Socket Mode apps save their cursor and release their lease): before the store closes.
    */
-  closeAll(code: number, reason: string): void {
+  async closeAll(code: number, reason: string): Promise<void> {
     this.closingAll = true;
+    const closing: (void | Promise<void>)[] = [];
     for (const connections of [...this.byUser.values()]) {
-      for (const connection of [...connections]) connection.transport.close(code, reason);
+      for (const connection of [...connections]) {
+        closing.push(connection.transport.close(code, reason));
+      }
     }
+    await Promise.allSettled(closing);
   }
 
   countConnections(kind: Transport["kind"]): number {
