@@ -238,6 +238,16 @@ describe("round trips", () => {
     )
     .map((parts) => parts.join(""));
 
+  test("a typed < before a URI scheme stays text, never a Markdown autolink, and comes back (found by the property below)", () => {
+    for (const typed of ["<a:<@42>", "<ab:<@42>", "<https:x>", "see <mailto:x>"]) {
+      const wire = slackEscape(typed);
+      const markdown = slackToMarkdown(wire);
+      // markdown-it's autolink: a scheme of 2–32 characters, then no space nor angle bracket.
+      expect(markdown).not.toMatch(/<[a-z][a-z0-9+.-]{1,31}:[^<>\s]*>/i);
+      expect(markdownToSlack(markdown)).toBe(wire);
+    }
+  });
+
   test("plain typed text comes back from Markdown exactly as Slack sent it", () => {
     fc.assert(
       fc.property(plainText, (typed) => {

@@ -159,11 +159,17 @@ function slackProse(prose: string, tokens: string[]): string {
   return restore(unescapeProse(text), tokens);
 }
 
+/**
+ * A `<` that would start our notation or, before a URI scheme, a Markdown autolink (CommonMark's
+ * 2–32 characters, as markdown-it reads them): typed text keeps it as `&lt;`.
+ */
+const notationAfterLt = /^(?:[@#!]|[a-z][a-z0-9+.-]{1,31}:)/i;
+
 /** `&lt; &gt; &amp;` undone, except where the result would read as our notation or an entity. */
 function unescapeProse(text: string): string {
   return text.replace(/&(lt|gt|amp);/g, (entity, name: string, offset: number) => {
-    const after = text.slice(offset + entity.length, offset + entity.length + 12);
-    if (name === "lt" && /^[@#!]/.test(after)) return entity;
+    const after = text.slice(offset + entity.length, offset + entity.length + 40);
+    if (name === "lt" && notationAfterLt.test(after)) return entity;
     if (name === "amp" && /^(?:[a-z][a-z0-9]*|#[0-9]+|#x[0-9a-f]+);/i.test(after)) return entity;
     return entityChars[name] ?? entity;
   });
@@ -196,7 +202,7 @@ export function escapeMarkdown(text: string): string {
   return text
     .replace(/[\\`*_~[\]]/g, "\\$&")
     .replace(/&(?=(?:[a-z][a-z0-9]*|#[0-9]+|#x[0-9a-f]+);)/gi, "&amp;")
-    .replace(/<(?=[@#!])/g, "&lt;")
+    .replace(/<(?=[@#!]|[a-z][a-z0-9+.-]{1,31}:)/gi, "&lt;")
     .replace(/^(\s*)([#>+-]|[0-9]+[.)])(?=\s|$)/gm, (_, space: string, marker: string) =>
       /^[0-9]/.test(marker)
         ? `${space}${marker.slice(0, -1)}\\${marker.slice(-1)}`
@@ -218,7 +224,7 @@ const markdownPieces = new RegExp(
     /<(?:[@#][1-9][0-9]{0,14}|!channel|!here)>/.source,
     /!?\[(?:[^\]\\\n]|\\.)*\]\((?:<[^<>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+"[^"\n]*")?\)/
       .source,
-    /<[a-z][a-z0-9+.-]*:[^<>\s]*>/.source,
+    /<[a-z][a-z0-9+.-]{1,31}:[^<>\s]*>/.source,
     /\bhttps?:\/\/[^\s<]*[^\s<.,:;!?'")\]*_~]/.source,
     /\\[!-/:-@[-`{-~]/.source,
   ].join("|"),
