@@ -2,23 +2,11 @@
 // sends made together with a member being added or removed, on both stores. Read back through
 // the event log, every message.created falls inside its sender's membership, and every send was
 // either stored (and answered with it) or refused (and left nothing).
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { openPostgresStore } from "../../db/postgres/store.ts";
-import { openSqliteStore } from "../../db/sqlite/store.ts";
-import type { Store } from "../../db/store.ts";
-import { createDatabase } from "../support/postgres.ts";
-import { seedStore } from "../support/store.ts";
+import { bothStores, seedStore } from "../support/store.ts";
 
-const database = await createDatabase();
-const stores: [string, Store][] = [
-  ["SQLite", openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" })],
-  ["PostgreSQL", await openPostgresStore(database.url, { poolSize: 4 })],
-];
-afterAll(async () => {
-  for (const [, store] of stores) await store.close();
-  await database.drop();
-});
+const stores = await bothStores();
 
 /** One round: who sends (by index), and whose membership flips meanwhile (never the owner's). */
 const round = fc.record({

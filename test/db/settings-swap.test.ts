@@ -1,20 +1,9 @@
 // Compare-and-set on a setting, on both stores: what a Socket Mode app's lease is taken, renewed
 // and released with. Of several swaps from the same value, exactly one changes it.
-import { afterAll, expect, test } from "bun:test";
-import { openPostgresStore } from "../../db/postgres/store.ts";
-import { openSqliteStore } from "../../db/sqlite/store.ts";
-import type { Store } from "../../db/store.ts";
-import { createDatabase } from "../support/postgres.ts";
+import { expect, test } from "bun:test";
+import { bothStores } from "../support/store.ts";
 
-const database = await createDatabase();
-const stores: [string, Store][] = [
-  ["SQLite", openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" })],
-  ["PostgreSQL", await openPostgresStore(database.url, { poolSize: 4 })],
-];
-afterAll(async () => {
-  for (const [, store] of stores) await store.close();
-  await database.drop();
-});
+const stores = await bothStores();
 
 for (const [name, store] of stores) {
   test(`${name}: a setting is created only when absent, changed only from the value read, and removed only from it`, async () => {

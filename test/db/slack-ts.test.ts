@@ -1,21 +1,10 @@
 // Slack's ts, on both stores: every message gets one as it is stored, by a send, a batch of
 // sends or a reply, unique in its chat, growing with the id, its seconds the message's time.
-import { afterAll, expect, test } from "bun:test";
-import { openPostgresStore } from "../../db/postgres/store.ts";
-import { openSqliteStore } from "../../db/sqlite/store.ts";
+import { expect, test } from "bun:test";
 import type { Store } from "../../db/store.ts";
-import { createDatabase } from "../support/postgres.ts";
-import { seedStore } from "../support/store.ts";
+import { bothStores, seedStore } from "../support/store.ts";
 
-const database = await createDatabase();
-const stores: [string, Store][] = [
-  ["SQLite", openSqliteStore("sqlite://:memory:", { synchronous: "NORMAL" })],
-  ["PostgreSQL", await openPostgresStore(database.url, { poolSize: 4 })],
-];
-afterAll(async () => {
-  for (const [, store] of stores) await store.close();
-  await database.drop();
-});
+const stores = await bothStores();
 
 const send = (store: Store, chatId: number, senderId: number, content: string) =>
   store.insertMessage({ chatId, senderId, content, files: [], clientId: null });

@@ -77,7 +77,9 @@ async function credentialFor(
   kind: "session" | "download",
 ): Promise<Credential> {
   if (!token) throw unauthorized();
-  if (kind === "session" && token.startsWith("xoxb-")) return credentialForBotToken(deps, token);
+  if (kind === "session" && token.startsWith("xoxb-")) {
+    return credentialForBotToken(deps, token, "bot");
+  }
   const claims = await verifiedClaims(deps.secret, verifier, token);
   if (claims && Number(claims.exp) * 1000 <= Date.now()) throw unauthorized("the token expired");
   const typ = claims ? (claims.typ ?? "session") : undefined;
@@ -95,11 +97,16 @@ async function credentialFor(
 }
 
 /**
- * A bot token (issue #27) opens the API as its bot until the bot is revoked: it has no expiry
- * nor session, and deactivating the bot deletes it. App tokens open only Socket Mode.
+ * A bot's token (issue #27): `bot` (xoxb-) opens the API as the bot, `app` (xapp-) only Socket
+ * Mode. Either stands until the bot is revoked: no expiry nor session, and deactivating the bot
+ * deletes both.
  */
-async function credentialForBotToken(deps: AuthDeps, token: string): Promise<Credential> {
-  const account = await deps.db.findTokenAccount(secretHash(token), "bot");
+async function credentialForBotToken(
+  deps: Pick<Deps, "db">,
+  token: string,
+  kind: "bot" | "app",
+): Promise<Credential> {
+  const account = await deps.db.findTokenAccount(secretHash(token), kind);
   const live = requireLive(account, account?.tokenVersion, null);
   return {
     user: live.user,
@@ -109,24 +116,13 @@ async function credentialForBotToken(deps: AuthDeps, token: string): Promise<Cre
   };
 }
 
-/** The bot an app token (xapp-) belongs to, for Socket Mode; 401 when it does not stand. */
-export async function userForAppToken(deps: Deps, token: string | undefined): Promise<User> {
-  return (await credentialForAppToken(deps, token)).user;
-}
-
+/** The bot an app token belongs to, for Socket Mode; 401 when it does not stand. */
 export async function credentialForAppToken(
   deps: Pick<Deps, "db">,
   token: string | undefined,
 ): Promise<Credential> {
   if (!token?.startsWith("xapp-")) throw unauthorized("an app token (xapp-…) is needed");
-  const account = await deps.db.findTokenAccount(secretHash(token), "app");
-  const live = requireLive(account, account?.tokenVersion, null);
-  return {
-    user: live.user,
-    tokenVersion: live.tokenVersion,
-    sessionId: null,
-    expiresAt: Number.POSITIVE_INFINITY,
-  };
+  return credentialForBotToken(deps, token, "app");
 }
 
 /**
