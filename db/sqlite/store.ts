@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { type KeptReplies, messageCreated, type Plan, type Reads, type State } from "../plan.ts";
 import {
   chatTakesMessages,
-  newTs,
+  nextTs,
   type Param,
   type Query,
   queries,
@@ -113,15 +113,19 @@ function prepareOwnStatements(sqlite: Database) {
     // repeated clientId inserts nothing and returns no row; only then is there a lookup.
     insertMessage: sqlite.query<
       MessageRow,
-      [number, number, string, string, string | null, number, string, number, string]
+      [number, number, string, string, string | null, number, string, number, string, number]
     >(
       `insert into messages (chat_id, sender_id, content, files, client_id, created_at,
          mentions, mentions_all, attachments, ts)
-       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ${newTs("?1", "?6")}
+       select ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
         where exists (select 1 from chat_members
                        where chat_id = ?1 and user_id = ?2 and until_event_id is null)
           and ${chatTakesMessages("?1")}
        on conflict (chat_id, sender_id, client_id) do nothing returning *`,
+    ),
+    // The chat's latest ts, for the next send's (db/queries.ts, nextTs).
+    latestTs: sqlite.query<{ ts: number | null }, [number]>(
+      "select max(ts) as ts from messages where chat_id = ?1",
     ),
     // A new message is new to the index too: a plain insert, where a replace would first look
     // for the row to delete.
@@ -388,16 +392,18 @@ export class SqliteStore extends SqlStore {
   /** One message and its event, inside the caller's transaction; idempotent on clientId. */
   private storeMessage(input: NewMessage): Sent | undefined {
     const { statements } = this;
+    const now = Date.now();
     const row = statements.insertMessage.get(
       input.chatId,
       input.senderId,
       input.content,
       JSON.stringify(input.files),
       input.clientId,
-      Date.now(),
+      now,
       input.mentions?.length ? JSON.stringify(input.mentions) : "[]",
       input.mentionsAll ? 1 : 0,
       input.attachments?.length ? JSON.stringify(input.attachments) : "[]",
+      nextTs(statements.latestTs.get(input.chatId)?.ts ?? null, now),
     );
     if (!row) {
       // Nothing inserted: the sender is not a member (no row here either), or the clientId is
