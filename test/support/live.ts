@@ -59,10 +59,8 @@ export class FrameQueue {
 
 export type LiveWebSocket = Awaited<ReturnType<typeof openWebSocket>>;
 
-export async function openWebSocket(baseUrl: string, token: string, since?: number | string) {
-  const url = new URL("/api/ws", baseUrl.replace(/^http/, "ws"));
-  url.searchParams.set("token", token);
-  if (since !== undefined) url.searchParams.set("since", String(since));
+/** An open WebSocket whose JSON frames queue in arrival order, and when it closed and how. */
+export async function connectFrames(url: string | URL) {
   const socket = new WebSocket(url);
   const frames = new FrameQueue();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -76,6 +74,14 @@ export async function openWebSocket(baseUrl: string, token: string, since?: numb
     socket.addEventListener("open", () => resolve());
     socket.addEventListener("error", () => reject(new Error("the WebSocket did not open")));
   });
+  return { socket, frames, closed };
+}
+
+export async function openWebSocket(baseUrl: string, token: string, since?: number | string) {
+  const url = new URL("/api/ws", baseUrl.replace(/^http/, "ws"));
+  url.searchParams.set("token", token);
+  if (since !== undefined) url.searchParams.set("since", String(since));
+  const { socket, frames, closed } = await connectFrames(url);
   return {
     socket,
     frames,

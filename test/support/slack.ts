@@ -5,7 +5,7 @@ import { expect } from "bun:test";
 import { join } from "node:path";
 import { onBinary } from "./app.ts";
 import { builtBinary } from "./binary.ts";
-import { FrameQueue, type LiveFrame } from "./live.ts";
+import { connectFrames, type LiveFrame } from "./live.ts";
 import { createDatabase, onPostgres } from "./postgres.ts";
 import { postJson, startServerProcess } from "./process.ts";
 
@@ -17,19 +17,7 @@ export type AppClient = Awaited<ReturnType<typeof openApp>>;
 export async function openApp(base: string, appToken: string) {
   const opened = await postJson(base, "/api/slack/apps.connections.open", appToken, {});
   expect(opened.body).toMatchObject({ ok: true });
-  const socket = new WebSocket(opened.body.url);
-  const frames = new FrameQueue();
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.addEventListener("close", (event) => {
-      frames.end();
-      resolve({ code: event.code, reason: event.reason });
-    }),
-  );
-  socket.addEventListener("message", (event) => frames.push(JSON.parse(String(event.data))));
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("open", () => resolve());
-    socket.addEventListener("error", () => reject(new Error("the socket did not open")));
-  });
+  const { socket, frames, closed } = await connectFrames(opened.body.url);
   const hello = await frames.take();
   expect(hello.type).toBe("hello");
   const ack = (envelope: LiveFrame) =>
