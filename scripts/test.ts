@@ -135,7 +135,32 @@ const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
   process.env.CHAT_TEST_BINARY = outfile;
 }
 
-type Counts = { passed: number; failed: number; skipped: number };
+type Counts = { passed: number; failed: number; skipped: number; failures: string[] };
+
+const fromXml = (text: string) =>
+  text
+    .replace(/&#10;/g, " ")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+
+/** "file > group > test: first line of the message" for each failed test in a JUnit report. */
+function failuresIn(xml: string, label: string): string[] {
+  const found: string[] = [];
+  const testcase =
+    /<testcase name="([^"]*)" classname="([^"]*)"[^>]*?file="([^"]*)"[^>]*>\s*<(?:failure|error)[^>]*?message="([^"]*)"/g;
+  for (const [, name, group, file, message] of xml.matchAll(testcase)) {
+    const path = [file, fromXml(group ?? ""), fromXml(name ?? "")].filter(Boolean).join(" > ");
+    found.push(
+      `${label}: ${path}: ${fromXml(message ?? "")
+        .trim()
+        .slice(0, 200)}`,
+    );
+  }
+  return found;
+}
 
 /** One `bun test` run, counted from its JUnit report. */
 function runTests(label: string, paths: string[], env: Record<string, string> = {}): Counts {
@@ -160,7 +185,12 @@ function runTests(label: string, paths: string[], env: Record<string, string> = 
     xml = readFileSync(report, "utf8");
   } catch {
     console.error(`${label}: the test run wrote no report`);
-    return { passed: 0, failed: 1, skipped: 0 };
+    return {
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      failures: [`${label}: the test run wrote no report`],
+    };
   }
   const totals = /<testsuites[^>]*>/.exec(xml)?.[0] ?? "";
   const count = (name: string) => Number(new RegExp(`${name}="(\\d+)"`).exec(totals)?.[1] ?? 0);
@@ -168,7 +198,9 @@ function runTests(label: string, paths: string[], env: Record<string, string> = 
   const skipped = count("skipped");
   // A run that broke outside any test (an error between tests) must not read as green.
   const broke = result.exitCode !== 0 && failed === 0 ? 1 : 0;
-  return { passed: count("tests") - failed - skipped, failed: failed + broke, skipped };
+  const failures = failuresIn(xml, label);
+  if (broke) failures.push(`${label}: bun test exited ${result.exitCode} outside any test`);
+  return { passed: count("tests") - failed - skipped, failed: failed + broke, skipped, failures };
 }
 
 const chosen = process.argv.slice(2);
@@ -201,5 +233,10 @@ if (onBinary.length > 0) {
 }
 // 120 MB a run: not left behind.
 rmSync(buildDir, { recursive: true, force: true });
-const sum = (key: keyof Counts) => runs.reduce((total, run) => total + run[key], 0);
+const sum = (key: "passed" | "failed" | "skipped") =>
+  runs.reduce((total, run) => total + run[key], 0);
+// The failures again at the end, by name, where a reader of CI's last lines finds them.
+const failures = runs.flatMap((run) => run.failures);
+if (failures.length > 0)
+  console.log(`\nfailed:\n${failures.map((line) => `  ${line}`).join("\n")}`);
 finish(sum("passed"), sum("failed"), sum("skipped"));
