@@ -233,7 +233,7 @@ export class Session {
     this.update((s) => rules.pinsLoaded(s, chatId, pinned));
   }
 
-  edits(message: Message): Promise<Edit[]> {
+  edits(message: Pick<Message, "chatId" | "id">): Promise<Edit[]> {
     return this.api.edits(message.chatId, message.id);
   }
 
