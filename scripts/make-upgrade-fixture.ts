@@ -18,17 +18,18 @@
 // is adapted in that copy.) The test runs over every fixture directory it finds; a fixture is
 // never regenerated afterwards, as it stands for what that release wrote. See docs/releases.md.
 import { Database } from "bun:sqlite";
-import { createHash } from "node:crypto";
+import { createECDH, createHash, randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { strToU8, zipSync } from "fflate";
 import postgres from "postgres";
 import packageJson from "../package.json" with { type: "json" };
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
-  options: { database: { type: "string" } },
+  options: { database: { type: "string" }, version: { type: "string" } },
   allowPositionals: true,
 });
 const [outArg] = positionals;
@@ -37,6 +38,11 @@ if (!outArg || positionals.length > 1) {
   process.exit(2);
 }
 const store = values.database ? "postgres" : "sqlite";
+// The commit the fixture was made from, and whether the worktree had changes beside it.
+const gitHead = ["rev-parse HEAD", "status --porcelain"]
+  .map((args) => Bun.spawnSync(["git", ...args.split(" ")], { cwd: import.meta.dir }))
+  .map((run) => run.stdout.toString().trim())
+  .reduce((head, changes) => (changes ? `${head} (with changes)` : head));
 const outdir = resolve(outArg, store);
 const repo = resolve(import.meta.dir, "..");
 const work = mkdtempSync(join(tmpdir(), "upgrade-fixture-"));
@@ -77,6 +83,8 @@ const server = Bun.spawn([process.execPath, join(repo, "src/main.ts")], {
   stdout: "ignore",
   stderr: "inherit",
 });
+// A failing step leaves no server behind (it would hold this script's stderr open).
+process.on("exit", () => server.kill("SIGKILL"));
 for (let tries = 0; ; tries++) {
   if (server.exitCode !== null) throw new Error(`the server exited ${server.exitCode}`);
   if (
@@ -173,8 +181,8 @@ const carol = await signup("Carol", "acme", code);
 const mallory = await signup("Mallory", "globex");
 const person = { alice, bob, carol, mallory };
 
-// Everyone is live from before the first event: what they are sent live is what a replay from
-// since=0 must give them.
+// Everyone is live from here on: what they are sent live is what a replay must give them. (Signing
+// up already wrote events, since 0.2.0: those a replay from before it gives are checked by id.)
 const live = Object.fromEntries(
   await Promise.all(
     Object.entries(person).map(async ([name, s]) => [name, await connect(s.token)] as const),
@@ -198,7 +206,8 @@ const chat = {
   }),
   publicChannel: await api(alice.token, "POST", "/api/chat", {
     type: "public_channel",
-    name: "general",
+    // Not "general": since 0.2.0 every workspace starts with a #general its people join.
+    name: "lobby",
     members: [],
   }),
   deleted: await api(alice.token, "POST", "/api/chat", {
@@ -272,7 +281,7 @@ await sendLive("bob", chat.group.id, "multi\nline\n\ttabbed", "bob-ws-2");
 checkpoints.push({ label: "in the middle of the messages", since: await latestEventId() });
 await send(alice, chat.privateChannel.id, { content: "secret plans 🔒", clientId: "p-1" });
 await send(carol, chat.privateChannel.id, { content: "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǵ̌o̟ combining marks" });
-await send(alice, chat.publicChannel.id, { content: "welcome to #general" });
+await send(alice, chat.publicChannel.id, { content: "welcome to #lobby" });
 await send(alice, chat.deleted.id, { content: "this chat will be deleted" });
 await send(mallory, chat.globex.id, { content: "globex only", files: [files.globexText.url] });
 
@@ -287,6 +296,268 @@ await api(alice.token, "PATCH", `/api/chat/${chat.privateChannel.id}`, {
 checkpoints.push({ label: "after the membership changes", since: await latestEventId() });
 await api(alice.token, "PATCH", `/api/chat/${chat.publicChannel.id}`, { name: "town-square" });
 await api(alice.token, "DELETE", `/api/chat/${chat.deleted.id}`);
+// ---- contract v2: this wave's features, as clients use them ----
+// Threads, edits, deletes, reactions, pins, mentions, read state, notification levels, a push
+// subscription, roles and a deactivation, a bot with its tokens and a Socket Mode cursor, an
+// incoming webhook, an import, and searches: what each served goes into the manifest's `v2`.
+
+/** A request whose answer is not our JSON envelope (a webhook's plain "ok"), or whose status matters. */
+async function raw(token: string | undefined, method: string, path: string, body?: unknown) {
+  const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** A Slack Web API call; its answers are HTTP 200 with ok true or false. */
+async function slack(token: string, method: string, args: Record<string, unknown> = {}) {
+  const answer = await api(token, "POST", `/api/slack/${method}`, args);
+  if (!answer.ok) throw new Error(`${method}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+const reply = (s: Session, chatId: number, threadId: number, content: string, clientId?: string) =>
+  send(s, chatId, { content, threadId, ...(clientId && { clientId }) });
+const messagePath = (chatId: number, id: number) => `/api/chat/${chatId}/messages/${id}`;
+const react = (s: Session, chatId: number, id: number, emoji: string, method = "PUT") =>
+  api(s.token, method, `${messagePath(chatId, id)}/reactions/${encodeURIComponent(emoji)}`);
+const pin = (s: Session, chatId: number, id: number, method = "PUT") =>
+  api(s.token, method, `/api/chat/${chatId}/pins/${id}`);
+
+// People: a fifth person who is deactivated, bob made an admin, invites kept to admins.
+const { code: daveCode } = await api(alice.token, "POST", "/api/invites", { maxUses: 5 });
+const dave = await signup("Dave", "acme", daveCode);
+const daveLogin = users.dave as (typeof users)[string];
+// Nobody signs in as dave after his deactivation: he is not one of the manifest's users.
+delete users.dave;
+await api(dave.token, "POST", `/api/chat/${chat.publicChannel.id}/join`);
+const fromDave = await send(dave, chat.publicChannel.id, { content: "dave was here" });
+await api(alice.token, "PATCH", `/api/users/${bob.user.id}`, { role: "admin" });
+await api(alice.token, "PATCH", `/api/users/${dave.user.id}`, { deactivated: true });
+await api(alice.token, "PATCH", "/api/workspace", { settings: { invites: "admins" } });
+await api(carol.token, "PATCH", "/api/me", {
+  title: "Chief Planner",
+  timezone: "Asia/Tokyo",
+  status: { text: "planning", emoji: "calendar", until: null },
+});
+
+// A thread in the group: a root with replies over HTTP and the socket, one mentioning alice.
+const offsite = await send(alice, chat.group.id, { content: "Plans for the offsite 🏕️" });
+const mountains = await reply(bob, chat.group.id, offsite.id, `Mountains, <@${alice.user.id}>?`);
+const carolSocket = live.carol as Awaited<ReturnType<typeof connect>>;
+carolSocket.socket.send(
+  JSON.stringify({
+    type: "send",
+    chatId: chat.group.id,
+    content: "Lake, please",
+    threadId: offsite.id,
+    clientId: "carol-thread-1",
+  }),
+);
+const lake = (await carolSocket.until((f) => f.type === "ack" && f.clientId === "carol-thread-1"))
+  .data as { id: number };
+const noted = await reply(alice, chat.group.id, offsite.id, "Noted: lake it is", "alice-reply-1");
+
+// A root deleted after its reply: a tombstone the thread still hangs from.
+const doomedRoot = await send(bob, chat.group.id, { content: "This root will be deleted" });
+const orphan = await reply(carol, chat.group.id, doomedRoot.id, "A reply that outlives its root");
+await api(bob.token, "DELETE", messagePath(chat.group.id, doomedRoot.id));
+// A plain message deleted by its sender, and one deleted by an admin (bob, now).
+const oops = await send(carol, chat.group.id, { content: "oops, wrong chat" });
+await api(carol.token, "DELETE", messagePath(chat.group.id, oops.id));
+await api(bob.token, "DELETE", messagePath(chat.publicChannel.id, fromDave.id));
+
+// An edit history of two replaced texts; the last edit adds a mention of carol.
+const meeting = await send(alice, chat.group.id, { content: "Meeting at ten" });
+await api(alice.token, "PATCH", messagePath(chat.group.id, meeting.id), {
+  content: "Meeting at eleven",
+});
+await api(alice.token, "PATCH", messagePath(chat.group.id, meeting.id), {
+  content: `Meeting at half past eleven, <@${carol.user.id}>`,
+});
+
+// Reactions (one added and removed again, a skin tone, a custom name) and pins (one removed).
+await react(bob, chat.group.id, offsite.id, "+1");
+await react(carol, chat.group.id, offsite.id, "+1");
+await react(carol, chat.group.id, offsite.id, "tada");
+await react(alice, chat.group.id, offsite.id, "+1::skin-tone-3");
+await react(bob, chat.group.id, offsite.id, "eyes");
+await react(bob, chat.group.id, offsite.id, "eyes", "DELETE");
+await react(alice, chat.group.id, lake.id, "party_parrot");
+await pin(alice, chat.group.id, offsite.id);
+await pin(bob, chat.group.id, meeting.id);
+await pin(carol, chat.group.id, noted.id);
+await pin(carol, chat.group.id, noted.id, "DELETE");
+await pin(carol, chat.group.id, lake.id);
+
+// Mentions of everyone, and read state: markers moved by some, a notification level set.
+const heads = await send(alice, chat.privateChannel.id, {
+  content: "<!channel> heads up: the deadline moved",
+});
+await send(alice, chat.single.id, { content: `<@${bob.user.id}> see the plans channel` });
+await send(alice, chat.single.id, { content: "and the group" });
+await api(bob.token, "POST", `/api/chat/${chat.group.id}/read`, { messageId: offsite.id });
+await api(carol.token, "POST", `/api/chat/${chat.group.id}/read`, { messageId: lake.id });
+await api(bob.token, "POST", `/api/chat/${chat.privateChannel.id}/read`, { messageId: heads.id });
+await api(carol.token, "PUT", `/api/chat/${chat.group.id}/notify`, { level: "mentions" });
+await api(bob.token, "PUT", `/api/chat/${chat.publicChannel.id}/notify`, { level: "all" });
+await api(alice.token, "PUT", `/api/chat/${chat.single.id}/notify`, { level: "none" });
+
+// A push subscription (its service never called: mallory is connected all along).
+const browserKey = createECDH("prime256v1");
+browserKey.generateKeys();
+const pushSubscription = {
+  endpoint: "https://push.invalid/send/mallory-1",
+  keys: {
+    p256dh: browserKey.getPublicKey().toString("base64url"),
+    auth: randomBytes(16).toString("base64url"),
+  },
+};
+await api(mallory.token, "POST", "/api/push/subscriptions", pushSubscription);
+
+// A bot in #town-square: it posts through the Slack Web API, and its app hears over Socket Mode.
+const bot = (await api(alice.token, "POST", "/api/bots", { name: "Deploy Bot" })) as {
+  user: { id: number };
+  token: string;
+  appToken: string;
+};
+await api(bot.token, "POST", `/api/chat/${chat.publicChannel.id}/join`);
+const slackChannel = `C${chat.publicChannel.id}`;
+await slack(bot.token, "chat.postMessage", {
+  channel: slackChannel,
+  text: `*Deployed* build 42 for <@U${alice.user.id}>`,
+});
+const opened = await slack(bot.appToken, "apps.connections.open");
+const appSocket = new WebSocket(opened.url as string);
+type AppFrame = {
+  type: string;
+  envelope_id?: string;
+  payload?: { event?: { type: string; text: string } };
+};
+const appFrames: AppFrame[] = [];
+appSocket.addEventListener("message", (event) => appFrames.push(JSON.parse(String(event.data))));
+const appFrame = async (match: (frame: (typeof appFrames)[number]) => boolean) => {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    const found = appFrames.find(match);
+    if (found) return found;
+    await Bun.sleep(10);
+  }
+  throw new Error(`no such Socket Mode frame; had ${JSON.stringify(appFrames)}`);
+};
+await appFrame((f) => f.type === "hello");
+const heardText = `<@${bot.user.id}> deploy the lake plan`;
+await send(alice, chat.publicChannel.id, { content: heardText });
+// Its message and its app_mention, each acknowledged: the app's cursor moves past them.
+for (const type of ["message", "app_mention"]) {
+  const envelope = await appFrame(
+    (f) => f.type === "events_api" && f.payload?.event?.type === type,
+  );
+  appSocket.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: {} }));
+}
+const heard = appFrames
+  .filter((f) => f.type === "events_api")
+  .map((f) => ({ type: f.payload?.event?.type as string, text: f.payload?.event?.text as string }));
+await Bun.sleep(100);
+appSocket.close();
+
+// An incoming webhook in #town-square, and a post through it in Slack's words.
+const webhook = (await api(alice.token, "POST", `/api/chat/${chat.publicChannel.id}/webhooks`, {
+  name: "CI",
+})) as { id: number; name: string; chatId: number; url: string };
+const hooked = await raw(undefined, "POST", webhook.url, {
+  text: "Build *passed* on <https://ci.example.com/42|main> :tada:",
+});
+if (hooked.status !== 200 || hooked.text !== "ok") throw new Error(`webhook: ${hooked.text}`);
+
+// A small Slack export imported into acme: alice by her email, a new person, a thread, an edit.
+const exportZip = zipSync({
+  "users.json": strToU8(
+    JSON.stringify([
+      {
+        id: "U0ALICE",
+        name: "alice",
+        real_name: "Alice",
+        profile: { real_name: "Alice", email: users.alice?.email },
+      },
+      {
+        id: "U0ERIN",
+        name: "erin",
+        real_name: "Erin Example",
+        profile: { real_name: "Erin Example", email: "erin@import.test" },
+      },
+    ]),
+  ),
+  "channels.json": strToU8(
+    JSON.stringify([
+      {
+        id: "C0NEWS",
+        name: "slack-news",
+        created: 1705309200,
+        creator: "U0ALICE",
+        members: ["U0ALICE", "U0ERIN"],
+      },
+    ]),
+  ),
+  "groups.json": strToU8("[]"),
+  "dms.json": strToU8("[]"),
+  "mpims.json": strToU8("[]"),
+  "slack-news/2024-01-15.json": strToU8(
+    JSON.stringify([
+      {
+        type: "message",
+        user: "U0ERIN",
+        text: "Hello from *Slack*, <@U0ALICE>",
+        ts: "1705309260.000100",
+        reactions: [{ name: "wave", users: ["U0ALICE"], count: 1 }],
+      },
+      {
+        type: "message",
+        user: "U0ALICE",
+        text: "A thread from Slack",
+        ts: "1705309320.000200",
+        thread_ts: "1705309320.000200",
+        reply_count: 1,
+        replies: [{ user: "U0ERIN", ts: "1705309380.000300" }],
+      },
+      {
+        type: "message",
+        user: "U0ERIN",
+        text: "Replied in Slack",
+        ts: "1705309380.000300",
+        thread_ts: "1705309320.000200",
+        parent_user_id: "U0ALICE",
+      },
+      {
+        type: "message",
+        user: "U0ALICE",
+        text: "Edited in Slack",
+        ts: "1705309440.000400",
+        edited: { user: "U0ALICE", ts: "1705309500.000000" },
+      },
+    ]),
+  ),
+});
+const importForm = new FormData();
+importForm.append("files", new File([exportZip], "slack-export.zip", { type: "application/zip" }));
+const importStarted = await fetch(`${base}/api/admin/import`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${alice.token}` },
+  body: importForm,
+});
+if (importStarted.status !== 202) throw new Error(`import: ${await importStarted.text()}`);
+let importJob = (await importStarted.json()) as { id: number; status: string; report: unknown };
+for (let tries = 0; importJob.status === "running"; tries++) {
+  if (tries > 500) throw new Error("the import did not finish within 10 s");
+  await Bun.sleep(20);
+  importJob = await api(alice.token, "GET", `/api/admin/import/${importJob.id}`);
+}
+if (importJob.status !== "done") throw new Error(`import: ${JSON.stringify(importJob)}`);
+
 await send(bob, chat.publicChannel.id, { content: "the last message", clientId: "bob-last" });
 const lastEventId = await latestEventId();
 checkpoints.push({ label: "at the end", since: lastEventId });
@@ -301,6 +572,23 @@ for (const [name, client] of Object.entries(live)) {
 }
 await Bun.sleep(200);
 
+/**
+ * A replayed event is the one sent live, except that a deleted message's past events carry its
+ * tombstone instead of what it said (since 0.2.0).
+ */
+function sameAsLive(sent: Frame, replayed: Frame | undefined): boolean {
+  if (JSON.stringify(sent) === JSON.stringify(replayed)) return true;
+  const was = sent.data as { id?: number } | undefined;
+  const now = replayed?.data as { id?: number; deleted?: boolean } | undefined;
+  return (
+    replayed !== undefined &&
+    sent.type.startsWith("message.") &&
+    `${sent.id} ${sent.type} ${sent.chatId} ${was?.id}` ===
+      `${replayed.id} ${replayed.type} ${replayed.chatId} ${now?.id}` &&
+    now?.deleted === true
+  );
+}
+
 const served: Record<string, unknown> = {};
 for (const [name, s] of Object.entries(person)) {
   const chats = await api(s.token, "GET", "/api/chat");
@@ -308,9 +596,12 @@ for (const [name, s] of Object.entries(person)) {
   for (const c of chats) {
     messages[c.id] = await api(s.token, "GET", `/api/chat/${c.id}/messages?limit=100`);
   }
-  const liveEvents = (live[name] as Awaited<ReturnType<typeof connect>>).events();
+  const liveClient = live[name] as Awaited<ReturnType<typeof connect>>;
+  const liveEvents = liveClient.events();
+  const liveFrom = liveClient.frames.find((f) => f.type === "ready")?.lastEventId as number;
   // A replay from each checkpoint, checked against what was sent live, then kept as served.
   const resumed: Record<number, ReturnType<typeof summary>[]> = {};
+  let fromStart: Frame[] = [];
   for (const { since } of checkpoints) {
     const expected = liveEvents.filter((event) => (event.id as number) > since);
     const client = await connect(s.token, since);
@@ -320,21 +611,156 @@ for (const [name, s] of Object.entries(person)) {
     await Bun.sleep(100);
     client.socket.close();
     const replay = client.events();
-    if (JSON.stringify(replay) !== JSON.stringify(expected)) {
-      throw new Error(`${name} since=${since}: the replay differs from what was sent live`);
+    const before = replay.filter((event) => (event.id as number) <= liveFrom);
+    const after = replay.filter((event) => (event.id as number) > liveFrom);
+    if (after.length !== expected.length || expected.some((e, i) => !sameAsLive(e, after[i]))) {
+      const at = expected.findIndex((e, i) => !sameAsLive(e, after[i]));
+      throw new Error(
+        `${name} since=${since}: the replay differs from what was sent live at event ${at}: sent ${JSON.stringify(expected[at])}, replayed ${JSON.stringify(after[at])}`,
+      );
+    }
+    const ids = before.map((event) => event.id as number);
+    if (ids.some((id, i) => id <= since || (i > 0 && id <= (ids[i - 1] as number)))) {
+      throw new Error(`${name} since=${since}: events from before going live out of order`);
     }
     if (client.frames.some((f) => f.type === "reset")) throw new Error(`reset for ${since}`);
     resumed[since] = replay.map(summary);
+    if (since === 0) fromStart = replay;
   }
   served[name] = {
     me: await api(s.token, "GET", "/api/me"),
     users: await api(s.token, "GET", "/api/users"),
     chats,
     messages,
-    events: liveEvents,
+    // Whole events as since=0 gave them: those sent live, after the ones signing up wrote.
+    events: fromStart,
     resumed,
   };
 }
+// What this release served for contract v2's features, for the test to compare with.
+const sessionOf = { alice, bob, carol, mallory };
+const as = (name: keyof typeof sessionOf, path: string) =>
+  api(sessionOf[name].token, "GET", path).then((body) => ({ as: name, path, body }));
+const queries: { as: keyof typeof sessionOf; q: string }[] = [
+  { as: "alice", q: "offsite" },
+  { as: "carol", q: "eleven" },
+  // The replaced texts of an edit and deleted messages are found by nothing.
+  { as: "carol", q: "Meeting ten" },
+  { as: "bob", q: '"wrong chat"' },
+  { as: "bob", q: "root deleted" },
+  { as: "carol", q: "outlives" },
+  { as: "alice", q: "lake -mountains" },
+  { as: "alice", q: "deployed" },
+  { as: "alice", q: "passed" },
+  { as: "alice", q: "slack" },
+  { as: "carol", q: "日本語" },
+  { as: "mallory", q: "offsite" },
+];
+const search = [];
+for (const { as: name, q } of queries) {
+  const answer = await api(
+    sessionOf[name].token,
+    "GET",
+    `/api/search?limit=100&q=${encodeURIComponent(q)}`,
+  );
+  search.push({
+    as: name,
+    q,
+    ids: answer.results.map((r: { message: { id: number } }) => r.message.id),
+    results: answer.results,
+  });
+}
+const states: Record<string, Record<number, unknown>> = {};
+for (const [name, s] of Object.entries(sessionOf)) {
+  states[name] = {};
+  for (const c of await api(s.token, "GET", "/api/chat")) {
+    (states[name] as Record<number, unknown>)[c.id] = c.state;
+  }
+}
+const importedChat = (await api(alice.token, "GET", "/api/chat")).find(
+  (c: { name: string }) => c.name === "slack-news",
+) as { id: number };
+const importedRoot = (
+  await api(alice.token, "GET", `/api/chat/${importedChat.id}/messages?limit=100`)
+).find((m: { replyCount: number }) => m.replyCount > 0) as { id: number };
+const g = chat.group.id;
+const v2 = {
+  threads: [
+    await as("alice", `/api/chat/${g}/messages?thread=${offsite.id}&limit=100`),
+    await as("carol", `/api/chat/${g}/messages?thread=${doomedRoot.id}&limit=100`),
+    await as("alice", `/api/chat/${importedChat.id}/messages?thread=${importedRoot.id}&limit=100`),
+  ],
+  messages: [
+    await as("alice", messagePath(g, offsite.id)),
+    await as("bob", messagePath(g, mountains.id)),
+    await as("carol", messagePath(g, lake.id)),
+    await as("carol", messagePath(g, noted.id)),
+    await as("bob", messagePath(g, doomedRoot.id)),
+    await as("bob", messagePath(g, orphan.id)),
+    await as("carol", messagePath(g, oops.id)),
+    await as("carol", messagePath(g, meeting.id)),
+    await as("alice", messagePath(chat.publicChannel.id, fromDave.id)),
+    await as("bob", messagePath(chat.privateChannel.id, heads.id)),
+  ],
+  edits: [
+    await as("carol", `${messagePath(g, meeting.id)}/edits`),
+    await as("carol", `${messagePath(g, offsite.id)}/edits`),
+    await as("carol", `${messagePath(g, oops.id)}/edits`),
+  ],
+  pins: [
+    await as("bob", `/api/chat/${g}/pins`),
+    await as("alice", `/api/chat/${chat.publicChannel.id}/pins`),
+  ],
+  states,
+  search,
+  people: {
+    workspace: await as("alice", "/api/workspace"),
+    audit: await as("alice", "/api/audit?limit=100"),
+    deactivated: {
+      id: dave.user.id,
+      email: daveLogin.email,
+      password: daveLogin.password,
+      signinStatus: (
+        await raw(undefined, "POST", "/api/signin", {
+          email: daveLogin.email,
+          password: daveLogin.password,
+        })
+      ).status,
+      oldTokenStatus: (await raw(dave.token, "GET", "/api/me")).status,
+      oldToken: dave.token,
+    },
+  },
+  push: {
+    as: "mallory",
+    key: await as("mallory", "/api/push/key"),
+    subscription: pushSubscription,
+  },
+  bot: {
+    id: bot.user.id,
+    token: bot.token,
+    appToken: bot.appToken,
+    chatId: chat.publicChannel.id,
+    me: await api(bot.token, "GET", "/api/me"),
+    authTest: await slack(bot.token, "auth.test"),
+    history: await slack(bot.token, "conversations.history", { channel: slackChannel, limit: 100 }),
+    heard,
+    bots: await as("alice", "/api/bots"),
+  },
+  webhook: {
+    id: webhook.id,
+    name: webhook.name,
+    chatId: webhook.chatId,
+    // The origin is this run's; the test posts to the same path on the new server.
+    path: new URL(webhook.url).pathname,
+    list: await as("alice", `/api/chat/${webhook.chatId}/webhooks`),
+  },
+  import: {
+    zip: "slack-export.zip",
+    as: "alice",
+    chatId: importedChat.id,
+    job: importJob,
+  },
+};
 const deletedChatStatus = (
   await fetch(`${base}/api/chat/${chat.deleted.id}`, {
     headers: { authorization: `Bearer ${alice.token}` },
@@ -350,6 +776,8 @@ if ((await server.exited) !== 0) throw new Error(`the server stopped with ${serv
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 cpSync(join(work, "files"), join(outdir, "files"), { recursive: true });
+// The export as it was imported: the test imports it again, which must add nothing.
+writeFileSync(join(outdir, v2.import.zip), exportZip);
 let migrations: string[];
 let rows: Record<string, number>;
 if (store === "sqlite") {
@@ -398,7 +826,8 @@ if (store === "sqlite") {
 }
 
 const manifest = {
-  version: packageJson.version,
+  version: values.version ?? packageJson.version,
+  commit: gitHead,
   store,
   madeAt: new Date().toISOString(),
   users: Object.fromEntries(
@@ -420,6 +849,7 @@ const manifest = {
   migrations,
   rows,
   served,
+  v2,
 };
 writeFileSync(join(outdir, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
 rmSync(work, { recursive: true, force: true });

@@ -3,6 +3,9 @@
 // how), with a manifest of what it served. The binary built from this code is started on a copy
 // of each, and must sign everyone in, serve the same chats, messages and files, apply its
 // migrations once, and answer a client resuming with a `since` the old release handed out.
+// A fixture from 0.2.0 on also records what the release served for contract v2's features
+// (threads, edits, deletes, reactions, pins, read state, search, people, push, a bot, a webhook,
+// an import): the new release must serve the same, and the bot's and webhook's credentials work.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -11,22 +14,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { tokenize } from "../../db/search.ts";
+import { builtBinary } from "../support/binary.ts";
 import { type LiveFrame, type LiveWebSocket, openWebSocket } from "../support/live.ts";
 import { createDatabase } from "../support/postgres.ts";
 import { postJson, type ServerProcess, startServerProcess } from "../support/process.ts";
+import { openApp } from "../support/slack.ts";
 
 const repo = join(import.meta.dir, "../..");
 const fixturesDir = join(repo, "test/fixtures/upgrade");
-const buildDir = mkdtempSync(join(tmpdir(), "chat-build-"));
-const built = join(buildDir, "chat");
 const running: ServerProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
+// CHAT_TEST_BINARY when the test run built it, else built here once.
+let built: string;
 
 beforeAll(() => {
-  const build = Bun.spawnSync([process.execPath, "scripts/build.ts", "--outfile", built], {
-    cwd: repo,
-  });
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
+  built = builtBinary();
 }, 120_000);
 afterAll(async () => {
   for (const server of running) server.child.kill("SIGKILL");
@@ -34,6 +36,48 @@ afterAll(async () => {
 });
 
 type Summary = { id: number; type: string; chatId: number };
+/** One GET as one of the manifest's users, and what it answered. */
+type Served = { as: string; path: string; body: unknown };
+/** What a release from 0.2.0 on served for contract v2's features (scripts/make-upgrade-fixture.ts). */
+type V2 = {
+  threads: Served[];
+  messages: Served[];
+  edits: Served[];
+  pins: Served[];
+  states: Record<string, Record<string, unknown>>;
+  search: { as: string; q: string; ids: number[] }[];
+  people: {
+    workspace: Served;
+    audit: Served;
+    deactivated: {
+      id: number;
+      email: string;
+      password: string;
+      signinStatus: number;
+      oldToken: string;
+      oldTokenStatus: number;
+    };
+  };
+  push: { as: string; key: Served; subscription: { endpoint: string } };
+  bot: {
+    id: number;
+    token: string;
+    appToken: string;
+    chatId: number;
+    me: unknown;
+    authTest: Record<string, unknown>;
+    history: { messages: unknown[] };
+    heard: { type: string; text: string }[];
+    bots: Served;
+  };
+  webhook: { id: number; name: string; chatId: number; path: string; list: Served };
+  import: {
+    zip: string;
+    as: string;
+    chatId: number;
+    job: { report: { messages: { imported: number } } };
+  };
+};
 type Manifest = {
   version: string;
   store: "sqlite" | "postgres";
@@ -55,6 +99,7 @@ type Manifest = {
       resumed: Record<string, Summary[]>;
     }
   >;
+  v2?: V2;
 };
 
 /** Every fixture a release left: one per version and store. */
@@ -276,16 +321,18 @@ for (const fixture of fixtures) {
             tokens[name] as string,
           );
           for (const message of history.body as Record<string, unknown>[]) {
-            expect(message).toMatchObject({
-              threadId: null,
-              replyCount: 0,
-              lastReplyAt: null,
-              editedAt: null,
-              deleted: false,
-              reactions: [],
-              pinned: false,
-              mentions: [],
-            });
+            // A release from before v2 wrote none of these; one from 0.2.0 on is compared whole.
+            if (!manifest.v2)
+              expect(message).toMatchObject({
+                threadId: null,
+                replyCount: 0,
+                lastReplyAt: null,
+                editedAt: null,
+                deleted: false,
+                reactions: [],
+                pinned: false,
+                mentions: [],
+              });
             const files = message.files as string[];
             const attachments = message.attachments as Record<string, unknown>[];
             expect(attachments.map((a) => a.url)).toEqual(files);
@@ -348,6 +395,71 @@ for (const fixture of fixtures) {
       }
       expect(searched).toBeGreaterThan(0);
     });
+
+    // ---- contract v2, for a fixture of 0.2.0 or later ----
+    const v2 = manifest.v2;
+    /** Each GET answers what the old release answered (fields added since are allowed). */
+    async function expectServed(all: Served[]) {
+      for (const { as, path, body } of all) {
+        const reply = await get(server.url, path, tokens[as] as string);
+        expect({ path, status: reply.status }).toEqual({ path, status: 200 });
+        expect(reply.body).toMatchObject(body as object);
+      }
+    }
+
+    if (v2) {
+      test("threads keep their replies, a deleted root with replies stays a tombstone, deleted messages stay deleted", async () => {
+        expect(v2.threads.length).toBeGreaterThan(0);
+        await expectServed(v2.threads);
+        await expectServed(v2.messages);
+      });
+
+      test("edits keep their history (none once deleted); reactions, pins and mentions are as they were", async () => {
+        await expectServed(v2.edits);
+        await expectServed(v2.pins);
+      });
+
+      test("every user's read markers, unread and mention counts and notification levels are as they were", async () => {
+        for (const [name, states] of Object.entries(v2.states)) {
+          const chats = await get(server.url, "/api/chat", tokens[name] as string);
+          const now = Object.fromEntries(
+            (chats.body as { id: number; state: unknown }[]).map((chat) => [chat.id, chat.state]),
+          );
+          expect({ name, states: now }).toEqual({ name, states });
+        }
+      });
+
+      test("search finds the same messages for the same words, and still not the deleted or replaced ones", async () => {
+        for (const { as, q, ids } of v2.search) {
+          const found = await get(
+            server.url,
+            `/api/search?limit=100&q=${encodeURIComponent(q)}`,
+            tokens[as] as string,
+          );
+          expect(found.status).toBe(200);
+          const now = found.body.results.map((r: { message: { id: number } }) => r.message.id);
+          expect({ as, q, ids: now }).toEqual({ as, q, ids });
+        }
+      });
+
+      test("roles, settings and the audit log are kept; the deactivated user stays out", async () => {
+        await expectServed([v2.people.workspace, v2.people.audit, v2.bot.bots, v2.webhook.list]);
+        const { email, password, signinStatus, oldToken, oldTokenStatus } = v2.people.deactivated;
+        expect(
+          (await postJson(server.url, "/api/signin", undefined, { email, password })).status,
+        ).toBe(signinStatus);
+        expect((await get(server.url, "/api/me", oldToken)).status).toBe(oldTokenStatus);
+      });
+
+      test("the push key is the same, so the browsers' subscriptions, which are kept, still take pushes", async () => {
+        await expectServed([v2.push.key]);
+        const endpoint = v2.push.subscription.endpoint.replaceAll("'", "''");
+        const [row] = await data.query<{ n: number }>(
+          `select count(*) as n from push_subscriptions where endpoint = '${endpoint}'`,
+        );
+        expect(Number(row?.n)).toBe(1);
+      });
+    }
 
     test("every row the old release wrote is still there", async () => {
       const counts = await rowCounts(data.query, manifest.store);
@@ -450,5 +562,96 @@ for (const fixture of fixtures) {
       }
       await stop(shortLived);
     });
+
+    // Credentials the old release handed out, used after the upgrade (these tests write, so
+    // they come after every comparison and every resume above).
+    if (v2) {
+      test("the bot's token still works: the same auth.test, its chat's history with the same ts, and a new post", async () => {
+        const slack = (method: string, args: Record<string, unknown> = {}) =>
+          postJson(server.url, `/api/slack/${method}`, v2.bot.token, args);
+        const auth = await slack("auth.test");
+        // `url` is the server's own: the old one's port was that run's.
+        expect(auth.body).toEqual({ ...v2.bot.authTest, url: `${server.url}/` });
+        expect((await get(server.url, "/api/me", v2.bot.token)).body).toMatchObject(
+          v2.bot.me as object,
+        );
+        const channel = `C${v2.bot.chatId}`;
+        const history = await slack("conversations.history", { channel, limit: 1000 });
+        expect(history.body.ok).toBe(true);
+        // Newest first: the old release's messages are the oldest ones, at the end.
+        const old = v2.bot.history.messages;
+        expect(history.body.messages.slice(-old.length)).toMatchObject(old as object[]);
+        const posted = await slack("chat.postMessage", { channel, text: "after the upgrade" });
+        expect(posted.body).toMatchObject({
+          ok: true,
+          channel,
+          message: { bot_id: `B${v2.bot.id}` },
+        });
+      });
+
+      test("the app token opens Socket Mode, and the app hears what is new, not what it acknowledged before", async () => {
+        const app = await openApp(server.url, v2.bot.appToken);
+        const alice = Object.keys(users).find((name) => users[name]?.id !== v2.bot.id) as string;
+        const text = "after the upgrade, for the app";
+        const sent = await postJson(server.url, `/api/chat/${v2.bot.chatId}`, tokens[alice], {
+          content: text,
+        });
+        expect(sent.status).toBe(201);
+        // Events that arose while it was away may come first (the tests above post); never the
+        // ones it acknowledged before the upgrade.
+        const heard: string[] = [];
+        while (!heard.includes(text)) heard.push((await app.received()).payload.event.text);
+        for (const before of v2.bot.heard) expect(heard).not.toContain(before.text);
+        await app.close();
+      });
+
+      test("the webhook's URL still posts, as its bot, into its chat", async () => {
+        const response = await fetch(`${server.url}${v2.webhook.path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text: "posted *after* the upgrade" }),
+        });
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe("ok");
+        const [listed] = v2.webhook.list.body as { userId: number }[];
+        const [newest] = (
+          await get(
+            server.url,
+            `/api/chat/${v2.webhook.chatId}/messages?limit=1`,
+            tokens[v2.webhook.list.as] as string,
+          )
+        ).body;
+        expect(newest).toMatchObject({
+          content: "posted **after** the upgrade",
+          senderId: listed?.userId,
+        });
+      });
+
+      test("importing the same Slack export again adds nothing: its messages are recognised by their ts", async () => {
+        const token = tokens[v2.import.as] as string;
+        const path = `/api/chat/${v2.import.chatId}/messages?limit=100`;
+        const before = (await get(server.url, path, token)).body;
+        const body = new FormData();
+        body.append("files", Bun.file(join(fixture.dir, v2.import.zip)), v2.import.zip);
+        const started = await fetch(`${server.url}/api/admin/import`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}` },
+          body,
+        });
+        expect(started.status).toBe(202);
+        let job = (await started.json()) as { id: number; status: string; report: any };
+        for (let tries = 0; job.status === "running" && tries < 500; tries++) {
+          await Bun.sleep(20);
+          job = (await get(server.url, `/api/admin/import/${job.id}`, token)).body;
+        }
+        expect(job).toMatchObject({
+          status: "done",
+          report: {
+            messages: { imported: 0, existing: v2.import.job.report.messages.imported },
+          },
+        });
+        expect((await get(server.url, path, token)).body).toEqual(before);
+      });
+    }
   });
 }
