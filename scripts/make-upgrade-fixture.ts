@@ -1,16 +1,20 @@
 // Makes the upgrade fixture of the release checked out here: the data that release writes, for
 // test/e2e/upgrade.test.ts to start every later release on.
 //
-//   git worktree add /tmp/r v0.1.0 && cd /tmp/r
+//   git worktree add /tmp/r v0.2.0 && cd /tmp/r
 //   bun scripts/make-upgrade-fixture.ts <outdir>                          # → <outdir>/sqlite/
 //   bun scripts/make-upgrade-fixture.ts <outdir> --database postgres://…  # → <outdir>/postgres/
+//   (--version X.Y.Z names the version in the manifest instead of package.json's)
 //
 // It starts that release's server from source on a fresh database, uses it through the HTTP API
 // and WebSocket as clients would (two workspaces, every chat type, messages with client ids,
-// unicode and files, a join, a leave, a removal, a rename, a deleted chat), stops it gracefully,
-// and writes the database (SQLite: the file, checkpointed; PostgreSQL: a plain SQL dump of an
-// empty database it creates beside the one named), the files directory, and manifest.json: what
-// the release served, for the test to compare with what the new release serves.
+// unicode and files, a join, a leave, a removal, a rename, a deleted chat; and since 0.2.0
+// threads, edits, deletes, reactions, pins, mentions, read markers, notification levels, a push
+// subscription, a role change, a deactivation, a bot on the Slack API and Socket Mode, an incoming
+// webhook, a Slack import and searches), stops it gracefully, and writes the database (SQLite:
+// the file, checkpointed; PostgreSQL: a plain SQL dump of an empty database it creates beside the
+// one named), the files directory, the imported export, and manifest.json: what the release
+// served, for the test to compare with what the new release serves.
 //
 // Releasing version X: with X's code checked out, run it with <outdir> test/fixtures/upgrade/X,
 // once plain and once with --database, and commit both directories with the release. (A release
@@ -825,6 +829,23 @@ if (store === "sqlite") {
   await admin.end();
 }
 
+/**
+ * JSON as JSON.stringify(value, null, 1) writes it, except that what fits on a line of 100
+ * characters stays on one: the manifest stays readable at half the size.
+ */
+function formatJson(value: unknown, pad = ""): string {
+  const flat = JSON.stringify(value);
+  if (value === null || typeof value !== "object" || pad.length + flat.length <= 100) return flat;
+  const inner = `${pad} `;
+  const items = Array.isArray(value)
+    ? value.map((item) => `${inner}${formatJson(item, inner)}`)
+    : Object.entries(value).map(
+        ([key, item]) => `${inner}${JSON.stringify(key)}: ${formatJson(item, inner)}`,
+      );
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  return items.length === 0 ? flat : `${open}\n${items.join(",\n")}\n${pad}${close}`;
+}
+
 const manifest = {
   version: values.version ?? packageJson.version,
   commit: gitHead,
@@ -851,7 +872,7 @@ const manifest = {
   served,
   v2,
 };
-writeFileSync(join(outdir, "manifest.json"), `${JSON.stringify(manifest, null, 1)}\n`);
+writeFileSync(join(outdir, "manifest.json"), `${formatJson(manifest)}\n`);
 rmSync(work, { recursive: true, force: true });
 console.log(`wrote ${outdir}`);
 process.exit(0);
