@@ -42,11 +42,17 @@ if (!outArg || positionals.length > 1) {
   process.exit(2);
 }
 const store = values.database ? "postgres" : "sqlite";
-// The commit the fixture was made from, and whether the worktree had changes beside it.
-const gitHead = ["rev-parse HEAD", "status --porcelain"]
-  .map((args) => Bun.spawnSync(["git", ...args.split(" ")], { cwd: import.meta.dir }))
-  .map((run) => run.stdout.toString().trim())
-  .reduce((head, changes) => (changes ? `${head} (with changes)` : head));
+// The commit the fixture was made from, and whether the worktree had changes beside it (the
+// fixtures themselves aside: the other store's may have just been written).
+const git = (...args: string[]) =>
+  Bun.spawnSync(["git", ...args], { cwd: import.meta.dir })
+    .stdout.toString()
+    .trim();
+const gitHead =
+  git("rev-parse", "HEAD") +
+  (git("status", "--porcelain", "--", ":/", ":(top,exclude)test/fixtures/upgrade")
+    ? " (with changes)"
+    : "");
 const outdir = resolve(outArg, store);
 const repo = resolve(import.meta.dir, "..");
 const work = mkdtempSync(join(tmpdir(), "upgrade-fixture-"));
