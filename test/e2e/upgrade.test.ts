@@ -186,7 +186,7 @@ async function startBinary(data: { url: string; filesDir: string }, eventRetenti
     },
     {
       yaml: (_dir, port) =>
-        `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: ${data.url}\nfiles:\n  dir: ${data.filesDir}\nrealtime:\n  eventRetention: ${eventRetention}\n`,
+        `server:\n  host: 127.0.0.1\n  port: ${port}\ndatabase:\n  url: ${data.url}\nfiles:\n  dir: ${data.filesDir}\nrealtime:\n  eventRetention: ${eventRetention}\nsocketMode:\n  keepFor: 36500d\n`,
     },
   );
   running.push(server);
@@ -602,8 +602,9 @@ for (const fixture of fixtures) {
           },
         );
         expect(sent.status).toBe(201);
-        // Events that arose while it was away may come first (the tests above post); never the
-        // ones it acknowledged before the upgrade (which, once a day old, would be dropped anyway).
+        // Events that arose while it was away may come first (the fixture's last ones, and the
+        // tests' above; the server keeps them as long as the fixture exists); never the ones it
+        // acknowledged before the upgrade.
         const heard: string[] = [];
         while (!heard.includes(text)) heard.push((await app.received()).payload.event.text);
         for (const before of v2.bot.heard) expect(heard).not.toContain(before.text);
