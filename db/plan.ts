@@ -1055,6 +1055,22 @@ export const readReads = (chatId: number, userId: number, messageId: number): Re
 export type ReadOutcome = { lastReadMessageId: number } | { refused: "not_member" | "not_in_chat" };
 
 /**
+ * Why a read leaves the marker where it is (`marker`: the member's, undefined for a non-member;
+ * `messageChatId`: the chat of the message read, if it exists), or undefined when it moves it.
+ */
+export function readStays(
+  marker: number | undefined,
+  messageChatId: number | undefined,
+  chatId: number,
+  messageId: number,
+): ReadOutcome | undefined {
+  if (marker === undefined) return { refused: "not_member" };
+  if (messageChatId !== chatId) return { refused: "not_in_chat" };
+  if (messageId <= marker) return { lastReadMessageId: marker };
+  return undefined;
+}
+
+/**
  * A member read a chat up to a message of it (a reply or a tombstone too): the marker moves
  * forward only, and its chat.read goes to the reader's own connections. Going back records
  * nothing and sends nothing.
@@ -1065,10 +1081,8 @@ export function planRead(
   userId: number,
   messageId: number,
 ): Plan<ReadOutcome> {
-  const none = (value: ReadOutcome): Plan<ReadOutcome> => ({ value, rows: [], events: [] });
-  if (state.marker === undefined) return none({ refused: "not_member" });
-  if (state.message?.chat_id !== chatId) return none({ refused: "not_in_chat" });
-  if (messageId <= state.marker) return none({ lastReadMessageId: state.marker });
+  const stays = readStays(state.marker, state.message?.chat_id, chatId, messageId);
+  if (stays) return { value: stays, rows: [], events: [] };
   const log = eventLog(state);
   log.append(
     "chat.read",
