@@ -323,13 +323,15 @@ export const queries = {
   clearMessageFiles: "delete from message_files where message_id = ?1",
   // A deleted message's past events carry its tombstone instead of its text: a resume still
   // replays each once, in order, and ends on the same state. Every message's JSON starts with
-  // its id. Scans the chat's events: deletes are rare.
+  // its id. Scans the chat's events (on events_chat, which holds chat events only: message
+  // events are chat events): deletes are rare.
   scrubMessageEvents: `update events set data = ?3
-     where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
+     where chat_id = ?1 and user_id is null and type in ('message.created', 'message.updated')
+       and data like ?2`,
   // Retention removes the events of messages it removes: the ids in ?2, read from each event's
   // JSON, which starts with its message's id. One scan of the chat's events per batch.
   dropMessageEvents: `delete from events
-     where chat_id = ?1 and type in ('message.created', 'message.updated')
+     where chat_id = ?1 and user_id is null and type in ('message.created', 'message.updated')
        and cast(substr(data, 7, instr(data, ',') - 7) as bigint)
            in (select cast(value as bigint) from json_each(?2))`,
   removeMessage: "delete from messages where id = ?1",
