@@ -683,6 +683,13 @@ export function newMessageRow(input: NewMessage, id: number, now: number): Messa
   };
 }
 
+/**
+ * The users a message mentions who may count it (issue #24): a mention count never counts one's
+ * own messages, so message_mentions holds no row for the sender, and counting reads it alone.
+ */
+export const countedMentions = (mentions: readonly number[] | undefined, senderId: number) =>
+  (mentions ?? []).filter((userId) => userId !== senderId);
+
 /** The rows that index a new message: its words, its files and its mentions. */
 function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
   return [
@@ -690,7 +697,7 @@ function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
     ...(input.fileRefs ?? []).map(
       (file, position): RowWrite => ({ kind: "message.file", messageId: id, position, ...file }),
     ),
-    ...(input.mentions ?? []).map(
+    ...countedMentions(input.mentions, input.senderId).map(
       (userId): RowWrite => ({
         kind: "mention.insert",
         messageId: id,
@@ -868,7 +875,7 @@ export function planMessageChange(
         { kind: "edit.insert", messageId: id, content: before.content, replacedAt: state.now },
         { kind: "message.erase", what: "clearMentions", messageId: id },
         ...searchRows(id, chatId, change.content),
-        ...change.mentions.map(
+        ...countedMentions(change.mentions, before.sender_id).map(
           (userId): RowWrite => ({ kind: "mention.insert", messageId: id, userId, chatId }),
         ),
       );

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { eventJson, type StoredEvent } from "../events.ts";
 import {
+  countedMentions,
   type KeptReplies,
   messageCreated,
   type Plan,
@@ -531,7 +532,7 @@ export class SqliteStore extends SqlStore {
     for (const [position, file] of (input.fileRefs ?? []).entries()) {
       this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
     }
-    for (const userId of input.mentions ?? []) {
+    for (const userId of countedMentions(input.mentions, input.senderId)) {
       this.prepared.insertMention.run(message.id, userId, input.chatId);
     }
     const data = JSON.stringify(message);
@@ -601,7 +602,9 @@ export class SqliteStore extends SqlStore {
         stored++;
         const text = indexText(m.chatId, m.content);
         if (text) statements.indexMessage.run(m.id, text);
-        for (const userId of m.mentions) prepared.insertMention.run(m.id, userId, m.chatId);
+        for (const userId of countedMentions(m.mentions, m.senderId)) {
+          prepared.insertMention.run(m.id, userId, m.chatId);
+        }
         for (const [position, file] of m.fileRefs.entries())
           prepared.insertMessageFile.run(m.id, position, file.workspaceId, file.hash);
       }
