@@ -191,6 +191,10 @@ function prepareOwnStatements(sqlite: Database) {
                 where chat_id = ?1 and user_id = ?2 and until_event_id is null) as marker,
               (select chat_id from messages where id = ?3) as chatId`,
     ),
+    // Without RETURNING, which costs a read's event half as much again: the id is the rowid.
+    appendUserEvent: sqlite.query<never, [string, number, number, string, number]>(
+      "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?)",
+    ),
     rewriteEvent: sqlite.query<never, [number, string]>(
       "update events set data = ?2 where id = ?1",
     ),
@@ -404,9 +408,8 @@ export class SqliteStore extends SqlStore {
       earlier.json = eventJson(earlier.id, "chat.read", chatId, data);
       return { value: { lastReadMessageId: messageId }, events: [] };
     }
-    const { id } = statements.insertEvent.get("chat.read", chatId, userId, data, Date.now()) as {
-      id: number;
-    };
+    const appended = statements.appendUserEvent.run("chat.read", chatId, userId, data, Date.now());
+    const id = Number(appended.lastInsertRowid);
     const event: StoredEvent = {
       id,
       type: "chat.read",
