@@ -683,6 +683,13 @@ export function newMessageRow(input: NewMessage, id: number, now: number): Messa
   };
 }
 
+/**
+ * The users a message mentions who may count it (issue #24): a mention count never counts one's
+ * own messages, so message_mentions holds no row for the sender, and counting reads it alone.
+ */
+export const countedMentions = (mentions: readonly number[] | undefined, senderId: number) =>
+  (mentions ?? []).filter((userId) => userId !== senderId);
+
 /** The rows that index a new message: its words, its files and its mentions. */
 function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
   return [
@@ -690,7 +697,7 @@ function messageIndexRows(input: NewMessage, id: number): RowWrite[] {
     ...(input.fileRefs ?? []).map(
       (file, position): RowWrite => ({ kind: "message.file", messageId: id, position, ...file }),
     ),
-    ...(input.mentions ?? []).map(
+    ...countedMentions(input.mentions, input.senderId).map(
       (userId): RowWrite => ({
         kind: "mention.insert",
         messageId: id,
@@ -868,7 +875,7 @@ export function planMessageChange(
         { kind: "edit.insert", messageId: id, content: before.content, replacedAt: state.now },
         { kind: "message.erase", what: "clearMentions", messageId: id },
         ...searchRows(id, chatId, change.content),
-        ...change.mentions.map(
+        ...countedMentions(change.mentions, before.sender_id).map(
           (userId): RowWrite => ({ kind: "mention.insert", messageId: id, userId, chatId }),
         ),
       );
@@ -1055,6 +1062,22 @@ export const readReads = (chatId: number, userId: number, messageId: number): Re
 export type ReadOutcome = { lastReadMessageId: number } | { refused: "not_member" | "not_in_chat" };
 
 /**
+ * Why a read leaves the marker where it is (`marker`: the member's, undefined for a non-member;
+ * `messageChatId`: the chat of the message read, if it exists), or undefined when it moves it.
+ */
+export function readStays(
+  marker: number | undefined,
+  messageChatId: number | undefined,
+  chatId: number,
+  messageId: number,
+): ReadOutcome | undefined {
+  if (marker === undefined) return { refused: "not_member" };
+  if (messageChatId !== chatId) return { refused: "not_in_chat" };
+  if (messageId <= marker) return { lastReadMessageId: marker };
+  return undefined;
+}
+
+/**
  * A member read a chat up to a message of it (a reply or a tombstone too): the marker moves
  * forward only, and its chat.read goes to the reader's own connections. Going back records
  * nothing and sends nothing.
@@ -1065,10 +1088,8 @@ export function planRead(
   userId: number,
   messageId: number,
 ): Plan<ReadOutcome> {
-  const none = (value: ReadOutcome): Plan<ReadOutcome> => ({ value, rows: [], events: [] });
-  if (state.marker === undefined) return none({ refused: "not_member" });
-  if (state.message?.chat_id !== chatId) return none({ refused: "not_in_chat" });
-  if (messageId <= state.marker) return none({ lastReadMessageId: state.marker });
+  const stays = readStays(state.marker, state.message?.chat_id, chatId, messageId);
+  if (stays) return { value: stays, rows: [], events: [] };
   const log = eventLog(state);
   log.append(
     "chat.read",

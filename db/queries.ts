@@ -323,13 +323,15 @@ export const queries = {
   clearMessageFiles: "delete from message_files where message_id = ?1",
   // A deleted message's past events carry its tombstone instead of its text: a resume still
   // replays each once, in order, and ends on the same state. Every message's JSON starts with
-  // its id. Scans the chat's events: deletes are rare.
+  // its id. Scans the chat's events (on events_chat, which holds chat events only: message
+  // events are chat events): deletes are rare.
   scrubMessageEvents: `update events set data = ?3
-     where chat_id = ?1 and type in ('message.created', 'message.updated') and data like ?2`,
+     where chat_id = ?1 and user_id is null and type in ('message.created', 'message.updated')
+       and data like ?2`,
   // Retention removes the events of messages it removes: the ids in ?2, read from each event's
   // JSON, which starts with its message's id. One scan of the chat's events per batch.
   dropMessageEvents: `delete from events
-     where chat_id = ?1 and type in ('message.created', 'message.updated')
+     where chat_id = ?1 and user_id is null and type in ('message.created', 'message.updated')
        and cast(substr(data, 7, instr(data, ',') - 7) as bigint)
            in (select cast(value as bigint) from json_each(?2))`,
   removeMessage: "delete from messages where id = ?1",
@@ -443,8 +445,10 @@ export const queries = {
   // walks only what lies above the marker, on an index, and stops at 1,000 (as the contract
   // allows): unread top-level messages on the partial index messages_unread, which holds the
   // sender too, so the count reads no table row (none to look for when the chat's last
-  // top-level message is not above the marker: most chats); mentions by id on message_mentions_user, and <!channel> or
-  // <!here> on the partial index messages_mentions_all.
+  // top-level message is not above the marker: most chats). Mentions by id read
+  // message_mentions_user alone: its rows are of messages not deleted and not the caller's
+  // (plan.ts, countedMentions); <!channel> or <!here> that does not also name the caller, on
+  // the partial index messages_mentions_all (rare), is added.
   chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
        m.notify,
        case when coalesce(c.last_message_id, 0) <= m.last_read_message_id then 0
@@ -453,17 +457,20 @@ export const queries = {
                      where x.chat_id = m.chat_id and x.id > m.last_read_message_id
                        and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
                      limit 1000) u) end as "unreadCount",
-       (select count(*) from (
-          select n.message_id as id from message_mentions n
-            join messages x on x.id = n.message_id
-           where n.user_id = ?1 and n.chat_id = m.chat_id
-             and n.message_id > m.last_read_message_id
-             and x.deleted = 0 and x.sender_id <> ?1
-          union
-          select x.id from messages x
-           where x.chat_id = m.chat_id and x.mentions_all = 1
-             and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
-          limit 1000) k) as "mentionCount"
+       (select case when t.count > 1000 then 1000 else t.count end from (select
+          (select count(*) from (
+             select 1 from message_mentions n
+              where n.user_id = ?1 and n.chat_id = m.chat_id
+                and n.message_id > m.last_read_message_id
+              limit 1000) k)
+          + (select count(*) from (
+             select 1 from messages x
+              where x.chat_id = m.chat_id and x.mentions_all = 1
+                and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
+                and not exists (select 1 from message_mentions n
+                                 where n.user_id = ?1 and n.chat_id = m.chat_id
+                                   and n.message_id = x.id)
+              limit 1000) a) as count) t) as "mentionCount"
      from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
 

@@ -119,7 +119,8 @@ export const attention: Scenario = async ({ full, log }) => {
   );
 
   // Sends in chats of ten, `batch` at a time; with reads, each send is read by another member
-  // at once, moving their marker to it (the read's plan and its chat.read commit with the sends).
+  // once it is stored, moving their marker to it: the batch's 64 reads (an update and a chat.read
+  // each) make the group commit after its sends'.
   let next = 0;
   const sendBatch = (reads: boolean) =>
     Promise.all(
@@ -172,7 +173,7 @@ export const attention: Scenario = async ({ full, log }) => {
       target: 0.9,
       serverCpu: 0,
       loadCpu: 0,
-      note: `median of ${spread(sends.ratios)}; each send is followed by one read (a plan and a chat.read event in the same group commit)`,
+      note: `median of ${spread(sends.ratios)}; each send is followed by one read (an update and a chat.read event; a batch's reads share the group commit after its sends')`,
     },
   ];
   return { rows };

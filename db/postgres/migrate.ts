@@ -13,6 +13,10 @@ import search from "./migrations/0006_search.sql" with { type: "text" };
 import attention from "./migrations/0007_attention.sql" with { type: "text" };
 import slackBridge from "./migrations/0008_slack_bridge.sql" with { type: "text" };
 import unreadIndex from "./migrations/0009_unread_index.sql" with { type: "text" };
+import eventsChatPartial from "./migrations/0010_events_chat_partial.sql" with { type: "text" };
+import selfMentionsUncounted from "./migrations/0011_self_mentions_uncounted.sql" with {
+  type: "text",
+};
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -27,6 +31,8 @@ export const postgresMigrations: Record<string, string> = {
   "0007_attention": attention,
   "0008_slack_bridge": slackBridge,
   "0009_unread_index": unreadIndex,
+  "0010_events_chat_partial": eventsChatPartial,
+  "0011_self_mentions_uncounted": selfMentionsUncounted,
 };
 
 type Tx = TransactionSql<Record<string, never>>;

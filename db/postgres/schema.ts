@@ -224,7 +224,8 @@ export const events = pgTable(
     createdAt: createdAt(),
   },
   (table) => [
-    index("events_chat").on(table.chatId, table.id),
+    // Chat events only; user events are found through events_user (as on SQLite).
+    index("events_chat").on(table.chatId, table.id).where(sql`${table.userId} is null`),
     index("events_user").on(table.userId, table.id).where(sql`${table.userId} is not null`),
     index("events_workspace")
       .on(table.workspaceId, table.id)

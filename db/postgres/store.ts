@@ -7,6 +7,7 @@
 // writers never hold each other's rows (no deadlock). See docs/scaling.md.
 import postgres from "postgres";
 import {
+  countedMentions,
   type KeptReplies,
   messageCreated,
   newMessage,
@@ -397,7 +398,7 @@ export class PostgresStore extends SqlStore {
       }
       const mentioned = prepared.flatMap(({ input, message }) =>
         storedIds.has(message.id)
-          ? (input.mentions ?? []).map((userId) => ({
+          ? countedMentions(input.mentions, input.senderId).map((userId) => ({
               id: message.id,
               userId,
               chatId: input.chatId,
@@ -520,7 +521,9 @@ export class PostgresStore extends SqlStore {
            on conflict (message_id) do nothing`,
           [indexed.map((m) => m.id), indexed.map((m) => m.text)] as never[],
         );
-      const mentions = written.flatMap((m) => m.mentions.map((userId) => [m.id, userId, m.chatId]));
+      const mentions = written.flatMap((m) =>
+        countedMentions(m.mentions, m.senderId).map((userId) => [m.id, userId, m.chatId]),
+      );
       if (mentions.length > 0)
         await tx.unsafe(
           `insert into message_mentions (message_id, user_id, chat_id)

@@ -17,6 +17,10 @@ import search from "./migrations/0008_search.sql" with { type: "text" };
 import attention from "./migrations/0009_attention.sql" with { type: "text" };
 import slackBridge from "./migrations/0010_slack_bridge.sql" with { type: "text" };
 import unreadIndex from "./migrations/0011_unread_index.sql" with { type: "text" };
+import eventsChatPartial from "./migrations/0012_events_chat_partial.sql" with { type: "text" };
+import selfMentionsUncounted from "./migrations/0013_self_mentions_uncounted.sql" with {
+  type: "text",
+};
 import journal from "./migrations/meta/_journal.json" with { type: "json" };
 
 /** Every migration drizzle-kit generated, by tag. A test checks this list against the journal. */
@@ -33,6 +37,8 @@ export const sqliteMigrations: Record<string, string> = {
   "0009_attention": attention,
   "0010_slack_bridge": slackBridge,
   "0011_unread_index": unreadIndex,
+  "0012_events_chat_partial": eventsChatPartial,
+  "0013_self_mentions_uncounted": selfMentionsUncounted,
 };
 
 /** A step written in code that follows its migration's SQL, in the same transaction. */

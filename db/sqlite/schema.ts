@@ -260,7 +260,9 @@ export const events = sqliteTable(
     createdAt: createdAt(),
   },
   (table) => [
-    index("events_chat").on(table.chatId, table.id),
+    // Chat events only: a user event (chat.read on every read, chat.created, chat.removed) would
+    // be one more b-tree insert per read, and is found through events_user.
+    index("events_chat").on(table.chatId, table.id).where(sql`${table.userId} is null`),
     // User events only: a chat event (most of them, one per message) would be one more b-tree
     // insert per send, and is found through events_chat.
     index("events_user").on(table.userId, table.id).where(sql`${table.userId} is not null`),

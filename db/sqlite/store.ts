@@ -4,7 +4,17 @@
 import { Database, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type KeptReplies, messageCreated, type Plan, type Reads, type State } from "../plan.ts";
+import { eventJson, type StoredEvent } from "../events.ts";
+import {
+  countedMentions,
+  type KeptReplies,
+  messageCreated,
+  type Plan,
+  type ReadOutcome,
+  type Reads,
+  readStays,
+  type State,
+} from "../plan.ts";
 import {
   chatTakesMessages,
   nextTs,
@@ -38,12 +48,23 @@ import { migrateSqlite } from "./migrate.ts";
 
 type Outcome = { ok: unknown } | { error: unknown };
 
+/** A member reading a chat up to a message (issue #24). */
+type Read = { chatId: number; userId: number; messageId: number };
+
 /**
- * A write waiting for the next group commit: a send on its own prepared statements, or a plan
- * (db/plan.ts). Both are answered once the transaction that stores them has committed.
+ * The chat.read event each member's reads have written in the batch so far, by chat and member:
+ * a later read of theirs in the same batch rewrites it rather than adding one. A plan clears it,
+ * since a plan may end or start a membership between two reads.
+ */
+type ReadRuns = Map<string, StoredEvent>;
+
+/**
+ * A write waiting for the next group commit: a send or a read on their own prepared statements,
+ * or a plan (db/plan.ts). All are answered once the transaction that stores them has committed.
  */
 type Job = (
   | { kind: "send"; input: NewMessage }
+  | { kind: "read"; read: Read }
   | { kind: "plan"; reads: Reads; plan: (state: State) => Plan<unknown> }
 ) & { resolve: (result: never) => void; reject: (error: unknown) => void };
 
@@ -153,6 +174,30 @@ function prepareOwnStatements(sqlite: Database) {
     touchChat: sqlite.query<never, [number, number, number]>(
       "update chats set last_message_id = ?, activity_event_id = ? where id = ?",
     ),
+    // A read in one statement (issue #24): the member's marker moves forward to a message of
+    // the chat. It changes no row when the reader is not a member, the message is of another
+    // chat or the marker is there already; only then is there a lookup (readCheck).
+    readTo: sqlite.query<never, [number, number, number]>(
+      `update chat_members set last_read_message_id = ?3
+        where chat_id = ?1 and user_id = ?2 and until_event_id is null
+          and last_read_message_id < ?3
+          and exists (select 1 from messages where id = ?3 and chat_id = ?1)`,
+    ),
+    readCheck: sqlite.query<
+      { marker: number | null; chatId: number | null },
+      [number, number, number]
+    >(
+      `select (select last_read_message_id from chat_members
+                where chat_id = ?1 and user_id = ?2 and until_event_id is null) as marker,
+              (select chat_id from messages where id = ?3) as chatId`,
+    ),
+    // Without RETURNING, which costs a read's event half as much again: the id is the rowid.
+    appendUserEvent: sqlite.query<never, [string, number, number, string, number]>(
+      "insert into events (type, chat_id, user_id, data, created_at) values (?, ?, ?, ?, ?)",
+    ),
+    rewriteEvent: sqlite.query<never, [number, string]>(
+      "update events set data = ?2 where id = ?1",
+    ),
   };
 }
 
@@ -183,31 +228,37 @@ export class SqliteStore extends SqlStore {
         return { error: storeError(error) };
       }
     };
-    this.storeBatch = sqlite.transaction((jobs: Job[]) =>
-      this.touchChats(
-        jobs,
-        jobs.map(
-          (job): Outcome =>
-            job.kind === "send"
-              ? { ok: this.storeMessage(job.input) }
-              : tryPlan(job.reads, job.plan),
-        ),
-      ),
-    );
-    const storeOne = sqlite.transaction((input: NewMessage) => this.storeMessage(input));
-    this.storeEach = sqlite.transaction((jobs: Job[]) =>
-      this.touchChats(
+    this.storeBatch = sqlite.transaction((jobs: Job[]) => {
+      const runs: ReadRuns = new Map();
+      return this.touchChats(
         jobs,
         jobs.map((job): Outcome => {
-          if (job.kind === "plan") return tryPlan(job.reads, job.plan);
+          if (job.kind === "send") return { ok: this.storeMessage(job.input) };
+          if (job.kind === "read") return { ok: this.storeRead(job.read, runs) };
+          runs.clear();
+          return tryPlan(job.reads, job.plan);
+        }),
+      );
+    });
+    const storeOne = sqlite.transaction((input: NewMessage) => this.storeMessage(input));
+    const readOne = sqlite.transaction((read: Read, runs: ReadRuns) => this.storeRead(read, runs));
+    this.storeEach = sqlite.transaction((jobs: Job[]) => {
+      const runs: ReadRuns = new Map();
+      return this.touchChats(
+        jobs,
+        jobs.map((job): Outcome => {
+          if (job.kind === "plan") {
+            runs.clear();
+            return tryPlan(job.reads, job.plan);
+          }
           try {
-            return { ok: storeOne(job.input) };
+            return { ok: job.kind === "send" ? storeOne(job.input) : readOne(job.read, runs) };
           } catch (error) {
             return { error };
           }
         }),
-      ),
-    );
+      );
+    });
     this.statements = prepareOwnStatements(sqlite);
   }
 
@@ -306,6 +357,69 @@ export class SqliteStore extends SqlStore {
         reject,
       });
     });
+  }
+
+  /**
+   * A read joins the next group commit as a send does, on its own statements: one update when
+   * the marker moves, and its chat.read. Where a plan took a savepoint and five statements, and
+   * a read per send nearly doubled the statements of a commit (docs/performance.md).
+   */
+  override markRead(
+    chatId: number,
+    userId: number,
+    messageId: number,
+  ): Promise<Written<ReadOutcome>> {
+    return new Promise((resolve, reject) => {
+      this.enqueue({
+        kind: "read",
+        read: { chatId, userId, messageId },
+        resolve: resolve as (result: never) => void,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * One read, inside the caller's transaction. Reads of one member in one chat in the same batch
+   * (with no plan between them) make one chat.read, the first one's, saying where the last left
+   * the marker: the event is rewritten before anyone sees it, so a client live or resuming gets
+   * the final marker once. Each read still answers where it left the marker.
+   */
+  private storeRead(read: Read, runs: ReadRuns): Written<ReadOutcome> {
+    const { chatId, userId, messageId } = read;
+    const { statements } = this;
+    if (statements.readTo.run(chatId, userId, messageId).changes === 0) {
+      const found = statements.readCheck.get(chatId, userId, messageId);
+      const stays = readStays(
+        found?.marker ?? undefined,
+        found?.chatId ?? undefined,
+        chatId,
+        messageId,
+      );
+      // Unreachable: the update moves every marker that readStays would move.
+      if (!stays) throw new Error("a read's marker neither moved nor stayed");
+      return { value: stays, events: [] };
+    }
+    const data = JSON.stringify({ chatId, lastReadMessageId: messageId });
+    const key = `${chatId}:${userId}`;
+    const earlier = runs.get(key);
+    if (earlier) {
+      statements.rewriteEvent.run(earlier.id, data);
+      earlier.json = eventJson(earlier.id, "chat.read", chatId, data);
+      return { value: { lastReadMessageId: messageId }, events: [] };
+    }
+    const appended = statements.appendUserEvent.run("chat.read", chatId, userId, data, Date.now());
+    const id = Number(appended.lastInsertRowid);
+    const event: StoredEvent = {
+      id,
+      type: "chat.read",
+      chatId,
+      userId,
+      workspaceId: null,
+      json: eventJson(id, "chat.read", chatId, data),
+    };
+    runs.set(key, event);
+    return { value: { lastReadMessageId: messageId }, events: [event] };
   }
 
   private nextId(table: string): number {
@@ -421,7 +535,7 @@ export class SqliteStore extends SqlStore {
     for (const [position, file] of (input.fileRefs ?? []).entries()) {
       this.prepared.insertMessageFile.run(message.id, position, file.workspaceId, file.hash);
     }
-    for (const userId of input.mentions ?? []) {
+    for (const userId of countedMentions(input.mentions, input.senderId)) {
       this.prepared.insertMention.run(message.id, userId, input.chatId);
     }
     const data = JSON.stringify(message);
@@ -491,7 +605,9 @@ export class SqliteStore extends SqlStore {
         stored++;
         const text = indexText(m.chatId, m.content);
         if (text) statements.indexMessage.run(m.id, text);
-        for (const userId of m.mentions) prepared.insertMention.run(m.id, userId, m.chatId);
+        for (const userId of countedMentions(m.mentions, m.senderId)) {
+          prepared.insertMention.run(m.id, userId, m.chatId);
+        }
         for (const [position, file] of m.fileRefs.entries())
           prepared.insertMessageFile.run(m.id, position, file.workspaceId, file.hash);
       }

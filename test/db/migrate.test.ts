@@ -94,3 +94,45 @@ test("the search migration indexes the messages stored before it, logging its pr
     expect.objectContaining({ msg: "search index", done: 100_000, total: 120_000 }),
   ]);
 });
+
+test("the self-mentions migration drops a sender's mention of themselves and keeps the others'", () => {
+  const sqlite = new Database(":memory:");
+  const tag = "0013_self_mentions_uncounted";
+  sqlite.run("create table schema_migrations (tag text primary key, applied_at integer not null)");
+  for (const before of sqliteJournalTags.slice(0, sqliteJournalTags.indexOf(tag))) {
+    for (const statement of (sqliteMigrations[before] as string).split(
+      "--> statement-breakpoint",
+    )) {
+      sqlite.run(statement);
+    }
+    sqlite.run("insert into schema_migrations values (?, 0)", [before]);
+  }
+  sqlite.run("insert into workspaces (id, name, name_key) values (12, 'Acme', 'acme')");
+  for (const id of [3, 4]) {
+    sqlite.run(
+      "insert into users (id, workspace_id, fullname, email, email_key, password_hash) values (?, 12, 'A', ?, ?, 'h')",
+      [id, `${id}@x`, `${id}@x`],
+    );
+  }
+  sqlite.run("insert into chats (id, workspace_id, type, owner_id) values (5, 12, 'group', 3)");
+  sqlite.run("insert into messages (id, chat_id, sender_id, content) values (7, 5, 3, 'x')");
+  sqlite.run("insert into messages (id, chat_id, sender_id, content) values (8, 5, 4, 'x')");
+  for (const [message, user] of [
+    [7, 3],
+    [7, 4],
+    [8, 3],
+    [8, 4],
+  ]) {
+    sqlite.run("insert into message_mentions (message_id, user_id, chat_id) values (?, ?, 5)", [
+      message as number,
+      user as number,
+    ]);
+  }
+  expect(migrateSqlite(sqlite)).toContain(tag);
+  expect(
+    sqlite.query("select message_id, user_id from message_mentions order by 1, 2").all(),
+  ).toEqual([
+    { message_id: 7, user_id: 4 },
+    { message_id: 8, user_id: 3 },
+  ]);
+});

@@ -1,0 +1,2 @@
+DROP INDEX `events_chat`;--> statement-breakpoint
+CREATE INDEX `events_chat` ON `events` (`chat_id`,`id`) WHERE "events"."user_id" is null;
