@@ -1,5 +1,5 @@
 // The Slack import's ceiling: the same bulk verb (importMessages) fed rows built in memory, a
-// batch of 2,000 per transaction, with no zip, no JSON and no text conversion on the way in.
+// batch of 20,000 per transaction, with no zip, no JSON and no text conversion on the way in.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

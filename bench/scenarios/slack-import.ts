@@ -1,11 +1,13 @@
 // Importing a Slack export (issue #27): `chat import-slack` on a generated export of plain
 // channels (test/support/slack-export.ts), messages per second from start to exit (both reads
-// of the zip included) and its peak memory, against the bulk verb alone in a tight loop.
+// of the zip included) and its peak memory, against the bulk verb alone in a tight loop. The
+// import is not pinned to one core: the WAL checkpoint worker copies the log on the other core,
+// as it does on any machine the CLI runs on, and the issue asks for this machine's figure.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSlackExport } from "../../test/support/slack-export.ts";
-import { oursFromSource, runLoad, serverCore } from "../lib.ts";
+import { oursFromSource, runLoad } from "../lib.ts";
 import type { Scenario } from "../scenario.ts";
 
 export const slackImport: Scenario = async ({ full, log }) => {
@@ -18,7 +20,7 @@ export const slackImport: Scenario = async ({ full, log }) => {
   log(`slack import: ${(Bun.file(zip).size / 1e6).toFixed(0)} MB zip; importing`);
   const started = performance.now();
   // In its own directory: no app.yml of the repository's configures it.
-  const child = Bun.spawn(["taskset", "-c", serverCore, ...oursFromSource, "import-slack", zip], {
+  const child = Bun.spawn([...oursFromSource, "import-slack", zip], {
     cwd: dir,
     env: {
       ...process.env,
@@ -55,7 +57,7 @@ export const slackImport: Scenario = async ({ full, log }) => {
         referenceName: "bulk verb alone, in-process loop",
         serverCpu: cpu / seconds,
         loadCpu: loop.loadCpuShare,
-        note: `${messages} messages in ${channels} channels, both reads of the zip included; the issue asks ≥ 20,000/s`,
+        note: `${messages} messages in ${channels} channels, both reads of the zip included, not pinned (the checkpoint worker has the other core); the issue asks ≥ 20,000/s`,
       },
       {
         scenario: "Slack import",

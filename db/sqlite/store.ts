@@ -201,10 +201,25 @@ function prepareOwnStatements(sqlite: Database) {
   };
 }
 
+/**
+ * While an import writes (importMessages): a page cache of 128 MB, since a batch's ids spread
+ * over the whole export and touch most of the messages' pages, which a 32 MB cache kept reading
+ * back; and the writer's checkpoint only past ~400 MB of log, since every batch's commit passed
+ * 16 MB and copied its pages into the database inside the commit (the worker copies them beside).
+ * Both go back to what they were once no batch has come for `importIdleMs`.
+ */
+const importCacheKib = 131_072;
+const importCheckpointPages = 100_000;
+const importIdleMs = 5000;
+
 export class SqliteStore extends SqlStore {
   readonly dialect = "sqlite";
   /** The worker checkpointing this file's WAL (none for an in-memory database). */
   checkpointer: Checkpointer | undefined;
+  /** During an import: what the cache and the checkpoint threshold were, and when they return. */
+  private importing:
+    | { cacheSize: number; checkpointPages: number; timer: ReturnType<typeof setTimeout> }
+    | undefined;
 
   /** Every shared statement, prepared once. */
   private readonly prepared: Record<Query, Statement>;
@@ -581,6 +596,7 @@ export class SqliteStore extends SqlStore {
 
   /** One transaction per batch, prepared statements only: the import's whole cost is here. */
   async importMessages(messages: ImportedMessage[]): Promise<number> {
+    this.whileImporting();
     const { statements, prepared } = this;
     const store = this.sqlite.transaction((batch: ImportedMessage[]) => {
       let stored = 0;
@@ -618,6 +634,33 @@ export class SqliteStore extends SqlStore {
     return store.immediate([...messages].sort((a, b) => a.id - b.id));
   }
 
+  /** Raises the cache and the checkpoint threshold for an import, until it pauses (see above). */
+  private whileImporting(): void {
+    if (this.importing) clearTimeout(this.importing.timer);
+    const pragma = (name: string) =>
+      Number(Object.values(this.sqlite.query(`pragma ${name}`).get() as object)[0]);
+    const before = this.importing ?? {
+      cacheSize: pragma("cache_size"),
+      checkpointPages: pragma("wal_autocheckpoint"),
+    };
+    if (!this.importing) {
+      this.sqlite.run(`pragma cache_size = -${importCacheKib}`);
+      this.sqlite.run(`pragma wal_autocheckpoint = ${importCheckpointPages}`);
+    }
+    const timer = setTimeout(() => this.doneImporting(), importIdleMs);
+    timer.unref();
+    this.importing = { ...before, timer };
+  }
+
+  private doneImporting(): void {
+    const before = this.importing;
+    if (!before) return;
+    clearTimeout(before.timer);
+    this.importing = undefined;
+    this.sqlite.run(`pragma cache_size = ${before.cacheSize}`);
+    this.sqlite.run(`pragma wal_autocheckpoint = ${before.checkpointPages}`);
+  }
+
   async latestEventId(): Promise<number> {
     // The sequence, not max(id): ids are never reused, even after old events are pruned.
     const row = this.sqlite
@@ -641,6 +684,8 @@ export class SqliteStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    if (this.importing) clearTimeout(this.importing.timer);
+    this.importing = undefined;
     await this.checkpointer?.stop();
     // The last connection to close checkpoints the whole log and removes it.
     this.sqlite.close();
