@@ -116,8 +116,8 @@ async function changer(name: string, token: string, chatId: number, acked: Acked
 }
 
 /**
- * Marks the chat read up to the newest acknowledged message as one sender's go by (often someone
- * else's, so the marker moves), each read retried until 200.
+ * Marks the chat read up to the newest acknowledged message as one sender's go by, each read
+ * retried until 200.
  */
 async function reader(name: string, token: string, chatId: number, acked: Acked) {
   let highest = 0;
@@ -237,10 +237,12 @@ test(`${kills} SIGKILLs during sends, edits, reactions and reads: every acknowle
   const senders = Promise.all([
     profileChanger(alice.token, titles, retentions),
     httpSender("http-a", alice.token, chat.id, acked),
-    httpSender("http-b", bob.token, chat.id, acked),
+    // Bob only reads: his own sends would move his marker ahead of his reads, and a run where
+    // every read found it there already would see no chat.read to check.
+    httpSender("http-b", alice.token, chat.id, acked),
     httpSender("http-c", alice.token, chat.id, acked),
     socketSender("ws-a", alice.token, chat.id, acked),
-    socketSender("ws-b", bob.token, chat.id, acked),
+    socketSender("ws-b", alice.token, chat.id, acked),
   ]);
   const changes = changer("http-a", alice.token, chat.id, acked);
   const reads = reader("http-a", bob.token, chat.id, acked);
@@ -288,8 +290,8 @@ test(`${kills} SIGKILLs during sends, edits, reactions and reads: every acknowle
     )
     .get(chat.id, bob.user.id);
   db.close();
-  // Bob's marker holds every acknowledged read (and his own sends), and each chat.read the
-  // listener saw moved it forward.
+  // Bob's marker holds every acknowledged read, and each chat.read the listener saw moved it
+  // forward (the first read moves it from nothing, so there is at least one).
   expect(marker?.lastRead).toBeGreaterThanOrEqual(highestRead);
   const readsSeen = watch.seen.flatMap((e) => (e.read ? [e.read] : []));
   expect(readsSeen.length).toBeGreaterThan(0);
