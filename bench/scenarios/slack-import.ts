@@ -56,8 +56,9 @@ export const slackImport: Scenario = async ({ full, log }) => {
         reference: loop.perSecond,
         referenceName: "bulk verb alone, in-process loop",
         serverCpu: cpu / seconds,
-        loadCpu: loop.loadCpuShare,
-        note: `${messages} messages in ${channels} channels, both reads of the zip included, not pinned (the checkpoint worker has the other core); the issue asks ≥ 20,000/s`,
+        // No load generator drives the CLI; the loop is the ceiling, and its CPU is in the note.
+        loadCpu: 0,
+        note: `${messages} messages in ${channels} channels, both reads of the zip included, not pinned (the checkpoint worker has the other core); the loop used ${Math.round(loop.loadCpuShare * 100)}% of a core; the issue asks ≥ 20,000/s`,
       },
       {
         scenario: "Slack import",
@@ -67,7 +68,8 @@ export const slackImport: Scenario = async ({ full, log }) => {
         reference: loop.rssBytes / 1e6,
         referenceName: "bulk verb alone, in-process loop",
         serverCpu: cpu / seconds,
-        loadCpu: loop.loadCpuShare,
+        // No load generator drives the CLI; the loop is the ceiling, and its CPU is in the note.
+        loadCpu: 0,
       },
     ],
   };
