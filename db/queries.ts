@@ -65,6 +65,9 @@ export const nextTs = (latest: number | null, createdAt: number): number =>
 const webhookColumns = `w.id, w.workspace_id as "workspaceId", w.chat_id as "chatId",
   w.user_id as "userId", w.created_by as "createdBy", w.name, w.created_at as "createdAt",
   1 - u.deactivated as active`;
+/** The webhook's bot user, beside webhookColumns (its id and workspace are the webhook's). */
+const webhookUserColumns = `u.fullname, u.email, u.created_at as "userCreatedAt", u.role,
+  u.deactivated, u.bot, u.title, u.avatar_url as "avatarUrl", u.status, u.timezone`;
 const slackImportColumns = `id, workspace_id as "workspaceId", created_by as "createdBy", status,
   progress, report, created_at as "createdAt", updated_at as "updatedAt"`;
 const userColumns = `id, fullname, email, workspace_id as "workspaceId", created_at as "createdAt",
@@ -384,8 +387,9 @@ export const queries = {
      order by w.id`,
   webhookById: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
      where w.id = ?1`,
-  // A webhook whose chat was deleted opens nothing.
-  webhookBySecret: `select ${webhookColumns} from webhooks w join users u on u.id = w.user_id
+  // A webhook whose chat was deleted opens nothing. Its bot user comes along: a post is one read.
+  webhookBySecret: `select ${webhookColumns}, ${webhookUserColumns}
+     from webhooks w join users u on u.id = w.user_id
      where w.secret_hash = ?1 and u.deactivated = 0
        and exists (select 1 from chats c where c.id = w.chat_id)`,
   // Slack export (issue #27): every chat of a workspace, and a chat's messages in id order.

@@ -290,9 +290,21 @@ export abstract class SqlStore implements Store {
     return row && toWebhook(row);
   }
 
-  async findWebhookBySecret(secretHash: string): Promise<Webhook | undefined> {
-    const row = await this.row<WebhookRow>("webhookBySecret", [secretHash]);
-    return row && toWebhook(row);
+  async findWebhookBySecret(
+    secretHash: string,
+  ): Promise<{ webhook: Webhook; user: User } | undefined> {
+    const row = await this.row<WebhookRow & UserRow & { userCreatedAt: number }>(
+      "webhookBySecret",
+      [secretHash],
+    );
+    if (!row) return undefined;
+    const user = toUser({
+      ...row,
+      id: Number(row.userId),
+      workspaceId: Number(row.workspaceId),
+      createdAt: row.userCreatedAt,
+    });
+    return { webhook: toWebhook(row), user };
   }
 
   async listWorkspaceChats(workspaceId: number): Promise<Chat[]> {

@@ -562,8 +562,11 @@ export interface Store {
   listWebhooks(chatId: number): Promise<Webhook[]>;
   /** A webhook by id, revoked or not. */
   findWebhook(id: number): Promise<Webhook | undefined>;
-  /** The webhook a secret (by its SHA-256) opens, while it is not revoked and its chat is there. */
-  findWebhookBySecret(secretHash: string): Promise<Webhook | undefined>;
+  /**
+   * The webhook a secret (by its SHA-256) opens, with its bot user, while it is not revoked and
+   * its chat is there.
+   */
+  findWebhookBySecret(secretHash: string): Promise<{ webhook: Webhook; user: User } | undefined>;
 
   // Slack import (issue #27): large batches without events, see docs/adr/0014-slack-import.md.
   /** Every chat of the workspace, whoever is in it (the Slack export), oldest first. */

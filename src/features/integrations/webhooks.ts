@@ -101,9 +101,9 @@ export type WebhookBody = { bytes: Uint8Array | undefined; contentType: string |
  * WebhookRefusal: an unknown or revoked secret first (no_service), then the payload.
  */
 export async function postToWebhook(deps: Deps, secret: string, body: WebhookBody): Promise<void> {
-  const webhook = await deps.db.findWebhookBySecret(secretHash(secret));
-  const user = webhook && (await deps.db.findUser(webhook.userId));
-  if (!webhook || !user || user.deactivated) throw new WebhookRefusal(404, "no_service");
+  const found = await deps.db.findWebhookBySecret(secretHash(secret));
+  if (!found) throw new WebhookRefusal(404, "no_service");
+  const { webhook, user } = found;
   const payload = parsePayload(body);
   const content = webhookContent(payload);
   if (content === "") throw new WebhookRefusal(400, "invalid_payload");
