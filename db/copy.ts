@@ -104,7 +104,13 @@ const primaryKey = (table: (typeof tables)[number]) => {
   }
   return "id";
 };
-// sessions, reset_codes and bot_tokens have text ids: SQLite orders every text after the starting 0.
+
+/**
+ * Tables keyed by text, paged from "". Not from 0: against a text column SQLite compares 0 as
+ * the text '0', so ids starting with '-' or another character before '0' (1 in 64 of base64url
+ * session ids) were never copied.
+ */
+const textKeyed = new Set<string>(["settings", "invites", "sessions", "reset_codes", "bot_tokens"]);
 
 /** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {
@@ -112,7 +118,7 @@ function* pages(source: SqliteStore, table: (typeof tables)[number]) {
   const page = source.sqlite.query<Record<string, unknown>, [number | string, number]>(
     `select ${key} as "pageKey", * from ${table} where ${key} > ? order by ${key} limit ?`,
   );
-  for (let after: number | string = key === "key" || key === "code" ? "" : 0; ; ) {
+  for (let after: number | string = textKeyed.has(table) ? "" : 0; ; ) {
     const rows = page.all(after, pageSize);
     if (rows.length === 0) return;
     after = rows.at(-1)?.pageKey as number | string;
