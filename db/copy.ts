@@ -106,22 +106,22 @@ const primaryKey = (table: (typeof tables)[number]) => {
 };
 
 /**
- * Tables keyed by text, paged from "". Not from 0: against a text column SQLite compares 0 as
- * the text '0', so ids starting with '-' or another character before '0' (1 in 64 of base64url
- * session ids) were never copied.
+ * A table's rows in primary-key order, a page at a time. The first page has no lower bound: any
+ * starting value is of some type, and a key of another type may sort before it (0 against a text
+ * column is compared as the text '0', which skipped session ids starting with '-').
  */
-const textKeyed = new Set<string>(["settings", "invites", "sessions", "reset_codes", "bot_tokens"]);
-
-/** A table's rows in primary-key order, a page at a time. */
 function* pages(source: SqliteStore, table: (typeof tables)[number]) {
   const key = primaryKey(table);
-  const page = source.sqlite.query<Record<string, unknown>, [number | string, number]>(
-    `select ${key} as "pageKey", * from ${table} where ${key} > ? order by ${key} limit ?`,
+  const columns = `select ${key} as "pageKey", * from ${table}`;
+  const first = source.sqlite.query<Record<string, unknown>, [number]>(
+    `${columns} order by ${key} limit ?`,
   );
-  for (let after: number | string = textKeyed.has(table) ? "" : 0; ; ) {
-    const rows = page.all(after, pageSize);
-    if (rows.length === 0) return;
-    after = rows.at(-1)?.pageKey as number | string;
+  const next = source.sqlite.query<Record<string, unknown>, [number | string, number]>(
+    `${columns} where ${key} > ? order by ${key} limit ?`,
+  );
+  let rows = first.all(pageSize);
+  while (rows.length > 0) {
     yield rows.map(({ pageKey: _, ...row }) => row);
+    rows = next.all(rows.at(-1)?.pageKey as number | string, pageSize);
   }
 }
