@@ -45,11 +45,23 @@ test("the worker copies the log into the database while the writer goes on", asy
   expect(statSync(path).size).toBeGreaterThan(before + 500_000);
 });
 
+/** The log's checkpoint sequence number (WAL header, bytes 12-15): SQLite adds one each time the
+ *  log starts over from its first frame. */
+async function logRestarts() {
+  const header = await Bun.file(`${path}-wal`).slice(0, 16).arrayBuffer();
+  return new DataView(header).getUint32(12);
+}
+
 test("with the writer's threshold at 16 MB, the log still starts over rather than growing", async () => {
-  // Several times the writer's threshold (a log that never started over would hold ~50 MB).
-  await write(1000);
-  expect(statSync(`${path}-wal`).size).toBeLessThan(writerCheckpointPages * 4096 * 1.5);
-});
+  const before = await logRestarts();
+  // About 100 MB of log in all. It starts over near 16 MB when the writer's checkpoint finds the
+  // worker idle; under load the worker may hold the checkpoint lock for a second or more, and the
+  // log then runs on to the writer's next try (31 MB seen in CI), so the bound is on restarts and
+  // on a file well under what a log that never started over would hold, not on one threshold.
+  await write(2000);
+  expect((await logRestarts()) - before).toBeGreaterThanOrEqual(2);
+  expect(statSync(`${path}-wal`).size).toBeLessThan(writerCheckpointPages * 4096 * 3);
+}, 30_000);
 
 test("closing the store stops the worker and leaves no log behind", async () => {
   await store.close();
