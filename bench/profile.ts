@@ -1,4 +1,4 @@
-// `bun bench/profile.ts durable|history|conversation [sends]|many-chats [msg/s]`: one scenario at the quick sizes against our
+// `bun bench/profile.ts durable|history|conversation [sends]|many-chats [msg/s]|search [q] [chat]`: one scenario at the quick sizes against our
 // server run under Bun's CPU profiler, to find where the time goes before changing code. Prints
 // the load's result and the path of the profile (markdown, heaviest functions first).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { openSqliteStore } from "../db/sqlite/store.ts";
 import {
   buildWebApp,
+  mintToken,
   oursFromSource,
   prepareOurs,
   repo,
@@ -15,6 +16,7 @@ import {
   seedHistory,
   startOurs,
 } from "./lib.ts";
+import { seedSearch } from "./scenarios/search.ts";
 
 const scenario = process.argv[2];
 buildWebApp();
@@ -74,6 +76,30 @@ const loads: Record<string, () => Promise<unknown>> = {
         seconds: 10,
         mix: process.argv[3] !== "sends",
         reads: process.argv[3] !== "writes",
+      },
+      server.pid,
+    );
+    await server.stop("SIGTERM");
+    return result;
+  },
+  /** 20 searchers for one q (default a common word) on 200,000 messages; "chat" narrows each. */
+  async search() {
+    const path = join(mkdtempSync(join(tmpdir(), "chat-profile-search-")), "chat.db");
+    const seeded = await seedSearch(path, 200_000);
+    const searcherIds = seeded.userIds.slice(0, 20);
+    const tokens = await Promise.all(searcherIds.map(mintToken));
+    const server = await startOurs(command, { database: path });
+    const result = await runLoad(
+      "search.ts",
+      {
+        url: server.url,
+        q: process.argv[3] ?? "the",
+        tokens,
+        ...(process.argv[4] === "chat" && {
+          chatIds: searcherIds.map((id) => seeded.chatsOf.get(id) as number[]),
+        }),
+        connections: 20,
+        seconds: 10,
       },
       server.pid,
     );

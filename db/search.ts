@@ -10,10 +10,22 @@ export type Token = { text: string; start: number; end: number };
 const maxTokenLength = 64;
 const wordPattern = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
 const spacelessPattern = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30fc]+/gu;
+const nonAscii = /[\u0080-\uffff]/;
 const accentPattern = /([\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])\p{M}+/gu;
+
+/**
+ * Characters the full fold may change: all but ASCII and the CJK Unified Ideographs (with
+ * extension A), which neither normalization decomposes and only ASCII has case.
+ */
+const foldable = /[\u0080-\u33ff\u4dc0-\u4dff\ua000-\uffff]/;
 
 /** Case and accents folded, full-width forms made plain; other scripts keep their marks. */
 export function foldText(text: string): string {
+  return foldable.test(text) ? foldFully(text) : text.toLowerCase();
+}
+
+/** foldText for any text; exported for the tests that hold the fast path to it. */
+export function foldFully(text: string): string {
   return text.normalize("NFKD").replace(accentPattern, "$1").normalize("NFC").toLowerCase();
 }
 
@@ -25,6 +37,31 @@ const ours = /[\ue000-\ue0ff]/g;
 
 /** The tokens of a text, in order: words, and the two-character pieces of spaceless runs. */
 export function tokenize(text: string): Token[] {
+  return nonAscii.test(text) ? tokenizeUnicode(text) : tokenizeAscii(text);
+}
+
+/**
+ * Plain ASCII, the usual case (a snippet tokenizes its whole message): words are runs of letters
+ * and digits, folded by lowercasing alone; read a character at a time, 3x faster than a regex.
+ */
+function tokenizeAscii(text: string): Token[] {
+  const tokens: Token[] = [];
+  const lower = text.toLowerCase();
+  let start = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 0;
+    const inWord = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (inWord && start < 0) start = i;
+    else if (!inWord && start >= 0) {
+      tokens.push({ text: cut(lower.slice(start, i)), start, end: i });
+      start = -1;
+    }
+  }
+  return tokens;
+}
+
+/** tokenize for any text; exported for the tests that hold the fast paths to it. */
+export function tokenizeUnicode(text: string): Token[] {
   const tokens: Token[] = [];
   for (const word of text.replace(ours, " ").matchAll(wordPattern)) {
     const start = word.index;
@@ -51,7 +88,6 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
-const nonAscii = /[\u0080-\uffff]/;
 const asciiWord = /[a-z0-9]+/g;
 
 /** A text's tokens separated by spaces; plain ASCII, the usual case, skips Unicode's work. */

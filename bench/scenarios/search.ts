@@ -35,7 +35,7 @@ type Seeded = {
   indexSeconds: number;
 };
 
-async function seedSearch(path: string, messages: number): Promise<Seeded> {
+export async function seedSearch(path: string, messages: number): Promise<Seeded> {
   const { openSqliteStore } = await import("../../db/sqlite/store.ts");
   const store = openSqliteStore(`sqlite://${path}`, { synchronous: "NORMAL" });
   const next = random(3);

@@ -2,10 +2,18 @@
 // the tokens the Unicode path makes, or a message would be found by one store and not the other.
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { indexText, parseQuery, searchText, tokenize } from "../../db/search.ts";
+import {
+  foldFully,
+  foldText,
+  indexText,
+  parseQuery,
+  searchText,
+  tokenize,
+  tokenizeUnicode,
+} from "../../db/search.ts";
 
 const slow = (text: string) =>
-  tokenize(text)
+  tokenizeUnicode(text)
     .map((token) => token.text)
     .join(" ");
 
@@ -23,6 +31,39 @@ test("plain ASCII text gets the same tokens on the fast path as on the Unicode o
     { numRuns: 2000 },
   );
   expect(searchText(`${"A".repeat(100)} b`)).toBe(slow(`${"A".repeat(100)} b`));
+});
+
+test("plain ASCII text gets the same tokens, at the same places, on tokenize's fast path", () => {
+  fc.assert(
+    fc.property(
+      fc.string({
+        unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)),
+        maxLength: 300,
+      }),
+      (text) => {
+        expect(tokenize(text)).toEqual(tokenizeUnicode(text));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  expect(tokenize(`x ${"Ab".repeat(50)}!`)).toEqual(tokenizeUnicode(`x ${"Ab".repeat(50)}!`));
+  expect(tokenize("Crème")).toEqual([{ text: "creme", start: 0, end: 5 }]);
+});
+
+test("folding by case alone gives what the full fold gives, whatever the characters", () => {
+  // ASCII, the CJK ideographs the fast path keeps, and their neighbours that it must not keep.
+  const chars = [
+    ..."aZ09 -",
+    ..."聊天我们㐀䶵",
+    ..."ÉéßİＡｱ가が㈱豈丽\u4dc0\u9fff\ua000\u3400\u33ff",
+  ];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...chars), { maxLength: 40 }), (picked) => {
+      const text = picked.join("");
+      expect(foldText(text)).toBe(foldFully(text));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test("accents and case fold, Chinese and Japanese runs become overlapping pairs", () => {
