@@ -99,6 +99,38 @@ const fileCarried = (except: string, since: string) => `(
        ${carriedBesides(except, "f.workspace_id", "f.hash")}
        or exists (select 1 from uploads u where u.file_id = f.id and u.created_at > ${since}))`;
 
+/**
+ * Member m's state in chat c, for user ?1. Each count walks only what lies above the marker, on
+ * an index, and stops at 1,000 (as the contract allows): unread top-level messages on the
+ * partial index messages_unread, which holds the sender too, so the count reads no table row
+ * (none to look for when the chat's last top-level message is not above the marker: most
+ * chats). Mentions by id read message_mentions_user alone: its rows are of messages not deleted
+ * and not the caller's (plan.ts, countedMentions); <!channel> or <!here> that does not also name
+ * the caller, on the partial index messages_mentions_all (rare), is added.
+ */
+const memberStateColumns = `m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
+       m.notify,
+       case when coalesce(c.last_message_id, 0) <= m.last_read_message_id then 0
+            else (select count(*) from (
+                    select 1 from messages x
+                     where x.chat_id = m.chat_id and x.id > m.last_read_message_id
+                       and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
+                     limit 1000) u) end as "unreadCount",
+       (select case when t.count > 1000 then 1000 else t.count end from (select
+          (select count(*) from (
+             select 1 from message_mentions n
+              where n.user_id = ?1 and n.chat_id = m.chat_id
+                and n.message_id > m.last_read_message_id
+              limit 1000) k)
+          + (select count(*) from (
+             select 1 from messages x
+              where x.chat_id = m.chat_id and x.mentions_all = 1
+                and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
+                and not exists (select 1 from message_mentions n
+                                 where n.user_id = ?1 and n.chat_id = m.chat_id
+                                   and n.message_id = x.id)
+              limit 1000) a) as count) t) as "mentionCount"`;
+
 export const queries = {
   // Reads. The first five are hot: every request, every connect, every history read and replay.
   // The user, their token version, and whether the token's session (?2) is still open: one
@@ -177,6 +209,12 @@ export const queries = {
        and until_event_id is null order by id`,
   singleChat: `select ${chatColumns} from chats c where c.workspace_id = ?1 and c.pair_key = ?2`,
   chatsOf: `select ${chatColumns} from chat_members m join chats c on c.id = m.chat_id
+     where m.user_id = ?1 and m.until_event_id is null
+     order by c.activity_event_id desc, c.id desc`,
+  // The chat list as GET /api/chat answers it: chatsOf with the caller's state in each row, so
+  // the memberships are walked once (as two queries they cost a third more).
+  chatsWithStateOf: `select ${chatColumns}, ${memberStateColumns}
+     from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null
      order by c.activity_event_id desc, c.id desc`,
   publicChannels: `select ${chatColumns} from chats c
@@ -445,36 +483,8 @@ export const queries = {
        and last_read_message_id < ?3`,
   setNotify: `update chat_members set notify = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
-  // The caller's state in each chat they are a member of (?2: one chat, 0: all). Each count
-  // walks only what lies above the marker, on an index, and stops at 1,000 (as the contract
-  // allows): unread top-level messages on the partial index messages_unread, which holds the
-  // sender too, so the count reads no table row (none to look for when the chat's last
-  // top-level message is not above the marker: most chats). Mentions by id read
-  // message_mentions_user alone: its rows are of messages not deleted and not the caller's
-  // (plan.ts, countedMentions); <!channel> or <!here> that does not also name the caller, on
-  // the partial index messages_mentions_all (rare), is added.
-  chatStates: `select m.chat_id as "chatId", m.last_read_message_id as "lastReadMessageId",
-       m.notify,
-       case when coalesce(c.last_message_id, 0) <= m.last_read_message_id then 0
-            else (select count(*) from (
-                    select 1 from messages x
-                     where x.chat_id = m.chat_id and x.id > m.last_read_message_id
-                       and x.thread_id is null and x.deleted = 0 and x.sender_id <> ?1
-                     limit 1000) u) end as "unreadCount",
-       (select case when t.count > 1000 then 1000 else t.count end from (select
-          (select count(*) from (
-             select 1 from message_mentions n
-              where n.user_id = ?1 and n.chat_id = m.chat_id
-                and n.message_id > m.last_read_message_id
-              limit 1000) k)
-          + (select count(*) from (
-             select 1 from messages x
-              where x.chat_id = m.chat_id and x.mentions_all = 1
-                and x.id > m.last_read_message_id and x.deleted = 0 and x.sender_id <> ?1
-                and not exists (select 1 from message_mentions n
-                                 where n.user_id = ?1 and n.chat_id = m.chat_id
-                                   and n.message_id = x.id)
-              limit 1000) a) as count) t) as "mentionCount"
+  // The caller's state in each chat they are a member of (?2: one chat, 0: all).
+  chatStates: `select ${memberStateColumns}
      from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
 

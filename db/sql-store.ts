@@ -699,16 +699,14 @@ export abstract class SqlStore implements Store {
     );
   }
 
+  async listChatsWithStateOf(userId: number): Promise<{ chat: Chat; state: MemberState }[]> {
+    const rows = await this.rows<ChatRow & MemberState>("chatsWithStateOf", [userId]);
+    const chats = await this.toChats(rows);
+    return rows.map((row, i) => ({ chat: chats[i] as Chat, state: toMemberState(row) }));
+  }
+
   async chatStates(userId: number, chatId?: number): Promise<MemberState[]> {
-    const rows = await this.rows<MemberState>("chatStates", [userId, chatId ?? 0]);
-    // PostgreSQL answers counts and bigints as text.
-    return rows.map((row) => ({
-      chatId: Number(row.chatId),
-      lastReadMessageId: Number(row.lastReadMessageId),
-      notify: row.notify,
-      unreadCount: Number(row.unreadCount),
-      mentionCount: Number(row.mentionCount),
-    }));
+    return (await this.rows<MemberState>("chatStates", [userId, chatId ?? 0])).map(toMemberState);
   }
 
   async setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean> {
@@ -838,6 +836,15 @@ export abstract class SqlStore implements Store {
     return rows.map((row) => toChat(row, members.get(row.id) ?? []));
   }
 }
+
+/** PostgreSQL answers counts and bigints as text. */
+const toMemberState = (row: MemberState): MemberState => ({
+  chatId: Number(row.chatId),
+  lastReadMessageId: Number(row.lastReadMessageId),
+  notify: row.notify,
+  unreadCount: Number(row.unreadCount),
+  mentionCount: Number(row.mentionCount),
+});
 
 /** A webhook row as both drivers return it (PostgreSQL's int8 may come as a string). */
 type WebhookRow = Omit<Webhook, "active" | "createdAt"> & {

@@ -504,6 +504,8 @@ export interface Store {
   // Read state (issue #24).
   /** Moves the member's marker forward to a message of the chat, with chat.read to them. */
   markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>>;
+  /** The user's chats as listChatsOf gives them, each with the user's state in it. */
+  listChatsWithStateOf(userId: number): Promise<{ chat: Chat; state: MemberState }[]>;
   /** The user's state in every chat they are a member of, or in one (none when not a member). */
   chatStates(userId: number, chatId?: number): Promise<MemberState[]>;
   /** Sets a member's notification level (null: the default); false when not a member. */
