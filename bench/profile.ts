@@ -1,4 +1,4 @@
-// `bun bench/profile.ts durable|history|conversation [sends]|many-chats [msg/s]|search [q] [chat]`: one scenario at the quick sizes against our
+// `bun bench/profile.ts durable|history|conversation [sends]|many-chats [msg/s]|search [q] [chat]|webhooks [sends]`: one scenario at the quick sizes against our
 // server run under Bun's CPU profiler, to find where the time goes before changing code. Prints
 // the load's result and the path of the profile (markdown, heaviest functions first).
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -103,6 +103,29 @@ const loads: Record<string, () => Promise<unknown>> = {
       },
       server.pid,
     );
+    await server.stop("SIGTERM");
+    return result;
+  },
+  /** Slack payloads posted to the webhooks of 20 chats by 50 clients ("sends": API sends). */
+  async webhooks() {
+    const server = await startOurs(command);
+    const { users, chatIds } = await prepareOurs(server.url, 2, 20, 2);
+    const token = users[0]?.token as string;
+    const text = "Deploy of *build 42* to <https://ci.example.com/42|production> _done_";
+    const targets = [];
+    for (const chatId of chatIds) {
+      if (process.argv[3] === "sends") {
+        targets.push({ url: `${server.url}/api/chat/${chatId}`, token, body: { content: text } });
+        continue;
+      }
+      const response = await fetch(`${server.url}/api/chat/${chatId}/webhooks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "CI" }),
+      });
+      targets.push({ url: ((await response.json()) as { url: string }).url, body: { text } });
+    }
+    const result = await runLoad("posts.ts", { targets, connections: 50, seconds: 10 }, server.pid);
     await server.stop("SIGTERM");
     return result;
   },
