@@ -1,11 +1,11 @@
 // Read state (contract v2): read markers, unread and mention counts, chat.read, notify levels.
 import { afterEach, describe, expect, test } from "bun:test";
 import { startTestApp } from "../support/app.ts";
-import { type Person, people } from "../support/fixtures.ts";
+import { type Person, people, signup } from "../support/fixtures.ts";
 import { type LiveWebSocket, openWebSocket } from "../support/live.ts";
 
 const app = await startTestApp();
-const { alice, bob, mallory, carol } = (await people(app, ["Carol"])) as Awaited<
+const { alice, bob, mallory, carol, code } = (await people(app, ["Carol"])) as Awaited<
   ReturnType<typeof people>
 > & { carol: Person };
 
@@ -113,6 +113,52 @@ describe("counts", () => {
       lastReadMessageId: missed.id,
       unreadCount: 0,
     });
+  });
+});
+
+describe("state in every Chat answer", () => {
+  test("create, PATCH, join, archive, unarchive and the channel list carry the member's state; a non-member's and every event's have none", async () => {
+    const socket = await connect(bob);
+    const created = await post(alice, "/api/chat", {
+      type: "public_channel",
+      name: `read-${++made}`,
+      members: [bob.user.id],
+    });
+    expect(created.status).toBe(201);
+    const chatId = created.body.id as number;
+    const fresh = { lastReadMessageId: 0, unreadCount: 0, mentionCount: 0, notify: "mentions" };
+    expect(created.body.state).toEqual(fresh);
+    const last = await send(bob, chatId, "from bob");
+    const unread = { lastReadMessageId: 0, unreadCount: 1, mentionCount: 0, notify: "mentions" };
+    const patched = await app.request("PATCH", `/api/chat/${chatId}`, {
+      token: alice.token,
+      body: { name: `read-${++made}` },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.state).toEqual(unread);
+    const joined = await post(carol, `/api/chat/${chatId}/join`);
+    expect(joined.body.state).toMatchObject({ lastReadMessageId: last.id, unreadCount: 0 });
+    expect((await post(carol, `/api/chat/${chatId}/join`)).body.state).toMatchObject({
+      lastReadMessageId: last.id,
+    });
+    const archived = await post(alice, `/api/chat/${chatId}/archive`);
+    expect(archived.body).toMatchObject({ archived: true, state: unread });
+    expect((await post(alice, `/api/chat/${chatId}/unarchive`)).body.state).toEqual(unread);
+    const channels = async (by: Person) =>
+      ((await app.request("GET", "/api/channels", { token: by.token })).body as any[]).find(
+        (chat) => chat.id === chatId,
+      );
+    expect((await channels(alice)).state).toEqual(unread);
+    // Dave is in the workspace but not in the channel: it is listed for him without a state.
+    const dave = await signup(app, "Dave", "Acme", code);
+    const listed = await channels(dave);
+    expect(listed).toBeDefined();
+    expect(listed.state).toBeUndefined();
+    const events = await socket.takeUntil(
+      (frame) => frame.type === "chat.updated" && (frame.data as any)?.archived === false,
+    );
+    expect(events.some((frame) => frame.type === "chat.created")).toBe(true);
+    for (const frame of events) expect(JSON.stringify(frame)).not.toContain('"state"');
   });
 });
 

@@ -25,10 +25,24 @@ export async function listChatsWithState(ctx: Ctx): Promise<Chat[]> {
 
 /** A chat the caller can see, with their state if they are a member. */
 export async function getChatWithState(ctx: Ctx, chatId: number): Promise<Chat> {
-  const chat = await getVisibleChat(ctx, chatId);
+  return withState(ctx, await getVisibleChat(ctx, chatId));
+}
+
+/** A chat as HTTP answers give it: with the caller's state when they are a member (API.md v2). */
+export async function withState(ctx: Ctx, chat: Chat): Promise<Chat> {
   if (!chat.members.includes(ctx.user.id)) return chat;
-  const [state] = await ctx.db.chatStates(ctx.user.id, chatId);
+  const [state] = await ctx.db.chatStates(ctx.user.id, chat.id);
   return state ? { ...chat, state: stateOf(chat, state) } : chat;
+}
+
+/** Chats as HTTP answers give them, each with the caller's state where they are a member. */
+export async function withStates(ctx: Ctx, chats: Chat[]): Promise<Chat[]> {
+  if (!chats.some((chat) => chat.members.includes(ctx.user.id))) return chats;
+  const states = new Map((await ctx.db.chatStates(ctx.user.id)).map((s) => [s.chatId, s]));
+  return chats.map((chat) => {
+    const state = states.get(chat.id);
+    return state ? { ...chat, state: stateOf(chat, state) } : chat;
+  });
 }
 
 /** Moves the caller's marker forward to a message of the chat; going back records nothing. */

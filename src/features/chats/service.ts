@@ -3,11 +3,17 @@ import type { Ctx } from "../../context.ts";
 import { forbidden, invalid } from "../../errors.ts";
 import { getVisibleChat, requireOwner, requireWritable } from "./access.ts";
 import type { Chat, ChatType, CreateChatBody, UpdateChatBody } from "./model.ts";
+import { withState, withStates } from "./read-state.ts";
 
 const isChannel = (type: ChatType) => type === "private_channel" || type === "public_channel";
 
-export function listChannels(ctx: Ctx, query: { archived?: boolean } = {}): Promise<Chat[]> {
-  return ctx.db.listPublicChannels(ctx.user.workspaceId, query.archived === true);
+// Every Chat answered here carries the caller's `state` where they are a member; events never do.
+
+export async function listChannels(ctx: Ctx, query: { archived?: boolean } = {}): Promise<Chat[]> {
+  return withStates(
+    ctx,
+    await ctx.db.listPublicChannels(ctx.user.workspaceId, query.archived === true),
+  );
 }
 
 /** Creates a chat; a repeated single chat returns the existing one with `created: false`. */
@@ -30,7 +36,7 @@ export async function createChat(
     if (memberIds.length !== 2) throw invalid("a single chat has exactly two members");
     const pair: [number, number] = [ctx.user.id, others[0] as number];
     const existing = await ctx.db.findSingleChat(ctx.user.workspaceId, pair);
-    if (existing) return { chat: existing, created: false };
+    if (existing) return { chat: await withState(ctx, existing), created: false };
   }
   if (type === "group" && memberIds.length < 3) {
     throw invalid("a group has at least three members; for two people use a single chat");
@@ -46,7 +52,7 @@ export async function createChat(
     memberIds,
   });
   ctx.hub.publish(events);
-  return { chat, created: true };
+  return { chat: await withState(ctx, chat), created: true };
 }
 
 export async function updateChat(ctx: Ctx, chatId: number, input: UpdateChatBody): Promise<Chat> {
@@ -72,7 +78,7 @@ export async function updateChat(ctx: Ctx, chatId: number, input: UpdateChatBody
   }
   const { value, events } = await ctx.db.changeChat(chat.id, change);
   ctx.hub.publish(events);
-  return value;
+  return withState(ctx, value);
 }
 
 export async function deleteChat(ctx: Ctx, chatId: number): Promise<void> {
@@ -85,11 +91,11 @@ export async function deleteChat(ctx: Ctx, chatId: number): Promise<void> {
 /** Joining a chat one is in changes nothing; only public channels can be joined otherwise. */
 export async function joinChat(ctx: Ctx, chatId: number): Promise<Chat> {
   const chat = await getVisibleChat(ctx, chatId);
-  if (chat.members.includes(ctx.user.id)) return chat;
+  if (chat.members.includes(ctx.user.id)) return withState(ctx, chat);
   requireWritable(chat, "join it");
   const { value, events } = await ctx.db.changeChat(chat.id, { add: [ctx.user.id] });
   ctx.hub.publish(events);
-  return value;
+  return withState(ctx, value);
 }
 
 /**
@@ -143,5 +149,5 @@ export async function archiveChat(ctx: Ctx, chatId: number, archived: boolean): 
   if (!isChannel(chat.type)) throw invalid("only channels can be archived");
   const { value, events } = await ctx.db.archiveChat(chat.id, archived, ctx.user.id);
   ctx.hub.publish(events);
-  return value;
+  return withState(ctx, value);
 }
