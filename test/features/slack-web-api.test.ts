@@ -248,7 +248,7 @@ describe("messages", () => {
     expect(link.permalink).toStartWith(`${app.url}/chat/${room.id}#message-`);
   });
 
-  test("an empty message is no_text, a public channel not joined is not_in_channel, an archived one is_archived", async () => {
+  test("an empty message is no_text, a public channel not joined is not_in_channel, an archived one is_archived, to posts and joins alike", async () => {
     const room = await channel([bob.user.id]);
     expect(await slackError(aliceApi.chat.postMessage({ channel: room.slack, text: "" }))).toBe(
       "no_text",
@@ -258,6 +258,9 @@ describe("messages", () => {
     );
     await app.request("POST", `/api/chat/${room.id}/archive`, { token: alice.token });
     expect(await slackError(aliceApi.chat.postMessage({ channel: room.slack, text: "hi" }))).toBe(
+      "is_archived",
+    );
+    expect(await slackError(botApi.conversations.join({ channel: room.slack }))).toBe(
       "is_archived",
     );
   });

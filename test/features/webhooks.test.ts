@@ -378,7 +378,7 @@ describe("posting raw requests", () => {
     }
   });
 
-  test("an archived channel answers 410 channel_is_archived, and posts again once unarchived", async () => {
+  test("an archived channel answers 410 channel_is_archived to any payload, and posts again once unarchived", async () => {
     const archivable = await newChat(alice, {
       type: "private_channel",
       name: "archivable",
@@ -390,7 +390,18 @@ describe("posting raw requests", () => {
       status: 410,
       text: "channel_is_archived",
     });
+    // Whatever it is sent: an empty or broken payload too.
+    for (const body of ['{"text":""}', "not even json"]) {
+      expect(await post(hook.url, body)).toMatchObject({
+        status: 410,
+        text: "channel_is_archived",
+      });
+    }
     expect((await as(alice, "POST", `/api/chat/${archivable.id}/unarchive`)).status).toBe(200);
+    expect(await post(hook.url, "not even json")).toMatchObject({
+      status: 400,
+      text: "invalid_payload",
+    });
     expect(await post(hook.url, '{"text":"x"}')).toMatchObject({ status: 200, text: "ok" });
   });
 

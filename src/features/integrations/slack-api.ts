@@ -469,7 +469,13 @@ async function createConversation(call: Call): Promise<Json> {
 async function joinConversation(call: Call): Promise<Json> {
   const { ctx, args } = call;
   const access = await channelAccess(ctx, args);
-  const chat = await joinChat(ctx, access.id);
+  const chat = await joinChat(ctx, access.id).catch((error: unknown) => {
+    // An archived channel refuses newcomers (403 on our route); Slack names it.
+    if (error instanceof AppError && error.code === "forbidden" && access.archived) {
+      throw new SlackError("is_archived");
+    }
+    throw error;
+  });
   const channel = slackChannel(chat, ctx.user.id, { teamId: teamOf(ctx), users: new Map() });
   if (!access.isMember) return { channel };
   return {

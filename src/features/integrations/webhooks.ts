@@ -104,9 +104,19 @@ export async function postToWebhook(deps: Deps, secret: string, body: WebhookBod
   const found = await deps.db.findWebhookBySecret(secretHash(secret));
   if (!found) throw new WebhookRefusal(404, "no_service");
   const { webhook, user } = found;
-  const payload = parsePayload(body);
-  const content = webhookContent(payload);
-  if (content === "") throw new WebhookRefusal(400, "invalid_payload");
+  let payload: WebhookPayload;
+  let content: string;
+  try {
+    payload = parsePayload(body);
+    content = webhookContent(payload);
+    if (content === "") throw new WebhookRefusal(400, "invalid_payload");
+  } catch (error) {
+    // An archived channel's webhooks answer 410 whatever they are sent (API.md); the chat is
+    // read only here, off the path of good payloads, which learn it from the send.
+    const access = await deps.db.findChatAccess(webhook.chatId, user.id);
+    if (access?.archived) throw new WebhookRefusal(410, "channel_is_archived");
+    throw error;
+  }
   const ctx: Ctx = { ...deps, user };
   const threadId = await threadOf(ctx, webhook.chatId, payload.thread_ts);
   try {
