@@ -403,6 +403,7 @@ export const queries = {
      values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
   insertBotToken: "insert into bot_tokens (id, user_id, kind, created_at) values (?1, ?2, ?3, ?4)",
   deleteBotTokens: "delete from bot_tokens where user_id = ?1",
+  deleteBotToken: "delete from bot_tokens where id = ?1 and user_id = ?2",
   bots: `select ${userColumns} from users u where workspace_id = ?1 and bot = 1
        and not exists (select 1 from webhooks w where w.user_id = u.id)
      order by id`,

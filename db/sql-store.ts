@@ -197,9 +197,14 @@ export abstract class SqlStore implements Store {
       rows: [
         { kind: "user.sessions.end", userId },
         { kind: "user.tokens.end", userId },
+        { kind: "bot.tokens.delete", userId },
       ],
       events: [],
     }));
+  }
+
+  async endBotToken(id: string, userId: number): Promise<boolean> {
+    return (await this.run("deleteBotToken", [id, userId])) > 0;
   }
 
   async createResetCode(code: { id: string; userId: number; expiresAt: number }) {

@@ -348,8 +348,10 @@ export interface Store {
   createSession(session: { id: string; userId: number; expiresAt: number }): Promise<void>;
   /** Ends one session; false when it was not open. */
   endSession(id: string, userId: number): Promise<boolean>;
-  /** Ends every session and token of the user (the token version goes up). */
+  /** Ends every session and token of the user (the token version goes up; a bot's tokens go). */
   endAllSessions(userId: number): Promise<void>;
+  /** Ends one of a bot's tokens, by its SHA-256; false when it did not stand. */
+  endBotToken(id: string, userId: number): Promise<boolean>;
   createResetCode(code: { id: string; userId: number; expiresAt: number }): Promise<void>;
   /** Takes the code out: it resets one password once. */
   consumeResetCode(id: string): Promise<{ userId: number; expiresAt: number } | undefined>;

@@ -112,6 +112,21 @@ describe("a bot's token", () => {
     expect([403, 404]).toContain(password.status);
   });
 
+  test("signing out with a bot token ends that token, and everywhere ends both", async () => {
+    const socketMode = (appToken: string) =>
+      app.request("POST", "/api/slack/apps.connections.open", { token: appToken });
+    const bot = await makeBot(alice, "Short-lived bot");
+    expect((await as(bot.token, "POST", "/api/signout")).status).toBe(204);
+    expect((await as(bot.token, "GET", "/api/me")).status).toBe(401);
+    expect((await socketMode(bot.appToken)).body.ok).toBe(true);
+    const other = await makeBot(alice, "Another bot");
+    expect((await as(other.token, "POST", "/api/signout/everywhere")).status).toBe(204);
+    expect((await as(other.token, "GET", "/api/me")).status).toBe(401);
+    expect((await socketMode(other.appToken)).body).toMatchObject({ ok: false });
+    // The people who made them are not signed out.
+    expect((await as(alice.token, "GET", "/api/me")).status).toBe(200);
+  });
+
   test("revoking a bot ends its tokens and its open socket at once, deactivates it and keeps its messages", async () => {
     const bot = await makeBot(alice, "Old bot");
     const socket = await openWebSocket(app.url, bot.token);

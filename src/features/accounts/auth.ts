@@ -50,6 +50,8 @@ export type Credential = {
   tokenVersion: number;
   sessionId: string | null;
   expiresAt: number;
+  /** A bot token's SHA-256, by which sign-out ends that token alone. */
+  botTokenId?: string;
 };
 
 /** The checks every credential passes on every use, after its signature and expiry. */
@@ -106,13 +108,15 @@ async function credentialForBotToken(
   token: string,
   kind: "bot" | "app",
 ): Promise<Credential> {
-  const account = await deps.db.findTokenAccount(secretHash(token), kind);
+  const id = secretHash(token);
+  const account = await deps.db.findTokenAccount(id, kind);
   const live = requireLive(account, account?.tokenVersion, null);
   return {
     user: live.user,
     tokenVersion: live.tokenVersion,
     sessionId: null,
     expiresAt: Number.POSITIVE_INFINITY,
+    botTokenId: id,
   };
 }
 

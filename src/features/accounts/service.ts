@@ -109,8 +109,10 @@ export function listUsers(ctx: Ctx): Promise<User[]> {
 
 /** Ends the session the caller's token belongs to; the user's other tokens go on. */
 export async function signout(ctx: Ctx, credential: Credential): Promise<void> {
+  // A bot's token is its own session: it ends, the bot's other token stands.
+  if (credential.botTokenId) await ctx.db.endBotToken(credential.botTokenId, ctx.user.id);
   // A token from before sessions existed has no session of its own: it ends with all the rest.
-  if (credential.sessionId === null) await ctx.db.endAllSessions(ctx.user.id);
+  else if (credential.sessionId === null) await ctx.db.endAllSessions(ctx.user.id);
   else await ctx.db.endSession(credential.sessionId, ctx.user.id);
 }
 
