@@ -642,6 +642,18 @@ describe("archived channels", () => {
         })
       ).status,
     ).toBe(200);
+    // Renaming, not choosing its members: that stays the chat owner's.
+    const members = await app.request("PATCH", `/api/chat/${room.id}`, {
+      token: alice.token,
+      body: { members: [alice.user.id] },
+    });
+    expect(members.status).toBe(403);
+    expect(members.body.error.code).toBe("forbidden");
+    // A group is never archived: 422 to a member who does not own it, as to its owner.
+    expect(
+      (await app.request("POST", `/api/chat/${group.body.id}/archive`, { token: alice.token }))
+        .status,
+    ).toBe(422);
     expect(
       (await app.request("DELETE", `/api/chat/${room.id}`, { token: alice.token })).status,
     ).toBe(204);

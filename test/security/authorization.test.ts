@@ -549,14 +549,17 @@ async function signinAgain(person: Person): Promise<string> {
 
 async function attempt(method: string, row: Row, identity: Identity): Promise<number> {
   const { path, body, headers } = await row.call();
-  // A ticket is used up by the attempt that carries it: each attempt gets a new one.
+  // A ticket is used up by the attempt that carries it: each attempt gets a new one. A row that
+  // ends the caller's token gets a fresh one: a new session, or a new bot (bots never sign in).
   const person = row.freshSession ? persons[identity] : undefined;
   const token =
     identity === "ticket"
       ? await ticket(alice.token)
       : person
         ? await signinAgain(person)
-        : tokens[identity];
+        : row.freshSession && identity === "bot"
+          ? (await makeBot("Signing out")).token
+          : tokens[identity];
   const parameter = credentialParameter(path, identity);
   const queryToken = parameter !== undefined;
   const url = `${app.url}${path}${queryToken && token ? `?${parameter}=${encodeURIComponent(token)}` : ""}`;

@@ -95,7 +95,7 @@ export const chatRoutes = (deps: AuthDeps) =>
       response: { 200: Chat, ...ownerErrors },
       detail: {
         summary:
-          "Rename a chat or replace its members (its owner; for channels also the workspace's owner and admins)",
+          "Rename a chat (its owner; for channels also the workspace's owner and admins) or replace its members (its owner)",
         description:
           "`members` replaces the member list; the owner always stays. A deactivated user cannot be added (422). An archived channel is 403.",
       },

@@ -58,6 +58,10 @@ export async function createChat(
 export async function updateChat(ctx: Ctx, chatId: number, input: UpdateChatBody): Promise<Chat> {
   const chat = await getVisibleChat(ctx, chatId);
   requireOwner(ctx, chat, "rename it or change its members");
+  // The workspace's owner and admins may rename any channel they see, not choose its members.
+  if (input.members !== undefined && chat.ownerId !== ctx.user.id) {
+    throw forbidden("only the chat's owner can change its members");
+  }
   requireWritable(chat, "change it");
   if (chat.type === "single") throw invalid("a single chat's name and members never change");
 
@@ -145,8 +149,9 @@ async function requireMayCreateChannels(ctx: Ctx): Promise<void> {
 /** Archiving: channels only (422 otherwise), by the chat's owner, the owner and admins. */
 export async function archiveChat(ctx: Ctx, chatId: number, archived: boolean): Promise<Chat> {
   const chat = await getVisibleChat(ctx, chatId);
-  requireOwner(ctx, chat, archived ? "archive it" : "unarchive it");
+  // What can never be archived is 422 to anyone who sees it, before who may.
   if (!isChannel(chat.type)) throw invalid("only channels can be archived");
+  requireOwner(ctx, chat, archived ? "archive it" : "unarchive it");
   const { value, events } = await ctx.db.archiveChat(chat.id, archived, ctx.user.id);
   ctx.hub.publish(events);
   return withState(ctx, value);
