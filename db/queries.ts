@@ -212,7 +212,7 @@ export const queries = {
      where m.user_id = ?1 and m.until_event_id is null
      order by c.activity_event_id desc, c.id desc`,
   // The chat list as GET /api/chat answers it: chatsOf with the caller's state in each row, so
-  // the memberships are walked once (as two queries they cost a third more).
+  // the memberships are walked once, not once for the list and again for the states.
   chatsWithStateOf: `select ${chatColumns}, ${memberStateColumns}
      from chat_members m join chats c on c.id = m.chat_id
      where m.user_id = ?1 and m.until_event_id is null
