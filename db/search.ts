@@ -60,6 +60,13 @@ function tokenizeAscii(text: string): Token[] {
   return tokens;
 }
 
+/**
+ * A word folded, as the words it became: NFKD turns a few characters into a space and a mark
+ * (U+037A, U+FE70–FE7E) or into a phrase (U+FDFA), and an empty token is a syntax error in a
+ * PostgreSQL tsvector.
+ */
+const foldedWords = (text: string): string[] => (foldText(text).match(wordPattern) ?? []).map(cut);
+
 /** tokenize for any text; exported for the tests that hold the fast paths to it. */
 export function tokenizeUnicode(text: string): Token[] {
   const tokens: Token[] = [];
@@ -67,8 +74,9 @@ export function tokenizeUnicode(text: string): Token[] {
     const start = word.index;
     let last = 0;
     const plain = (from: number, to: number) => {
-      const folded = foldText(word[0].slice(from, to));
-      if (folded) tokens.push({ text: cut(folded), start: start + from, end: start + to });
+      for (const folded of foldedWords(word[0].slice(from, to))) {
+        tokens.push({ text: folded, start: start + from, end: start + to });
+      }
     };
     for (const run of word[0].matchAll(spacelessPattern)) {
       if (run.index > last) plain(last, run.index);
@@ -78,7 +86,9 @@ export function tokenizeUnicode(text: string): Token[] {
         tokens.push({ text: chars[0] as string, start: offset, end: offset + run[0].length });
       for (let i = 0; i + 1 < chars.length; i++) {
         const pair = (chars[i] as string) + (chars[i + 1] as string);
-        tokens.push({ text: foldText(pair), start: offset, end: offset + pair.length });
+        for (const folded of foldedWords(pair)) {
+          tokens.push({ text: folded, start: offset, end: offset + pair.length });
+        }
         offset += (chars[i] as string).length;
       }
       last = run.index + run[0].length;

@@ -60,6 +60,21 @@ test("folding by case alone gives what the full fold gives, whatever the charact
   );
 });
 
+test("no text gives an empty token, whatever folding makes of it", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 60 }), (text) => {
+      // Tokens joined by single spaces: none at either end, never two in a row.
+      expect(searchText(text)).not.toMatch(/^ | $| {2}/);
+      for (const token of tokenize(text)) expect(token.text).toMatch(/^[\p{L}\p{N}\p{M}\p{Co}]+$/u);
+    }),
+    { numRuns: 3000 },
+  );
+  // Each folds to a space and a mark, or to a phrase.
+  for (const char of ["\u037a", "\ufe70", "\ufe7e", "\ufc5e", "\ufdfa", "\ufdfb"]) {
+    expect(searchText(`a${char}b ${char.repeat(40)}`)).not.toMatch(/^ | $| {2}/);
+  }
+});
+
 test("accents and case fold, Chinese and Japanese runs become overlapping pairs", () => {
   expect(searchText("Crème BRÛLÉE")).toBe("creme brulee");
   expect(searchText("我们聊天")).toBe("我们 们聊 聊天");
