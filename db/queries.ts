@@ -484,10 +484,12 @@ export const queries = {
        and last_read_message_id < ?3`,
   setNotify: `update chat_members set notify = ?3
      where chat_id = ?1 and user_id = ?2 and until_event_id is null`,
-  // The caller's state in each chat they are a member of (?2: one chat, 0: all).
+  // The caller's state in the chats of ?2 (JSON ids; null: all) they are a member of.
   chatStates: `select ${memberStateColumns}
      from chat_members m join chats c on c.id = m.chat_id
-     where m.user_id = ?1 and m.until_event_id is null and (?2 = 0 or m.chat_id = ?2)`,
+     where m.user_id = ?1 and m.until_event_id is null
+       and (cast(?2 as text) is null
+            or m.chat_id in (select cast(value as bigint) from json_each(?2)))`,
 
   // Web Push (issue #24). An endpoint moves to whoever subscribes it last.
   addPushSubscription: `insert into push_subscriptions (user_id, endpoint, p256dh, auth, created_at)

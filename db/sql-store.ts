@@ -710,8 +710,9 @@ export abstract class SqlStore implements Store {
     return rows.map((row, i) => ({ chat: chats[i] as Chat, state: toMemberState(row) }));
   }
 
-  async chatStates(userId: number, chatId?: number): Promise<MemberState[]> {
-    return (await this.rows<MemberState>("chatStates", [userId, chatId ?? 0])).map(toMemberState);
+  async chatStates(userId: number, chatIds?: number[]): Promise<MemberState[]> {
+    const ids = chatIds === undefined ? null : JSON.stringify(chatIds);
+    return (await this.rows<MemberState>("chatStates", [userId, ids])).map(toMemberState);
   }
 
   async setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean> {

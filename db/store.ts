@@ -508,8 +508,8 @@ export interface Store {
   markRead(chatId: number, userId: number, messageId: number): Promise<Written<ReadOutcome>>;
   /** The user's chats as listChatsOf gives them, each with the user's state in it. */
   listChatsWithStateOf(userId: number): Promise<{ chat: Chat; state: MemberState }[]>;
-  /** The user's state in every chat they are a member of, or in one (none when not a member). */
-  chatStates(userId: number, chatId?: number): Promise<MemberState[]>;
+  /** The user's state in the chats of `chatIds` they are a member of (all their chats without). */
+  chatStates(userId: number, chatIds?: number[]): Promise<MemberState[]>;
   /** Sets a member's notification level (null: the default); false when not a member. */
   setNotify(chatId: number, userId: number, level: NotifyLevel | null): Promise<boolean>;
 

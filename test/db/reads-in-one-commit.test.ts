@@ -61,7 +61,7 @@ async function setUp(store: Store, name: string) {
       .filter((event) => event.type === "chat.read" && event.chatId === chat.id)
       .map((event) => JSON.parse(event.json).data.lastReadMessageId as number);
   const marker = async () =>
-    (await store.chatStates(reader.id, chat.id))[0]?.lastReadMessageId as number;
+    (await store.chatStates(reader.id, [chat.id]))[0]?.lastReadMessageId as number;
   return { chat, reader, m1, m2, m3, elsewhere, reads, marker };
 }
 

@@ -30,17 +30,20 @@ export async function getChatWithState(ctx: Ctx, chatId: number): Promise<Chat> 
 
 /** A chat as HTTP answers give it: with the caller's state when they are a member (API.md v2). */
 export async function withState(ctx: Ctx, chat: Chat): Promise<Chat> {
-  if (!chat.members.includes(ctx.user.id)) return chat;
-  const [state] = await ctx.db.chatStates(ctx.user.id, chat.id);
-  return state ? { ...chat, state: stateOf(chat, state) } : chat;
+  return (await withStates(ctx, [chat]))[0] as Chat;
 }
 
-/** Chats as HTTP answers give them, each with the caller's state where they are a member. */
+/**
+ * Chats as HTTP answers give them, each with the caller's state where they are a member: the
+ * states of those chats alone, in one query (none when the caller is in none of them).
+ */
 export async function withStates(ctx: Ctx, chats: Chat[]): Promise<Chat[]> {
-  if (!chats.some((chat) => chat.members.includes(ctx.user.id))) return chats;
-  const states = new Map((await ctx.db.chatStates(ctx.user.id)).map((s) => [s.chatId, s]));
+  const joined = chats.filter((chat) => chat.members.includes(ctx.user.id)).map((c) => c.id);
+  if (joined.length === 0) return chats;
+  const states = await ctx.db.chatStates(ctx.user.id, joined);
+  const byChat = new Map(states.map((state) => [state.chatId, state]));
   return chats.map((chat) => {
-    const state = states.get(chat.id);
+    const state = byChat.get(chat.id);
     return state ? { ...chat, state: stateOf(chat, state) } : chat;
   });
 }
@@ -54,7 +57,7 @@ export async function markRead(ctx: Ctx, chatId: number, messageId: number): Pro
     throw invalid("messageId: not a message of this chat");
   }
   ctx.hub.publish(events);
-  const [state] = await ctx.db.chatStates(ctx.user.id, chatId);
+  const [state] = await ctx.db.chatStates(ctx.user.id, [chatId]);
   return {
     chatId,
     lastReadMessageId: state?.lastReadMessageId ?? value.lastReadMessageId,
