@@ -498,3 +498,25 @@ export function sustainedStep(steps: StepResult[]): StepResult | undefined {
       undefined,
     );
 }
+
+/**
+ * `rounds` runs of a and b, a first in even rounds and b first in odd ones: whatever the one that
+ * goes first leaves behind (a larger database, a warmer cache) falls on each side alike.
+ */
+export async function inAlternation<A, B>(
+  rounds: number,
+  a: () => Promise<A>,
+  b: () => Promise<B>,
+): Promise<{ a: A; b: B }[]> {
+  const pairs: { a: A; b: B }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      const first = await a();
+      pairs.push({ a: first, b: await b() });
+    } else {
+      const first = await b();
+      pairs.push({ a: await a(), b: first });
+    }
+  }
+  return pairs;
+}

@@ -17,6 +17,7 @@ import {
   startOurs,
 } from "./lib.ts";
 import { seedSearch } from "./scenarios/search.ts";
+import { makeWebhooks, webhookText } from "./scenarios/webhooks.ts";
 
 const scenario = process.argv[2];
 buildWebApp();
@@ -111,20 +112,17 @@ const loads: Record<string, () => Promise<unknown>> = {
     const server = await startOurs(command);
     const { users, chatIds } = await prepareOurs(server.url, 2, 20, 2);
     const token = users[0]?.token as string;
-    const text = "Deploy of *build 42* to <https://ci.example.com/42|production> _done_";
-    const targets = [];
-    for (const chatId of chatIds) {
-      if (process.argv[3] === "sends") {
-        targets.push({ url: `${server.url}/api/chat/${chatId}`, token, body: { content: text } });
-        continue;
-      }
-      const response = await fetch(`${server.url}/api/chat/${chatId}/webhooks`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "CI" }),
-      });
-      targets.push({ url: ((await response.json()) as { url: string }).url, body: { text } });
-    }
+    const targets =
+      process.argv[3] === "sends"
+        ? chatIds.map((chatId) => ({
+            url: `${server.url}/api/chat/${chatId}`,
+            token,
+            body: { content: webhookText },
+          }))
+        : (await makeWebhooks(server.url, token, chatIds)).map((url) => ({
+            url,
+            body: { text: webhookText },
+          }));
     const result = await runLoad("posts.ts", { targets, connections: 50, seconds: 10 }, server.pid);
     await server.stop("SIGTERM");
     return result;

@@ -7,7 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SqliteStore } from "../../db/sqlite/store.ts";
-import { count, seedPeople } from "../lib.ts";
+import { count, inAlternation, seedPeople } from "../lib.ts";
 import type { Row, Scenario } from "../scenario.ts";
 
 const chats = 1000;
@@ -32,16 +32,11 @@ async function alternate(
   a: () => Promise<unknown>,
   b: () => Promise<unknown>,
 ) {
-  const pairs: { a: number; b: number }[] = [];
-  for (let round = 0; round < rounds; round++) {
-    if (round % 2 === 0) {
-      const first = await rate(a, ms);
-      pairs.push({ a: first, b: await rate(b, ms) });
-    } else {
-      const second = await rate(b, ms);
-      pairs.push({ a: await rate(a, ms), b: second });
-    }
-  }
+  const pairs = await inAlternation(
+    rounds,
+    () => rate(a, ms),
+    () => rate(b, ms),
+  );
   const ratios = pairs.map((pair) => pair.b / pair.a).sort((x, y) => x - y);
   const median = <T>(list: T[]) => list[Math.floor(list.length / 2)] as T;
   const bySpeed = (key: "a" | "b") => median(pairs.map((pair) => pair[key]).sort((x, y) => x - y));

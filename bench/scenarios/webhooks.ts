@@ -5,12 +5,33 @@
 // (sends first, then posts first) and each side's rate is its mean: each run leaves the database
 // larger and its search index deeper for the next, so always running the posts second charged
 // them for the sends' rows (0.84× second against 1.04× first, in one quick run).
-import { oursFromSource, prepareOurs, runLoad, startOurs, withServer } from "../lib.ts";
+import {
+  inAlternation,
+  oursFromSource,
+  prepareOurs,
+  runLoad,
+  startOurs,
+  withServer,
+} from "../lib.ts";
 import type { Scenario } from "../scenario.ts";
 
 const connections = 50;
 const chats = 20;
-const text = "Deploy of *build 42* to <https://ci.example.com/42|production> _done_";
+export const webhookText = "Deploy of *build 42* to <https://ci.example.com/42|production> _done_";
+
+/** A webhook in each chat, made by `token` (a member); their URLs, in the chats' order. */
+export async function makeWebhooks(url: string, token: string, chatIds: number[]) {
+  const hooks: string[] = [];
+  for (const chatId of chatIds) {
+    const response = await fetch(`${url}/api/chat/${chatId}/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "CI" }),
+    });
+    hooks.push(((await response.json()) as { url: string }).url);
+  }
+  return hooks;
+}
 
 type Result = {
   perSecond: number;
@@ -33,15 +54,7 @@ export const webhooks: Scenario = async ({ full, log }) => {
     async (server) => {
       const { users, chatIds } = await prepareOurs(server.url, 2, chats, 2);
       const owner = users[0]?.token as string;
-      const hooks: string[] = [];
-      for (const chatId of chatIds) {
-        const response = await fetch(`${server.url}/api/chat/${chatId}/webhooks`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${owner}`, "content-type": "application/json" },
-          body: JSON.stringify({ name: "CI" }),
-        });
-        hooks.push(((await response.json()) as { url: string }).url);
-      }
+      const hooks = await makeWebhooks(server.url, owner, chatIds);
       const sends = () =>
         runLoad<Result>(
           "posts.ts",
@@ -49,7 +62,7 @@ export const webhooks: Scenario = async ({ full, log }) => {
             targets: chatIds.map((id) => ({
               url: `${server.url}/api/chat/${id}`,
               token: owner,
-              body: { content: text },
+              body: { content: webhookText },
             })),
             connections,
             seconds,
@@ -59,20 +72,15 @@ export const webhooks: Scenario = async ({ full, log }) => {
       const posts = () =>
         runLoad<Result>(
           "posts.ts",
-          { targets: hooks.map((url) => ({ url, body: { text } })), connections, seconds },
+          {
+            targets: hooks.map((url) => ({ url, body: { text: webhookText } })),
+            connections,
+            seconds,
+          },
           server.pid,
         );
-      const pairs: { sends: Result; posts: Result }[] = [];
-      for (let round = 0; round < rounds; round++) {
-        if (round % 2 === 0) {
-          const first = await sends();
-          pairs.push({ sends: first, posts: await posts() });
-        } else {
-          const first = await posts();
-          pairs.push({ sends: await sends(), posts: first });
-        }
-      }
-      return pairs;
+      const pairs = await inAlternation(rounds, sends, posts);
+      return pairs.map(({ a, b }) => ({ sends: a, posts: b }));
     },
   );
   const ratios = pairs.map((pair) => pair.posts.perSecond / pair.sends.perSecond);
