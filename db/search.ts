@@ -98,19 +98,11 @@ export function tokenizeUnicode(text: string): Token[] {
   return tokens;
 }
 
-const asciiWord = /[a-z0-9]+/g;
-
-/** A text's tokens separated by spaces; plain ASCII, the usual case, skips Unicode's work. */
+/** A text's tokens separated by spaces (tokenize takes plain ASCII, the usual case, apart). */
 export function searchText(content: string): string {
-  if (nonAscii.test(content))
-    return tokenize(content)
-      .map((token) => token.text)
-      .join(" ");
-  const words = content.toLowerCase().match(asciiWord);
-  if (!words) return "";
-  return words.some((word) => word.length > maxTokenLength)
-    ? words.map(cut).join(" ")
-    : words.join(" ");
+  return tokenize(content)
+    .map((token) => token.text)
+    .join(" ");
 }
 
 /**
