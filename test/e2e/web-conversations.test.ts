@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { startTestApp } from "../support/app.ts";
-import { launchBrowser, tinyPng, watchForErrors } from "../support/browser.ts";
+import { launchBrowser, settled, tinyPng, watchForErrors } from "../support/browser.ts";
 
 const app = await startTestApp();
 // As in web.test.ts: docs/screenshots is rewritten only with CHAT_SCREENSHOTS=1.
@@ -228,7 +228,14 @@ describe("conversations in the web app", () => {
     expect(await bobSees.locator(".text strong").textContent()).toBe("4pm");
     await bobSees.getByRole("button", { name: "(edited)" }).click();
     const history = bobPage.getByRole("dialog", { name: "Edit history" });
-    await history.getByRole("list", { name: "Earlier versions" }).getByText("3pm").waitFor();
+    // The earlier version, then the current one: the whole list, once it has loaded.
+    const versions = history.getByRole("list", { name: "Earlier versions" }).locator("li .text");
+    const expected = ["The meeting is at 3pm", "The meeting is at 4pm"];
+    const shown = await settled(
+      () => versions.allTextContents(),
+      (texts) => texts.join("\n") === expected.join("\n"),
+    );
+    expect(shown).toEqual(expected);
     await history.getByRole("button", { name: "Close" }).click();
     await history.waitFor({ state: "hidden" });
   });

@@ -45,3 +45,22 @@ export const tinyPng = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAHklEQVR4nGP8z4APMDEwMDAxMDCwMjAwMDBgFQ0ANMEAEAF3uLIAAAAASUVORK5CYII=",
   "base64",
 );
+
+/**
+ * Reads `read` until `holds` accepts what it gives, as a page settles after live updates, and
+ * returns the last value read (at `timeoutMs` too): the test's `expect` then shows what the page
+ * held rather than a bare timeout.
+ */
+export async function settled<T>(
+  read: () => Promise<T>,
+  holds: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  let value = await read();
+  while (!holds(value) && performance.now() < end) {
+    await Bun.sleep(50);
+    value = await read();
+  }
+  return value;
+}
