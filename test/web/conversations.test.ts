@@ -101,6 +101,18 @@ describe("message.updated", () => {
     expect(ids(state.messages[10]?.items)).toEqual([100, 101]);
   });
 
+  test("a message's creation seen again after its edit (a page loaded meanwhile, a replay) leaves the edited copy", () => {
+    const first = message(102, 2, { content: "at 3pm" });
+    const edited = { ...first, content: "at 4pm", editedAt: "2026-01-01T00:01:00.000Z" };
+    let state = applyEvent(start(), created(first));
+    state = applyEvent(state, updated(edited));
+    const again = applyEvent(state, created(first));
+    expect(again.messages[10]?.items.at(-1)).toEqual(edited);
+    // A history page that holds the edit, then the creation's event: the edit stays too.
+    const loadedFirst = historyLoaded(start(), 10, [edited], { older: false, limit: 50 });
+    expect(applyEvent(loadedFirst, created(first)).messages[10]?.items.at(-1)).toEqual(edited);
+  });
+
   test("a deleted message that was being edited stops being edited", () => {
     const state = editing(start(), 100);
     expect(state.editingId).toBe(100);
@@ -150,6 +162,24 @@ describe("threads", () => {
     expect(state.openThreadId).toBe(100);
     state = applyEvent(state, updated({ ...root, deleted: true, content: "", replyCount: 0 }));
     expect(state.openThreadId).toBeUndefined();
+  });
+
+  test("a reply's creation seen again leaves its edit; a thread loaded again keeps the root its events brought", () => {
+    const first = reply(103, 2, { content: "v1" });
+    const edited = { ...first, content: "v2", editedAt: "2026-01-01T00:01:00.000Z" };
+    let state = threadLoaded(openChat(start(), 10, 100), root, [first], {
+      older: false,
+      limit: 50,
+    });
+    state = applyEvent(state, updated(edited));
+    state = applyEvent(state, created(first));
+    expect(state.threads[100]?.items).toEqual([edited]);
+    // An older page of replies answered with the root as it was before its latest update.
+    const counted = { ...root, replyCount: 3, lastReplyAt: "2026-01-01T00:05:00.000Z" };
+    state = applyEvent(state, updated(counted));
+    state = threadLoaded(state, root, [reply(102, 3)], { older: true, limit: 50 });
+    expect(state.threads[100]?.root).toEqual(counted);
+    expect(ids(state.threads[100]?.items)).toEqual([102, 103]);
   });
 
   test("a reply is pending in its thread, sent from the thread's own draft, and settles by clientId", () => {

@@ -239,7 +239,9 @@ export function threadLoaded(
       ...state.threads,
       [root.id]: {
         chatId: root.chatId,
-        root,
+        // A thread already open keeps its root: events have kept it current, and this answer
+        // may have left the server before the latest of them.
+        root: current?.root ?? root,
         items,
         hasOlder: page.older || !current ? newestFirst.length === page.limit : current.hasOlder,
       },
@@ -348,12 +350,15 @@ function messageArrived(state: State, message: Message, fresh = true): State {
           [chat.id]: { ...chat, lastMessageId: Math.max(chat.lastMessageId ?? 0, message.id) },
         }
       : state.chats,
-    messages: list
-      ? {
-          ...state.messages,
-          [message.chatId]: { ...list, items: mergeMessages(list.items, [message]) },
-        }
-      : state.messages,
+    // A message already listed keeps its copy: it is as new as this one or newer (a history
+    // page or a `message.updated` may have brought an edit); changes come by their own events.
+    messages:
+      list && !known
+        ? {
+            ...state.messages,
+            [message.chatId]: { ...list, items: mergeMessages(list.items, [message]) },
+          }
+        : state.messages,
     pending:
       mine && message.clientId
         ? state.pending.filter((p) => p.clientId !== message.clientId)
@@ -372,9 +377,11 @@ function replyArrived(state: State, reply: Message): State {
   const mine = reply.senderId === state.me.id;
   return {
     ...state,
-    threads: thread
-      ? { ...state.threads, [rootId]: { ...thread, items: mergeMessages(thread.items, [reply]) } }
-      : state.threads,
+    // As in the chat's list: a reply already there keeps its (newer or same) copy.
+    threads:
+      thread && !thread.items.some((item) => item.id === reply.id)
+        ? { ...state.threads, [rootId]: { ...thread, items: mergeMessages(thread.items, [reply]) } }
+        : state.threads,
     pending:
       mine && reply.clientId
         ? state.pending.filter((p) => p.clientId !== reply.clientId)
