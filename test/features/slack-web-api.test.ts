@@ -238,6 +238,36 @@ describe("messages", () => {
     ).toBe("message_not_found");
   });
 
+  test("chat.postMessage to a user's id posts in the caller's direct chat with them, opened if need be; anyone else is channel_not_found", async () => {
+    const first = await botApi.chat.postMessage({ channel: U(bob), text: "deploy *done*" });
+    expect(first.channel).toMatch(/^D[0-9]+$/);
+    const second = await botApi.chat.postMessage({ channel: U(bob), text: "again" });
+    expect(second.channel).toBe(first.channel);
+    const im = await botApi.conversations.open({ users: U(bob) });
+    expect(im.channel?.id).toBe(first.channel);
+    const history = await bobApi.conversations.history({ channel: first.channel as string });
+    expect(history.messages?.map((m) => m.text)).toEqual(["again", "deploy *done*"]);
+    // Stored as our Markdown, in a single chat of the two.
+    const chatId = Number((first.channel as string).slice(1));
+    const chat = await app.request("GET", `/api/chat/${chatId}`, { token: bob.token });
+    expect(chat.body).toMatchObject({
+      type: "single",
+      members: [bob.user.id, bot.user.id].sort((a, b) => a - b),
+    });
+    // Someone of another workspace, an unknown or malformed id: no chat, and mallory learns
+    // nothing of acme.
+    for (const channel of [U(mallory), "U999999", "U0", "Ubob"]) {
+      expect(await slackError(botApi.chat.postMessage({ channel, text: "hi" }))).toBe(
+        "channel_not_found",
+      );
+    }
+    expect(await slackError(malloryApi.chat.postMessage({ channel: U(bob), text: "hi" }))).toBe(
+      "channel_not_found",
+    );
+    const mallorys = await app.request("GET", "/api/chat", { token: mallory.token });
+    expect(mallorys.body.filter((c: { type: string }) => c.type === "single")).toEqual([]);
+  });
+
   test("chat.getPermalink links the web app's chat or thread", async () => {
     const room = await channel();
     const posted = await aliceApi.chat.postMessage({ channel: room.slack, text: "link me" });

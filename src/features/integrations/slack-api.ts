@@ -47,7 +47,7 @@ import {
   slackMessage,
   slackUser,
 } from "./slack-api-shapes.ts";
-import { chatSlackId, formatTs, slackId } from "./slack-ids.ts";
+import { chatSlackId, formatTs, parseSlackId, slackId } from "./slack-ids.ts";
 import {
   attachmentsToMarkdown,
   blocksToMarkdown,
@@ -141,6 +141,26 @@ const teamOf = (ctx: Ctx) => slackId("T", ctx.user.workspaceId);
 /** A chat the caller can see, by its Slack id; anything else is `channel_not_found`. */
 async function channelAccess(ctx: Ctx, args: Args, name = "channel"): Promise<ChatAccess> {
   return named("channel_not_found", getVisibleChatAccess(ctx, channelArg(args, name)));
+}
+
+/**
+ * Where `chat.postMessage` posts. As in Slack, `channel` may be a user's id: the message goes to
+ * the caller's direct chat with them, opened if need be. Anyone the caller cannot open a chat
+ * with (unknown, in another workspace, deactivated, the caller) is `channel_not_found`.
+ */
+async function postTarget(ctx: Ctx, args: Args): Promise<ChatAccess> {
+  const userId = parseSlackId(args.channel, ["U"]);
+  if (userId === undefined) return channelAccess(ctx, args);
+  let chat: Chat;
+  try {
+    ({ chat } = await createChat(ctx, { type: "single", members: [userId] }));
+  } catch (error) {
+    if (error instanceof AppError && error.code !== "rate_limited") {
+      throw new SlackError("channel_not_found");
+    }
+    throw error;
+  }
+  return getVisibleChatAccess(ctx, chat.id);
 }
 
 /** A verb's not_found, said in Slack's words for what was looked up. */
@@ -260,7 +280,7 @@ function pageOf<T>(items: T[], idOf: (item: T) => number, args: Args) {
 
 async function postMessage(call: Call): Promise<Json> {
   const { ctx, args } = call;
-  const access = await channelAccess(ctx, args);
+  const access = await postTarget(ctx, args);
   const content = contentOf(args);
   let threadId: number | undefined;
   if (textArg(args, "thread_ts") !== undefined) {
