@@ -11,7 +11,7 @@ const { alice, bob, carol, mallory } = (await people(app, ["Carol"])) as Awaited
 const open: LiveStream[] = [];
 async function stream(
   person: Person,
-  options: { since?: number | string; lastEventId?: number } = {},
+  options: { since?: number | string; lastEventId?: number | string } = {},
 ) {
   const connection = await openEventStream(app.url, person.token, options);
   open.push(connection);
@@ -128,6 +128,15 @@ describe("the event stream", () => {
       data: missed,
       sseId: String(mark + 1),
     });
+  });
+
+  test("an empty Last-Event-ID names no event: since still resumes", async () => {
+    const chat = await channel(alice, [bob]);
+    const mark = await app.db.latestEventId();
+    const missed = (await post(alice, `/api/chat/${chat.id}`, { content: "missed too" })).body;
+    const resumed = await stream(bob, { since: mark, lastEventId: "" });
+    expect(await resumed.take()).toMatchObject({ type: "ready" });
+    expect(await resumed.take()).toMatchObject({ type: "message.created", data: missed });
   });
 
   test("a since it cannot honour gives ready then reset, neither with an id line", async () => {

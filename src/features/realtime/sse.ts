@@ -21,7 +21,8 @@ export const eventStreamRoutes = (deps: AuthDeps & { hub: LocalHub }) =>
     .get(
       "/api/events",
       ({ ctx, query, headers, request }) => {
-        const since = parseSince(headers["last-event-id"] ?? query.since);
+        // An empty header names no event (as EventSource would never send it): `since` stands.
+        const since = parseSince(headers["last-event-id"] || query.since);
         let connection: Connection | undefined;
         let keepAlive: ReturnType<typeof setInterval> | undefined;
         const stop = () => {
