@@ -249,6 +249,20 @@ describe("profiles", () => {
     expect((await patchMe(bob, { timezone: "America/Argentina/Buenos_Aires" })).status).toBe(200);
   });
 
+  test("a status needs only its text: no emoji is empty, no until never ends", async () => {
+    const reply = await patchMe(bob, { status: { text: "lunch" } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.status).toEqual({ text: "lunch", emoji: "", until: null });
+    const withEmoji = await patchMe(bob, { status: { text: "lunch", emoji: "pizza" } });
+    expect(withEmoji.body.status).toEqual({ text: "lunch", emoji: "pizza", until: null });
+    for (const status of [{ emoji: "pizza" }, { text: 7 }, { text: "x", until: 5 }, "lunch"]) {
+      const refused = await patchMe(bob, { status });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.code).toBe("validation_failed");
+    }
+    expect((await patchMe(bob, { status: null })).body.status).toBeNull();
+  });
+
   test("a status past its until is served as null", async () => {
     const past = new Date(Date.now() - 1000).toISOString();
     const future = new Date(Date.now() + 3_600_000).toISOString();

@@ -1,7 +1,7 @@
 // Wire models of people and administration: profiles, roles, invites, resets, the audit log.
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
-import { Name, Status, WorkspaceSettings } from "../accounts/model.ts";
+import { Name, WorkspaceSettings } from "../accounts/model.ts";
 
 export const UpdateMeBody = t.Object({
   fullname: t.Optional(Name(64, "Shown to others")),
@@ -18,7 +18,25 @@ export const UpdateMeBody = t.Object({
       }),
     ),
   ),
-  status: t.Optional(t.Nullable(Status)),
+  status: t.Optional(
+    t.Nullable(
+      t.Object(
+        {
+          text: t.String({ maxLength: 100 }),
+          emoji: t.Optional(t.String({ maxLength: 64, description: "Default: none" })),
+          until: t.Optional(
+            t.Nullable(
+              t.String({
+                format: "date-time",
+                description: "After this time the status is null. Default: null (no end)",
+              }),
+            ),
+          ),
+        },
+        { description: "null, or a text with empty text and emoji, clears the status" },
+      ),
+    ),
+  ),
 });
 export type UpdateMeBody = typeof UpdateMeBody.static;
 

@@ -63,14 +63,16 @@ export async function updateMe(ctx: Ctx, input: UpdateMeBody): Promise<User> {
 }
 
 function statusJson(status: UpdateMeBody["status"]): string | null {
-  if (!status || (status.text.trim() === "" && status.emoji.trim() === "")) return null;
+  // As Slack's status: an emoji and an end are optional.
+  const emoji = status?.emoji?.trim() ?? "";
+  if (!status || (status.text.trim() === "" && emoji === "")) return null;
   let until: string | null = null;
-  if (status.until !== null) {
+  if (status.until !== undefined && status.until !== null) {
     const at = Date.parse(status.until);
     if (Number.isNaN(at)) throw invalid("status.until must be an ISO 8601 time");
     until = new Date(at).toISOString();
   }
-  return JSON.stringify({ text: status.text.trim(), emoji: status.emoji.trim(), until });
+  return JSON.stringify({ text: status.text.trim(), emoji, until });
 }
 
 /** An avatar is an image the caller uploaded, or can read, in their workspace. */
