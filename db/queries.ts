@@ -225,9 +225,7 @@ export const queries = {
   membersOfChats: `select chat_id as "chatId", user_id as "userId" from chat_members
      where chat_id in (select cast(value as bigint) from json_each(?1)) and until_event_id is null
      order by user_id`,
-  file: `select f.ext, f.type, f.size,
-          (select u.name from uploads u where u.file_id = f.id order by u.id limit 1) as name
-     from files f where f.workspace_id = ?1 and f.hash = ?2`,
+  file: "select f.ext, f.type, f.size from files f where f.workspace_id = ?1 and f.hash = ?2",
   // With the name the sender last uploaded the file under (else its first upload's name).
   fileKeys: `select f.hash, f.ext, f.type, f.size,
           coalesce((select u.name from uploads u where u.file_id = f.id and u.uploaded_by = ?3
@@ -311,6 +309,20 @@ export const queries = {
                            where m.chat_id = c.id and m.user_id = ?1
                              and m.until_event_id is null))
      ) then 1 else 0 end as "found"`,
+  // The name a reader sees a file under: their own latest upload of it, else its attachment in
+  // the newest message they can read that carries it (never another person's private upload).
+  ownUploadName: `select u.name from uploads u join files f on f.id = u.file_id
+     where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
+     order by u.id desc limit 1`,
+  readableAttachment: `select msg.attachments, mf.position from message_files mf
+       join messages msg on msg.id = mf.message_id
+       join chats c on c.id = msg.chat_id
+      where mf.workspace_id = ?2 and mf.hash = ?3 and msg.deleted = 0
+        and (c.type = 'public_channel'
+             or exists (select 1 from chat_members m
+                         where m.chat_id = c.id and m.user_id = ?1
+                           and m.until_event_id is null))
+      order by mf.message_id desc limit 1`,
   insertMessageFile: `insert into message_files (message_id, position, workspace_id, hash)
      values (?1, ?2, ?3, ?4)`,
   insertTicket: `insert into tickets (id, user_id, token_version, session_id, expires_at)

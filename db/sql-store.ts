@@ -625,10 +625,7 @@ export abstract class SqlStore implements Store {
   }
 
   async findFile(workspaceId: number, hash: string) {
-    return this.row<{ ext: string; type: string; size: number; name: string }>("file", [
-      workspaceId,
-      hash,
-    ]);
+    return this.row<{ ext: string; type: string; size: number }>("file", [workspaceId, hash]);
   }
 
   async findFileKeys(workspaceId: number, hashes: string[], userId: number) {
@@ -650,6 +647,20 @@ export abstract class SqlStore implements Store {
       file.hash,
     ]);
     return row?.found === 1;
+  }
+
+  async fileNameFor(userId: number, file: FileRef): Promise<string | undefined> {
+    const params = [userId, file.workspaceId, file.hash];
+    const own = await this.row<{ name: string }>("ownUploadName", params);
+    if (own) return own.name;
+    const carried = await this.row<{ attachments: string; position: number }>(
+      "readableAttachment",
+      params,
+    );
+    if (!carried) return undefined;
+    const attachments = JSON.parse(carried.attachments) as { name?: unknown }[];
+    const name = attachments[Number(carried.position)]?.name;
+    return typeof name === "string" ? name : undefined;
   }
 
   async createTicket(ticket: Ticket): Promise<void> {

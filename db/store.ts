@@ -467,11 +467,11 @@ export interface Store {
    * extension and type, which are returned.
    */
   recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }>;
-  /** A stored file with the name of its first upload. */
+  /** A stored file: what its first upload decided (a name is each reader's: `fileNameFor`). */
   findFile(
     workspaceId: number,
     hash: string,
-  ): Promise<{ ext: string; type: string; size: number; name: string } | undefined>;
+  ): Promise<{ ext: string; type: string; size: number } | undefined>;
   /** The stored files among `hashes`, each with the name `userId` last uploaded it under. */
   findFileKeys(
     workspaceId: number,
@@ -483,6 +483,11 @@ export interface Store {
    * they are a member of now, or in a public channel (files never leave their workspace).
    */
   canReadFile(userId: number, file: FileRef): Promise<boolean>;
+  /**
+   * The name `userId` knows the file by: the one they last uploaded it under, else its name as an
+   * attachment of the newest message they can read that carries it; undefined if neither.
+   */
+  fileNameFor(userId: number, file: FileRef): Promise<string | undefined>;
 
   createTicket(ticket: Ticket): Promise<void>;
   /** Takes the ticket out, so that it opens one connection on whichever instance asks first. */

@@ -319,6 +319,38 @@ describe("who may download a file", () => {
     expect(await status(url, mallory)).toBe(404);
   });
 
+  test("each reader gets the name they know a file by: their own upload's, else the one it was sent under; never another's private name", async () => {
+    const bytes = random(300);
+    const secret = (await upload(carol, form({ bytes, name: "carol-layoffs.txt" }))).body[0];
+    const mine = (await upload(alice, form({ bytes, name: "notes.txt" }))).body[0];
+    expect(mine.url).toBe(secret.url);
+    const nameFor = async (by: Person) =>
+      (await download(mine.url, { authorization: `Bearer ${by.token}` })).headers.get(
+        "content-disposition",
+      );
+    // Not sent yet: the uploaders each see their own name.
+    expect(await nameFor(carol)).toContain('filename="carol-layoffs.txt"');
+    expect(await nameFor(alice)).toContain('filename="notes.txt"');
+    // Sent by alice to bob: bob knows it as notes.txt, carol still by her own name.
+    const chatId = await shareIn("private_channel", [bob], [mine.url]);
+    expect(await nameFor(bob)).toContain('filename="notes.txt"');
+    expect(await nameFor(carol)).toContain('filename="carol-layoffs.txt"');
+    const sent = await app.request("GET", `/api/chat/${chatId}/messages`, { token: bob.token });
+    expect(sent.body[0].attachments[0].name).toBe("notes.txt");
+    // An avatar is read by the whole workspace, by no name of anyone's.
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, ...random(32)]);
+    const face = (await upload(bob, form({ bytes: png, name: "bob-face.png", type: "image/png" })))
+      .body[0];
+    const set = await app.request("PATCH", "/api/me", {
+      token: bob.token,
+      body: { avatar: face.url },
+    });
+    expect(set.status).toBe(200);
+    const avatar = await download(face.url, { authorization: `Bearer ${carol.token}` });
+    expect(avatar.status).toBe(200);
+    expect(avatar.headers.get("content-disposition")).toBe("inline");
+  });
+
   test("a file sent in a private chat is readable by its members, not by the rest of the workspace", async () => {
     const url = await fresh();
     await shareIn("private_channel", [bob], [url]);

@@ -13,6 +13,7 @@ const activeTypes =
 
 function contentDisposition(download: Download): string {
   const kind = activeTypes.test(download.type) ? "attachment" : "inline";
+  if (!download.name) return kind;
   const ascii = download.name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(download.name)}`;
 }

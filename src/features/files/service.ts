@@ -38,7 +38,14 @@ export async function storeUploads(ctx: Ctx, staged: StagedFile[]): Promise<File
   return infos;
 }
 
-export type Download = { path: string; hash: string; type: string; size: number; name: string };
+export type Download = {
+  path: string;
+  hash: string;
+  type: string;
+  size: number;
+  /** The name the reader knows the file by, if any. */
+  name: string | undefined;
+};
 
 /**
  * A file the caller uploaded, or that a message they can read carries. Anything else, another
@@ -52,7 +59,10 @@ export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
   if (!file || file.ext !== key.ext) throw notFound("no such file");
   const path = await ctx.files.pathForRead(key.workspaceId, key.hash);
   if (!path) throw notFound("no such file");
-  return { path, hash: key.hash, type: file.type, size: file.size, name: file.name };
+  // The same bytes may be uploaded by several people under names of their own: each reader gets
+  // the name they know it by, never another's (an avatar has none).
+  const name = await ctx.db.fileNameFor(ctx.user.id, key);
+  return { path, hash: key.hash, type: file.type, size: file.size, name };
 }
 
 /**
