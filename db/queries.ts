@@ -226,12 +226,7 @@ export const queries = {
      where chat_id in (select cast(value as bigint) from json_each(?1)) and until_event_id is null
      order by user_id`,
   file: "select f.ext, f.type, f.size from files f where f.workspace_id = ?1 and f.hash = ?2",
-  // With the name the sender last uploaded the file under (else its first upload's name).
-  fileKeys: `select f.hash, f.ext, f.type, f.size,
-          coalesce((select u.name from uploads u where u.file_id = f.id and u.uploaded_by = ?3
-                     order by u.id desc limit 1),
-                   (select u.name from uploads u where u.file_id = f.id order by u.id limit 1),
-                   '') as name
+  fileKeys: `select f.hash, f.ext, f.type, f.size
      from files f where f.workspace_id = ?1 and f.hash in (select value from json_each(?2))`,
   fileId: "select id, ext, type from files where workspace_id = ?1 and hash = ?2",
   ping: "select 1 as one",
@@ -310,10 +305,16 @@ export const queries = {
                              and m.until_event_id is null))
      ) then 1 else 0 end as "found"`,
   // The name a reader sees a file under: their own latest upload of it, else its attachment in
-  // the newest message they can read that carries it (never another person's private upload).
+  // the newest message they can read that carries it, else the name its owner gave their avatar
+  // (never another person's private upload).
   ownUploadName: `select u.name from uploads u join files f on f.id = u.file_id
      where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
      order by u.id desc limit 1`,
+  avatarUploadName: `select u.name from users av
+       join files f on f.workspace_id = av.workspace_id and av.avatar_url like '%/' || f.hash || '.%'
+       join uploads u on u.file_id = f.id and u.uploaded_by = av.id
+      where av.workspace_id = ?1 and f.hash = ?2
+      order by u.id desc limit 1`,
   readableAttachment: `select msg.attachments, mf.position from message_files mf
        join messages msg on msg.id = mf.message_id
        join chats c on c.id = msg.chat_id

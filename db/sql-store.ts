@@ -628,15 +628,12 @@ export abstract class SqlStore implements Store {
     return this.row<{ ext: string; type: string; size: number }>("file", [workspaceId, hash]);
   }
 
-  async findFileKeys(workspaceId: number, hashes: string[], userId: number) {
+  async findFileKeys(workspaceId: number, hashes: string[]) {
     if (hashes.length === 0) return [];
-    const rows = await this.rows<{
-      hash: string;
-      ext: string;
-      type: string;
-      size: number;
-      name: string;
-    }>("fileKeys", [workspaceId, JSON.stringify(hashes), userId]);
+    const rows = await this.rows<{ hash: string; ext: string; type: string; size: number }>(
+      "fileKeys",
+      [workspaceId, JSON.stringify(hashes)],
+    );
     return rows.map((row) => ({ ...row, size: Number(row.size) }));
   }
 
@@ -657,10 +654,16 @@ export abstract class SqlStore implements Store {
       "readableAttachment",
       params,
     );
-    if (!carried) return undefined;
-    const attachments = JSON.parse(carried.attachments) as { name?: unknown }[];
-    const name = attachments[Number(carried.position)]?.name;
-    return typeof name === "string" ? name : undefined;
+    if (carried) {
+      const attachments = JSON.parse(carried.attachments) as { name?: unknown }[];
+      const name = attachments[Number(carried.position)]?.name;
+      if (typeof name === "string") return name;
+    }
+    const avatar = await this.row<{ name: string }>("avatarUploadName", [
+      file.workspaceId,
+      file.hash,
+    ]);
+    return avatar?.name;
   }
 
   async createTicket(ticket: Ticket): Promise<void> {

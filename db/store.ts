@@ -472,12 +472,11 @@ export interface Store {
     workspaceId: number,
     hash: string,
   ): Promise<{ ext: string; type: string; size: number } | undefined>;
-  /** The stored files among `hashes`, each with the name `userId` last uploaded it under. */
+  /** The stored files among `hashes`. */
   findFileKeys(
     workspaceId: number,
     hashes: string[],
-    userId: number,
-  ): Promise<{ hash: string; ext: string; type: string; size: number; name: string }[]>;
+  ): Promise<{ hash: string; ext: string; type: string; size: number }[]>;
   /**
    * Whether the user uploaded the file, or can read a message that carries it: one in a chat
    * they are a member of now, or in a public channel (files never leave their workspace).
@@ -485,7 +484,8 @@ export interface Store {
   canReadFile(userId: number, file: FileRef): Promise<boolean>;
   /**
    * The name `userId` knows the file by: the one they last uploaded it under, else its name as an
-   * attachment of the newest message they can read that carries it; undefined if neither.
+   * attachment of the newest message they can read that carries it, else the name a user of the
+   * workspace uploaded it under as their avatar; undefined if none.
    */
   fileNameFor(userId: number, file: FileRef): Promise<string | undefined>;
 

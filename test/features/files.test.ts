@@ -337,7 +337,7 @@ describe("who may download a file", () => {
     expect(await nameFor(carol)).toContain('filename="carol-layoffs.txt"');
     const sent = await app.request("GET", `/api/chat/${chatId}/messages`, { token: bob.token });
     expect(sent.body[0].attachments[0].name).toBe("notes.txt");
-    // An avatar is read by the whole workspace, by no name of anyone's.
+    // An avatar is read by the whole workspace, by the name its owner gave it.
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, ...random(32)]);
     const face = (await upload(bob, form({ bytes: png, name: "bob-face.png", type: "image/png" })))
       .body[0];
@@ -348,7 +348,12 @@ describe("who may download a file", () => {
     expect(set.status).toBe(200);
     const avatar = await download(face.url, { authorization: `Bearer ${carol.token}` });
     expect(avatar.status).toBe(200);
-    expect(avatar.headers.get("content-disposition")).toBe("inline");
+    expect(avatar.headers.get("content-disposition")).toContain('filename="bob-face.png"');
+    // Bytes no one can read under any name of theirs are not found at all.
+    const unsent = (await upload(bob, form({ bytes: random(20), name: "draft.txt" }))).body[0];
+    expect((await download(unsent.url, { authorization: `Bearer ${carol.token}` })).status).toBe(
+      404,
+    );
   });
 
   test("a file sent in a private chat is readable by its members, not by the rest of the workspace", async () => {
@@ -446,6 +451,37 @@ describe("files in messages", () => {
     const reply = await send(alice, { content: "", files: urls });
     expect(reply.status).toBe(201);
     expect(reply.body.files).toEqual(urls);
+  });
+
+  test("a file is sent on only by someone who may read it, under the name they know it by", async () => {
+    const bytes = random(64);
+    const url = (await upload(carol, form({ bytes, name: "carol-private.txt" }))).body[0]
+      .url as string;
+    // Carol's upload, never sent: alice cannot send it on, and nothing is stored.
+    const refused = await send(alice, { content: "look", files: [url] });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("validation_failed");
+    // Once sent to alice in a chat of theirs, she may, under the name she saw: carol's.
+    const theirs = await app.request("POST", "/api/chat", {
+      token: carol.token,
+      body: { members: [alice.user.id] },
+    });
+    await app.request("POST", `/api/chat/${theirs.body.id}`, {
+      token: carol.token,
+      body: { content: "", files: [url] },
+    });
+    const forwarded = await send(alice, { content: "look", files: [url] });
+    expect(forwarded.status).toBe(201);
+    expect(forwarded.body.attachments[0].name).toBe("carol-private.txt");
+    // Her own upload of the same bytes names it her way from then on.
+    await upload(alice, form({ bytes, name: "alice.txt" }));
+    expect((await send(alice, { content: "", files: [url] })).body.attachments[0].name).toBe(
+      "alice.txt",
+    );
+    const history = await app.request("GET", `/api/chat/${(await chat).id}/messages?limit=5`, {
+      token: bob.token,
+    });
+    expect(history.body.filter((m: { content: string }) => m.content === "look")).toHaveLength(1);
   });
 
   test("files of another workspace, unknown hashes, a wrong extension or more than 10 are 422", async () => {

@@ -66,8 +66,8 @@ export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
 }
 
 /**
- * Message attachments must be files uploaded in the caller's workspace: what each URL names, and
- * its FileInfo under the name the caller last uploaded it as.
+ * Message attachments must be files of the caller's workspace that the caller may read: what each
+ * URL names, and its FileInfo under the name the caller knows it by.
  */
 export async function requireUploadedFiles(
   ctx: Ctx,
@@ -79,7 +79,7 @@ export async function requireUploadedFiles(
   }
   const hashes = [...new Set(keys.map((key) => key?.hash as string))];
   const found = new Map(
-    (await ctx.db.findFileKeys(ctx.user.workspaceId, hashes, ctx.user.id)).map((f) => [f.hash, f]),
+    (await ctx.db.findFileKeys(ctx.user.workspaceId, hashes)).map((f) => [f.hash, f]),
   );
   if (keys.some((key) => found.get(key?.hash as string)?.ext !== key?.ext)) {
     throw invalid("files must be URLs returned by POST /api/upload in your workspace");
@@ -88,9 +88,21 @@ export async function requireUploadedFiles(
     workspaceId: key?.workspaceId as number,
     hash: key?.hash as string,
   }));
+  // Only a file the sender may read can be sent on (one seen in a chat since left is not), under
+  // the name they know it by: never another person's name for the same bytes.
+  const names = new Map<string, string>();
+  for (const ref of refs) {
+    if (names.has(ref.hash)) continue;
+    if (!(await ctx.db.canReadFile(ctx.user.id, ref))) {
+      throw invalid("files must be URLs returned by POST /api/upload in your workspace");
+    }
+    const file = found.get(ref.hash) as { ext: string };
+    names.set(ref.hash, (await ctx.db.fileNameFor(ctx.user.id, ref)) ?? `${ref.hash}.${file.ext}`);
+  }
   const attachments = urls.map((url, i) => {
-    const file = found.get(refs[i]?.hash as string) as { name: string; size: number; type: string };
-    return { url, name: file.name, size: file.size, type: file.type };
+    const hash = refs[i]?.hash as string;
+    const file = found.get(hash) as { size: number; type: string };
+    return { url, name: names.get(hash) as string, size: file.size, type: file.type };
   });
   return { refs, attachments };
 }
