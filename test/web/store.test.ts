@@ -13,6 +13,7 @@ import {
   dayLabel,
   drafted,
   draftsRestored,
+  eventsAgain,
   fileRemoved,
   groupContinues,
   groupWithinMs,
@@ -189,6 +190,30 @@ describe("the web app's state", () => {
     state = historyLoaded(state, 10, [message(28, 10, 2)], { older: true, limit: 2 });
     expect(state.messages[10]?.items.map((m) => m.id)).toEqual([28, 29, 30]);
     expect(state.messages[10]?.hasOlder).toBe(false);
+  });
+
+  test("messages that arrive while a chat's first page is fetched are in its list once the page is, counted once", () => {
+    // No list yet: the events find nothing to join, but count as unread.
+    const early = message(31, 10, 2, { content: "v1" });
+    let state = applyEvent(start(), created(40, early));
+    const edited = { ...early, content: "v2", editedAt: "2026-01-01T00:01:00.000Z" };
+    state = applyEvent(state, { id: 41, type: "message.updated", chatId: 10, data: edited });
+    expect(state.messages[10]).toBeUndefined();
+    expect(state.unread[10]).toBe(1);
+    // The page left the server before them: it has neither.
+    const page = [message(30, 10, 2)];
+    const loaded = historyLoaded(state, 10, page, { older: false, limit: 50 });
+    expect(loaded.messages[10]?.items.map((m) => m.id)).toEqual([30]);
+    const caught = eventsAgain(loaded, [
+      created(40, early),
+      { id: 41, type: "message.updated", chatId: 10, data: edited },
+    ]);
+    expect(caught.messages[10]?.items.map((m) => m.id)).toEqual([30, 31]);
+    expect(caught.messages[10]?.items[1]?.content).toBe("v2");
+    expect(caught.unread[10]).toBe(1);
+    // A page that already had them keeps its copies.
+    const later = historyLoaded(state, 10, [edited, ...page], { older: false, limit: 50 });
+    expect(eventsAgain(later, [created(40, early)]).messages[10]?.items[1]).toEqual(edited);
   });
 
   test("the sidebar lists latest activity first: the server's order, then bumped by new chats and messages", () => {

@@ -36,6 +36,8 @@ export class Session {
       ready: () => this.reload(),
       event: (event) => {
         const before = this.current;
+        for (const watch of this.watches)
+          if (watch.chatId === event.chatId) watch.events.push(event);
         this.update((s) => rules.applyEvent(s, event));
         this.followReadState(before, event);
         if (rules.unknownUsers(this.current, event).length > 0) this.refreshUsers();
@@ -373,20 +375,44 @@ export class Session {
     ]);
   }
 
+  /** Pages being fetched, each with the events of its chat that arrive meanwhile. */
+  private readonly watches = new Set<{ chatId: number; events: rules.Event[] }>();
+
+  /** Runs `fetch`, collecting the chat's events that arrive meanwhile (see `eventsAgain`). */
+  private async collecting<T>(
+    chatId: number,
+    fetch: () => Promise<T>,
+  ): Promise<{ value: T; events: rules.Event[] }> {
+    const watch = { chatId, events: [] as rules.Event[] };
+    this.watches.add(watch);
+    try {
+      return { value: await fetch(), events: watch.events };
+    } finally {
+      this.watches.delete(watch);
+    }
+  }
+
   /** The thread's root and a page of replies; a root that is not there closes the pane. */
   private async loadThread(chatId: number, rootId: number, older: boolean): Promise<void> {
     await this.api.refreshDownloadToken();
     const before = older ? this.current.threads[rootId]?.items[0]?.id : undefined;
     try {
-      const [root, page] = await Promise.all([
-        this.api.message(chatId, rootId),
-        this.api.history(chatId, { before, limit: historyPage, thread: rootId }),
-      ]);
+      const {
+        value: [root, page],
+        events,
+      } = await this.collecting(chatId, () =>
+        Promise.all([
+          this.api.message(chatId, rootId),
+          this.api.history(chatId, { before, limit: historyPage, thread: rootId }),
+        ]),
+      );
       if (root.threadId !== null || !rules.isListed(root)) {
         this.update((s) => rules.threadMissing(s, rootId));
         return;
       }
-      this.update((s) => rules.threadLoaded(s, root, page, { older, limit: historyPage }));
+      this.update((s) =>
+        rules.eventsAgain(rules.threadLoaded(s, root, page, { older, limit: historyPage }), events),
+      );
     } catch (error) {
       // A root that is not (or no longer) a message of this chat: the URL was stale.
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -398,8 +424,15 @@ export class Session {
     // A tab left open for a day still shows its images: the token is renewed before it ends.
     await this.api.refreshDownloadToken();
     const before = older ? this.current.messages[chatId]?.items[0]?.id : undefined;
-    const page = await this.api.history(chatId, { before, limit: historyPage });
-    this.update((s) => rules.historyLoaded(s, chatId, page, { older, limit: historyPage }));
+    const { value: page, events } = await this.collecting(chatId, () =>
+      this.api.history(chatId, { before, limit: historyPage }),
+    );
+    this.update((s) =>
+      rules.eventsAgain(
+        rules.historyLoaded(s, chatId, page, { older, limit: historyPage }),
+        events,
+      ),
+    );
   }
 
   private update(change: (state: State) => State): void {

@@ -186,6 +186,21 @@ export function historyLoaded(
 }
 
 /**
+ * The events about messages that arrived while a page was being fetched, applied again once it
+ * is in: a chat or thread not loaded yet had no list for them to join, and the page may have left
+ * the server before them. Seen before, they count nothing twice and keep newer copies.
+ */
+export function eventsAgain(state: State, events: Event[]): State {
+  let next = state;
+  for (const event of events) {
+    if (event.type === "message.created" || event.type === "message.updated") {
+      next = applyEvent(next, event);
+    }
+  }
+  return next;
+}
+
+/**
  * The page around a message (a search result), newest first: it replaces what was loaded, so
  * the list stays one run of messages; older ones load on scrolling up as usual.
  */
