@@ -779,12 +779,12 @@ export abstract class SqlStore implements Store {
       messages,
       candidates: [],
       participants: [],
-      senders: [],
+      people: [],
     };
     if (messages.length === 0 || !(await this.anyPushSubscription())) return batch;
     const list = (ids: (number | null)[]) =>
       JSON.stringify([...new Set(ids.filter((id) => id !== null))]);
-    const [candidates, participants, senders] = await Promise.all([
+    const [candidates, participants, people] = await Promise.all([
       this.rows<PushCandidate>("pushCandidates", [list(messages.map((m) => m.message.chatId))]),
       messages.some((m) => m.message.threadId !== null)
         ? this.rows<PushBatch["participants"][number]>("threadParticipants", [
@@ -792,7 +792,7 @@ export abstract class SqlStore implements Store {
           ])
         : [],
       this.rows<{ id: number; fullname: string }>("userNames", [
-        list(messages.map((m) => m.message.senderId)),
+        list(messages.flatMap((m) => [m.message.senderId, ...m.message.mentions])),
       ]),
     ]);
     batch.candidates = candidates.map((row) => ({
@@ -806,7 +806,7 @@ export abstract class SqlStore implements Store {
       userId: Number(row.userId),
       since: Number(row.since),
     }));
-    batch.senders = senders.map((row) => ({ id: Number(row.id), fullname: row.fullname }));
+    batch.people = people.map((row) => ({ id: Number(row.id), fullname: row.fullname }));
     return batch;
   }
 

@@ -301,7 +301,8 @@ export type PushBatch = {
   candidates: PushCandidate[];
   /** Who started or replied in each thread of the batch, from their first message's id on. */
   participants: { rootId: number; userId: number; since: number }[];
-  senders: { id: number; fullname: string }[];
+  /** The names of the batch's senders and of the people its messages mention. */
+  people: { id: number; fullname: string }[];
 };
 
 /** A push decided for one message: its payload, to every subscription of each user. */

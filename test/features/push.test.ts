@@ -80,6 +80,16 @@ describe("pushes", () => {
     expect(service.forMessage(own.id)).toEqual([]);
   });
 
+  test("a body names whom it mentions, @channel for everyone, and no chat a link points to; <@N> of no one stays as written", async () => {
+    const secret = (
+      await post(alice, "/api/chat", { type: "private_channel", name: "secret-plans", members: [] })
+    ).body;
+    const content = `<@${bob.user.id}> and <@${carol.user.id}>, <!channel>: see <#${secret.id}>, <@999999>`;
+    const message = await send(alice, direct.id, content);
+    const delivery = await service.delivered((d) => d.payload.messageId === message.id);
+    expect(delivery.payload.body).toBe("@Bob and @Carol, @channel: see #channel, <@999999>");
+  });
+
   test("a long message's body is cut to 200 characters", async () => {
     const message = await send(alice, direct.id, "x".repeat(3000));
     const delivery = await service.delivered((d) => d.payload.messageId === message.id);
@@ -109,6 +119,9 @@ describe("pushes", () => {
       expect(service.forMessage(pushed.id)).toHaveLength(1);
     }
     expect(service.forMessage(named.id)[0]?.payload.title).toBe("Alice in #pushy");
+    // Mentions read as a person sees them, not as markup.
+    expect(service.forMessage(named.id)[0]?.payload.body).toBe("hey @Bob");
+    expect(service.forMessage(here.id)[0]?.payload.body).toBe("@here standup");
     await app.request("PUT", `/api/chat/${channel.id}/notify`, {
       token: bob.token,
       body: { level: "none" },

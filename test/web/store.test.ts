@@ -20,6 +20,7 @@ import {
   historyLoaded,
   initialState,
   loaded,
+  noticeFor,
   openChat,
   type PendingMessage,
   pageTitle,
@@ -214,6 +215,18 @@ describe("the web app's state", () => {
     // A page that already had them keeps its copies.
     const later = historyLoaded(state, 10, [edited, ...page], { older: false, limit: 50 });
     expect(eventsAgain(later, [created(40, early)]).messages[10]?.items[1]).toEqual(edited);
+  });
+
+  test("a desktop notice shows mentions and chat links by name, as the reader knows them", () => {
+    const state = start();
+    const notice = noticeFor(
+      state,
+      message(50, 10, 2, {
+        content: "<@1> and <@3>, <!here>: see <#11> and <#99>; <@77>",
+        mentions: [1, 3],
+      }),
+    );
+    expect(notice?.body).toBe("@Alice and @Carol, @here: see #channel and #channel; <@77>");
   });
 
   test("the sidebar lists latest activity first: the server's order, then bumped by new chats and messages", () => {

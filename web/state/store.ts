@@ -870,11 +870,19 @@ export function noticeFor(
     (level === "all" && message.threadId === null) || inThread || mentionsMe(message, me);
   if (!notifies) return undefined;
   const sender = state.users[message.senderId]?.fullname ?? "Someone";
+  // Mentions as the reader sees them, as the server's pushes show them: not as markup.
+  const text = message.content
+    .replace(/<@([0-9]+)>/g, (markup, id: string) => {
+      const name = state.users[Number(id)]?.fullname;
+      return name === undefined ? markup : `@${name}`;
+    })
+    .replace(/<!(channel|here)>/g, "@$1")
+    .replace(/<#([0-9]+)>/g, (_, id: string) => `#${state.chats[Number(id)]?.name ?? "channel"}`);
   return {
     chatId: chat.id,
     messageId: message.id,
     title: chat.name === null ? sender : `${sender} in #${chat.name}`,
-    body: message.content.length > 200 ? `${message.content.slice(0, 199)}…` : message.content,
+    body: text.length > 200 ? `${text.slice(0, 199)}…` : text,
   };
 }
 

@@ -88,10 +88,20 @@ export function isNotified(
   return message.mentionsAll || message.mentions.includes(userId);
 }
 
-/** The push's text: the message's content (or its files' names), cut to the contract's 200. */
-export function pushBody(message: Message): string {
-  const text =
-    message.content.trim() || message.attachments.map((file) => file.name).join(", ") || "…";
+/**
+ * The push's text: the message's content (or its files' names), cut to the contract's 200, with
+ * mentions as a reader sees them, as Slack shows them in a notification: `@Bob`, `@channel`,
+ * `@here`. A chat link shows no name (the reader may not see that chat): `#channel`.
+ */
+export function pushBody(message: Message, names: ReadonlyMap<number, string> = new Map()): string {
+  const content = message.content
+    .replace(/<@([0-9]+)>/g, (markup, id: string) => {
+      const name = message.mentions.includes(Number(id)) ? names.get(Number(id)) : undefined;
+      return name === undefined ? markup : `@${name}`;
+    })
+    .replace(/<!(channel|here)>/g, "@$1")
+    .replace(/<#[0-9]+>/g, "#channel");
+  const text = content.trim() || message.attachments.map((file) => file.name).join(", ") || "…";
   if (text.length <= maxPushBody) return text;
   // Never half a surrogate pair before the ellipsis.
   return `${text.slice(0, maxPushBody - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
@@ -107,7 +117,7 @@ export function decidePushes(
   now = Date.now(),
 ): DecidedPush[] {
   const byChat = Map.groupBy(batch.candidates, (candidate) => candidate.chatId);
-  const senders = new Map(batch.senders.map((sender) => [sender.id, sender.fullname]));
+  const names = new Map(batch.people.map((person) => [person.id, person.fullname]));
   const pushes: DecidedPush[] = [];
   for (const { eventId, message } of batch.messages) {
     const candidates = byChat.get(message.chatId);
@@ -136,13 +146,13 @@ export function decidePushes(
       )
       .map((candidate) => candidate.userId);
     if (userIds.length === 0) continue;
-    const sender = senders.get(message.senderId) ?? "";
+    const sender = names.get(message.senderId) ?? "";
     const payload: PushPayload = {
       type: "message",
       chatId: message.chatId,
       messageId: message.id,
       title: chat.name === null ? sender : `${sender} in #${chat.name}`,
-      body: pushBody(message),
+      body: pushBody(message, names),
     };
     pushes.push({ userIds, payload: JSON.stringify(payload) });
   }
