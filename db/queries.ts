@@ -285,45 +285,28 @@ export const queries = {
      values (?1, ?2, ?3, ?4)`,
   consumeResetCode: `delete from reset_codes where id = ?1
      returning user_id as "userId", expires_at as "expiresAt"`,
-  // The uploader, someone's avatar in the workspace (everyone there sees it), or a message that
-  // carries the file in a chat the user can read: a member's now, or a public channel (files
-  // never leave their workspace). Avatar URLs end in /{hash}.{ext}.
-  canReadFile: `select case when exists (
-       select 1 from files f join uploads u on u.file_id = f.id
-        where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
-       union all
-       select 1 from users av
-        where av.workspace_id = ?2 and av.avatar_url like '%/' || ?3 || '.%'
-       union all
-       select 1 from message_files mf
-         join messages msg on msg.id = mf.message_id
-         join chats c on c.id = msg.chat_id
-        where mf.workspace_id = ?2 and mf.hash = ?3
-          and (c.type = 'public_channel'
-               or exists (select 1 from chat_members m
-                           where m.chat_id = c.id and m.user_id = ?1
-                             and m.until_event_id is null))
-     ) then 1 else 0 end as "found"`,
-  // The name a reader sees a file under: their own latest upload of it, else its attachment in
-  // the newest message they can read that carries it, else the name its owner gave their avatar
-  // (never another person's private upload).
+  // Who may read a file, and by what name, in three steps that stop at the first that holds
+  // (SqlStore.readableFile): its uploader, by their own latest name for it; a message that carries
+  // it in a chat the user can read (a member's now, or a public channel), by its name there;
+  // someone's avatar in the workspace (everyone there sees it), by its owner's name for it, if they
+  // uploaded it. Files never leave their workspace; avatar URLs end in /{hash}.{ext}.
   ownUploadName: `select u.name from uploads u join files f on f.id = u.file_id
      where f.workspace_id = ?2 and f.hash = ?3 and u.uploaded_by = ?1
      order by u.id desc limit 1`,
-  avatarUploadName: `select u.name from users av
-       join files f on f.workspace_id = av.workspace_id and av.avatar_url like '%/' || f.hash || '.%'
-       join uploads u on u.file_id = f.id and u.uploaded_by = av.id
-      where av.workspace_id = ?1 and f.hash = ?2
-      order by u.id desc limit 1`,
   readableAttachment: `select msg.attachments, mf.position from message_files mf
        join messages msg on msg.id = mf.message_id
        join chats c on c.id = msg.chat_id
-      where mf.workspace_id = ?2 and mf.hash = ?3 and msg.deleted = 0
+      where mf.workspace_id = ?2 and mf.hash = ?3
         and (c.type = 'public_channel'
              or exists (select 1 from chat_members m
                          where m.chat_id = c.id and m.user_id = ?1
                            and m.until_event_id is null))
       order by mf.message_id desc limit 1`,
+  avatarFile: `select u.name from users av
+       left join files f on f.workspace_id = av.workspace_id and f.hash = ?2
+       left join uploads u on u.file_id = f.id and u.uploaded_by = av.id
+      where av.workspace_id = ?1 and av.avatar_url like '%/' || ?2 || '.%'
+      order by u.name is null, u.id desc limit 1`,
   insertMessageFile: `insert into message_files (message_id, position, workspace_id, hash)
      values (?1, ?2, ?3, ?4)`,
   insertTicket: `insert into tickets (id, user_id, token_version, session_id, expires_at)

@@ -637,19 +637,13 @@ export abstract class SqlStore implements Store {
     return rows.map((row) => ({ ...row, size: Number(row.size) }));
   }
 
-  async canReadFile(userId: number, file: FileRef): Promise<boolean> {
-    const row = await this.row<{ found: number }>("canReadFile", [
-      userId,
-      file.workspaceId,
-      file.hash,
-    ]);
-    return row?.found === 1;
-  }
-
-  async fileNameFor(userId: number, file: FileRef): Promise<string | undefined> {
+  async readableFile(
+    userId: number,
+    file: FileRef,
+  ): Promise<{ name: string | undefined } | undefined> {
     const params = [userId, file.workspaceId, file.hash];
     const own = await this.row<{ name: string }>("ownUploadName", params);
-    if (own) return own.name;
+    if (own) return { name: own.name };
     const carried = await this.row<{ attachments: string; position: number }>(
       "readableAttachment",
       params,
@@ -657,13 +651,13 @@ export abstract class SqlStore implements Store {
     if (carried) {
       const attachments = JSON.parse(carried.attachments) as { name?: unknown }[];
       const name = attachments[Number(carried.position)]?.name;
-      if (typeof name === "string") return name;
+      return { name: typeof name === "string" ? name : undefined };
     }
-    const avatar = await this.row<{ name: string }>("avatarUploadName", [
+    const avatar = await this.row<{ name: string | null }>("avatarFile", [
       file.workspaceId,
       file.hash,
     ]);
-    return avatar?.name;
+    return avatar ? { name: avatar.name ?? undefined } : undefined;
   }
 
   async createTicket(ticket: Ticket): Promise<void> {

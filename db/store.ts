@@ -468,7 +468,7 @@ export interface Store {
    * extension and type, which are returned.
    */
   recordUpload(upload: NewUpload): Promise<{ ext: string; type: string }>;
-  /** A stored file: what its first upload decided (a name is each reader's: `fileNameFor`). */
+  /** A stored file: what its first upload decided (a name is each reader's: `readableFile`). */
   findFile(
     workspaceId: number,
     hash: string,
@@ -479,16 +479,12 @@ export interface Store {
     hashes: string[],
   ): Promise<{ hash: string; ext: string; type: string; size: number }[]>;
   /**
-   * Whether the user uploaded the file, or can read a message that carries it: one in a chat
-   * they are a member of now, or in a public channel (files never leave their workspace).
+   * Whether the user may read the file, and the name they know it by: they uploaded it (their
+   * latest name for it), a message carries it in a chat they are a member of now or in a public
+   * channel (its name there), or it is someone's avatar in their workspace (its owner's name for
+   * it, if any). Undefined when they may not: files never leave their workspace.
    */
-  canReadFile(userId: number, file: FileRef): Promise<boolean>;
-  /**
-   * The name `userId` knows the file by: the one they last uploaded it under, else its name as an
-   * attachment of the newest message they can read that carries it, else the name a user of the
-   * workspace uploaded it under as their avatar; undefined if none.
-   */
-  fileNameFor(userId: number, file: FileRef): Promise<string | undefined>;
+  readableFile(userId: number, file: FileRef): Promise<{ name: string | undefined } | undefined>;
 
   createTicket(ticket: Ticket): Promise<void>;
   /** Takes the ticket out, so that it opens one connection on whichever instance asks first. */

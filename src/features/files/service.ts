@@ -54,15 +54,15 @@ export type Download = {
 export async function getDownload(ctx: Ctx, url: string): Promise<Download> {
   const key = parseFileUrl(url);
   if (!key || key.workspaceId !== ctx.user.workspaceId) throw notFound("no such file");
-  if (!(await ctx.db.canReadFile(ctx.user.id, key))) throw notFound("no such file");
+  const readable = await ctx.db.readableFile(ctx.user.id, key);
+  if (!readable) throw notFound("no such file");
   const file = await ctx.db.findFile(key.workspaceId, key.hash);
   if (!file || file.ext !== key.ext) throw notFound("no such file");
   const path = await ctx.files.pathForRead(key.workspaceId, key.hash);
   if (!path) throw notFound("no such file");
   // The same bytes may be uploaded by several people under names of their own: each reader gets
-  // the name they know it by, never another's (an avatar has none).
-  const name = await ctx.db.fileNameFor(ctx.user.id, key);
-  return { path, hash: key.hash, type: file.type, size: file.size, name };
+  // the name they know it by, never another's.
+  return { path, hash: key.hash, type: file.type, size: file.size, name: readable.name };
 }
 
 /**
@@ -93,11 +93,12 @@ export async function requireUploadedFiles(
   const names = new Map<string, string>();
   for (const ref of refs) {
     if (names.has(ref.hash)) continue;
-    if (!(await ctx.db.canReadFile(ctx.user.id, ref))) {
+    const readable = await ctx.db.readableFile(ctx.user.id, ref);
+    if (!readable) {
       throw invalid("files must be URLs returned by POST /api/upload in your workspace");
     }
     const file = found.get(ref.hash) as { ext: string };
-    names.set(ref.hash, (await ctx.db.fileNameFor(ctx.user.id, ref)) ?? `${ref.hash}.${file.ext}`);
+    names.set(ref.hash, readable.name ?? `${ref.hash}.${file.ext}`);
   }
   const attachments = urls.map((url, i) => {
     const hash = refs[i]?.hash as string;

@@ -82,7 +82,7 @@ async function requireAvatarImage(ctx: Ctx, url: string): Promise<void> {
     key && key.workspaceId === ctx.user.workspaceId
       ? await ctx.db.findFile(key.workspaceId, key.hash)
       : undefined;
-  if (!key || !file || file.ext !== key.ext || !(await ctx.db.canReadFile(ctx.user.id, key))) {
+  if (!key || !file || file.ext !== key.ext || !(await ctx.db.readableFile(ctx.user.id, key))) {
     throw invalid("avatar must be a URL from POST /api/upload in your workspace");
   }
   if (!avatarTypes.has(file.type)) {
