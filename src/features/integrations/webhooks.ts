@@ -111,10 +111,7 @@ export async function postToWebhook(deps: Deps, secret: string, body: WebhookBod
     content = webhookContent(payload);
     if (content === "") throw new WebhookRefusal(400, "invalid_payload");
   } catch (error) {
-    // An archived channel's webhooks answer 410 whatever they are sent (API.md); the chat is
-    // read only here, off the path of good payloads, which learn it from the send.
-    const access = await deps.db.findChatAccess(webhook.chatId, user.id);
-    if (access?.archived) throw new WebhookRefusal(410, "channel_is_archived");
+    await refuseIfArchived(deps, webhook.chatId, user.id);
     throw error;
   }
   const ctx: Ctx = { ...deps, user };
@@ -126,13 +123,21 @@ export async function postToWebhook(deps: Deps, secret: string, body: WebhookBod
     if (error.code === "rate_limited") throw new WebhookRefusal(429, "rate_limited", error.headers);
     if (error.code === "validation_failed") throw new WebhookRefusal(400, "invalid_payload");
     // Refused by the chat: archived (410), or the bot is no longer a member (removed from it).
-    const access = await deps.db.findChatAccess(webhook.chatId, user.id);
-    if (access?.archived) throw new WebhookRefusal(410, "channel_is_archived");
+    await refuseIfArchived(deps, webhook.chatId, user.id);
     if (error.code === "forbidden" || error.code === "not_found") {
       throw new WebhookRefusal(404, "no_service");
     }
     throw error;
   }
+}
+
+/**
+ * An archived channel's webhooks answer 410 whatever went wrong (API.md). The chat is read only
+ * once a post has failed, off the path of good posts, which learn it from the send.
+ */
+async function refuseIfArchived(deps: Deps, chatId: number, userId: number): Promise<void> {
+  const access = await deps.db.findChatAccess(chatId, userId);
+  if (access?.archived) throw new WebhookRefusal(410, "channel_is_archived");
 }
 
 /** Slack's two forms: JSON, or a form whose field `payload` holds the JSON. */

@@ -93,7 +93,7 @@ export function isNotified(
  * mentions as a reader sees them, as Slack shows them in a notification: `@Bob`, `@channel`,
  * `@here`. A chat link shows no name (the reader may not see that chat): `#channel`.
  */
-export function pushBody(message: Message, names: ReadonlyMap<number, string> = new Map()): string {
+export function pushBody(message: Message, names: ReadonlyMap<number, string>): string {
   const content = message.content
     .replace(/<@([0-9]+)>/g, (markup, id: string) => {
       const name = message.mentions.includes(Number(id)) ? names.get(Number(id)) : undefined;
